@@ -1,0 +1,149 @@
+/**
+ * The deterministic "brain" behind the scripted chat model and the OpenAI-compatible stub server.
+ *
+ * Same conversation in, same reply out: no randomness, no clock. It knows just enough to drive every
+ * template: it calls `calculator` for arithmetic (or for `rounds` steps), answers structured prompts with
+ * JSON built from the schema, and remembers "my name is X" across turns.
+ */
+import type { ChatMessage, ToolCall } from '../../agents/conversation';
+import { schemaFence } from '../../agents/templates/structured';
+
+export interface ScriptedParams {
+  /** Call `calculator` this many times before answering (drives long runs). */
+  rounds?: number;
+  /** Answer a structured prompt with invalid JSON first, to exercise the repair attempt. */
+  invalidFirst?: boolean;
+  /** Characters of filler appended to each answer (drives large conversations). */
+  pad?: number;
+}
+
+export interface ScriptedReply {
+  content: string;
+  toolCalls: ToolCall[];
+}
+
+/** Reads `rounds`, `invalidFirst`, `pad` from spec params (strings). */
+export function scriptedParams(params: Record<string, string>): ScriptedParams {
+  const int = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+  return { rounds: int(params.rounds), invalidFirst: params.invalidFirst === '1' || params.invalidFirst === 'true', pad: int(params.pad) };
+}
+
+export function scriptedReply(messages: ChatMessage[], tools: string[], params: ScriptedParams = {}): ScriptedReply {
+  const lastUserIndex = findLastIndex(messages, (m) => m.role === 'user');
+  const lastUser = lastUserIndex >= 0 ? messages[lastUserIndex].content : '';
+  const sinceUser = messages.slice(lastUserIndex + 1);
+  const toolResults = sinceUser.filter((m) => m.role === 'tool');
+  const assistantTurns = messages.filter((m) => m.role === 'assistant').length;
+  const pad = (text: string) => (params.pad ? `${text} ${'.'.repeat(params.pad)}` : text);
+
+  const system = messages.find((m) => m.role === 'system')?.content ?? '';
+  const schema = embeddedSchema(system);
+  if (schema) {
+    const priorAnswers = messages.filter((m) => m.role === 'assistant').length;
+    if (params.invalidFirst && priorAnswers === 0) return { content: '{"this is": "not what the schema asks for"', toolCalls: [] };
+    return { content: JSON.stringify(sampleFromSchema(schema)), toolCalls: [] };
+  }
+
+  if (tools.includes('calculator')) {
+    const callId = `call_${assistantTurns + 1}`;
+    if (params.rounds !== undefined) {
+      if (toolResults.length < params.rounds) {
+        const k = toolResults.length + 1;
+        return { content: pad(`Step ${k}: computing.`), toolCalls: [{ id: callId, name: 'calculator', args: { expression: `${k} * 2` } }] };
+      }
+      return { content: pad(`Done after ${params.rounds} tool calls; last result ${lastContent(toolResults)}.`), toolCalls: [] };
+    }
+    const expression = arithmeticIn(lastUser);
+    if (expression && toolResults.length === 0) {
+      return { content: '', toolCalls: [{ id: callId, name: 'calculator', args: { expression } }] };
+    }
+    if (toolResults.length > 0) return { content: pad(`The answer is ${lastContent(toolResults)}.`), toolCalls: [] };
+  }
+
+  return { content: pad(chatReply(messages, lastUser)), toolCalls: [] };
+}
+
+function chatReply(messages: ChatMessage[], lastUser: string): string {
+  const turn = messages.filter((m) => m.role === 'user').length;
+  if (/what(?:'s| is) my name/i.test(lastUser)) {
+    const name = rememberedName(messages);
+    return name ? `Your name is ${name}.` : "You haven't told me your name.";
+  }
+  const name = /my name is ([A-Za-z][\w-]*)/i.exec(lastUser)?.[1];
+  if (name) return `Nice to meet you, ${name}.`;
+  return `Scripted reply (turn ${turn}): you said "${truncate(lastUser, 200)}".`;
+}
+
+function rememberedName(messages: ChatMessage[]): string | undefined {
+  let name: string | undefined;
+  for (const m of messages) {
+    if (m.role !== 'user') continue;
+    name = /my name is ([A-Za-z][\w-]*)/i.exec(m.content)?.[1] ?? name;
+  }
+  return name;
+}
+
+/** The first run of arithmetic in a text with at least one operator, e.g. "(12 + 30) * 2". */
+export function arithmeticIn(text: string): string | undefined {
+  const candidates = text.match(/[\d(][\d\s+\-*/%^().]*[\d)]/g) ?? [];
+  return candidates.map((c) => c.trim()).find((c) => /\d\s*[+\-*/%^]\s*[\d(]/.test(c));
+}
+
+function embeddedSchema(system: string): Record<string, unknown> | undefined {
+  const start = system.indexOf(schemaFence);
+  if (start < 0) return undefined;
+  const body = system.slice(start + schemaFence.length);
+  const end = body.indexOf('```');
+  try {
+    return JSON.parse(body.slice(0, end < 0 ? undefined : end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value that satisfies simple JSON Schemas (types, required, enum, const, min bounds). */
+export function sampleFromSchema(schema: Record<string, any>): unknown {
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if (Array.isArray(schema.anyOf ?? schema.oneOf)) return sampleFromSchema((schema.anyOf ?? schema.oneOf)[0]);
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [key, sub] of Object.entries<Record<string, any>>(schema.properties ?? {})) out[key] = sampleFromSchema(sub);
+      return out;
+    }
+    case 'array':
+      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sampleFromSchema(schema.items ?? {}));
+    case 'string':
+      return 'x'.repeat(Math.max(7, schema.minLength ?? 0)).replace(/^x{7}/, 'example');
+    case 'integer':
+      return Math.max(42, Math.ceil(schema.minimum ?? 0));
+    case 'number':
+      return Math.max(42.5, schema.minimum ?? 0);
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return 'example';
+  }
+}
+
+function lastContent(messages: ChatMessage[]): string {
+  return messages.length ? messages[messages.length - 1].content : '';
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i])) return i;
+  return -1;
+}
+
+/** Rough token count (4 characters a token), used for scripted usage reports. */
+export function approximateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

@@ -1,0 +1,104 @@
+/**
+ * Error types shared by client, workflows and activities.
+ *
+ * Safe to import from workflow code: it only depends on `@temporalio/common`.
+ * Every failure we raise carries one of these stable `type` strings so callers can branch on it.
+ */
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import type { z } from 'zod';
+
+export const ErrorType = {
+  /** Input failed validation (client call, signal, update, activity input, config). */
+  InvalidInput: 'InvalidInput',
+  /** No template registered under that name. */
+  UnknownTemplate: 'UnknownTemplate',
+  /** A tool name that is not in the tool catalog. */
+  UnknownTool: 'UnknownTool',
+  /** A model spec whose provider is not supported or is misconfigured. */
+  UnknownModel: 'UnknownModel',
+  /** Policy forbids this user the template, model or tool. */
+  PermissionDenied: 'PermissionDenied',
+  /** The user's request rate is over its limit. */
+  RateLimited: 'RateLimited',
+  /** The user's token or money budget for the period is spent. */
+  QuotaExceeded: 'QuotaExceeded',
+  /** The model provider throttled us (HTTP 429); retried with backoff. */
+  ModelRateLimited: 'ModelRateLimited',
+  /** The model provider failed or timed out (5xx, network); retried with backoff. */
+  ModelUnavailable: 'ModelUnavailable',
+  /** The model provider refused the request (400, 401, 403, 404); not retried. */
+  ModelRejected: 'ModelRejected',
+  /** The model answered with something we cannot use (bad tool-call shape, malformed JSON). */
+  ModelOutputInvalid: 'ModelOutputInvalid',
+  /** Structured output still failed its JSON Schema after the repair attempt. */
+  OutputInvalid: 'OutputInvalid',
+  /** A payload would exceed Temporal's limits. */
+  PayloadTooLarge: 'PayloadTooLarge',
+  /** No run or session with that id. */
+  NotFound: 'NotFound',
+  /** The session is closed and takes no more messages. */
+  SessionClosed: 'SessionClosed',
+  /** The session is busy and its strategy is `reject`. */
+  SessionBusy: 'SessionBusy',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Error types that must never be retried by Temporal. */
+export const nonRetryableErrorTypes: ErrorType[] = [
+  ErrorType.InvalidInput,
+  ErrorType.UnknownTemplate,
+  ErrorType.UnknownTool,
+  ErrorType.UnknownModel,
+  ErrorType.PermissionDenied,
+  ErrorType.QuotaExceeded,
+  ErrorType.ModelRejected,
+  ErrorType.OutputInvalid,
+  ErrorType.PayloadTooLarge,
+];
+
+/** A typed error raised on the client side before anything reaches Temporal. */
+export class AgentError extends Error {
+  override readonly name = 'AgentError';
+  constructor(
+    readonly type: ErrorType,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface FailureOptions {
+  nonRetryable?: boolean;
+  details?: unknown[];
+  nextRetryDelay?: Duration;
+  cause?: Error;
+}
+
+/** An `ApplicationFailure` with one of our error types; retryability follows `nonRetryableErrorTypes` unless set. */
+export function agentFailure(type: ErrorType, message: string, options: FailureOptions = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: options.nonRetryable ?? nonRetryableErrorTypes.includes(type),
+    details: options.details,
+    nextRetryDelay: options.nextRetryDelay,
+    cause: options.cause,
+  });
+}
+
+/** One line naming each failing path, e.g. `input.message: Required; maxSteps: Too big`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Parse with a zod schema or raise `InvalidInput` naming what to change. */
+export function parseOrFail<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw agentFailure(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
+  }
+  return parsed.data;
+}

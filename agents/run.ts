@@ -1,0 +1,133 @@
+/**
+ * Run input, state and result: the wire types of `agentRunWorkflow`, with their zod schemas.
+ *
+ * `resolveRun` is the one place a run input is checked; the client calls it before starting a workflow
+ * and the workflow calls it again on entry (inputs can also come from the CLI, the UI or old histories).
+ */
+import { z } from 'zod';
+import { chatMessageSchema, usageSchema, type ChatMessage, type Usage } from './conversation';
+import { describeZodError, ErrorType } from './errors';
+import { modelSpecSchema, type ModelSpec } from './model-spec';
+import { findTemplate, templateNames, type AgentTemplate } from './templates';
+import { unknownTools, toolNames } from './tool-specs';
+
+export const runStatuses = ['running', 'paused', 'stopped', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._@:-]+$/, 'use letters, digits and . _ @ : - only');
+
+export const runIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'use letters, digits and . _ : @ - only');
+
+/** State carried across continue-as-new: one plain object, no Maps or classes. */
+export const carriedRunStateSchema = z.object({
+  messages: z.array(chatMessageSchema),
+  step: z.number().int().nonnegative(),
+  usage: usageSchema,
+  pauseRequested: z.boolean(),
+  repairsUsed: z.number().int().nonnegative(),
+  continuations: z.number().int().nonnegative(),
+});
+export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
+
+export const runOptionsSchema = z
+  .object({
+    /** Continue-as-new once history has this many events. Default 8,000 (Temporal warns at 10,240). */
+    historyEventLimit: z.number().int().min(100).max(40_000).optional(),
+    /** Continue-as-new once history has this many bytes. Default 8 MB (Temporal warns at 10 MB). */
+    historyByteLimit: z.number().int().min(100_000).max(40_000_000).optional(),
+    /** Start-to-close timeout of one model call, in seconds. Default 300. */
+    modelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  })
+  .strict();
+export type RunOptions = z.infer<typeof runOptionsSchema>;
+
+export const runInputSchema = z.object({
+  template: z.string().min(1).max(100),
+  /** Template-specific input, checked against the template's schema. */
+  input: z.unknown(),
+  /** Model spec `provider:model`. */
+  model: z.string().min(1).max(200),
+  user: userIdSchema,
+  options: runOptionsSchema.optional(),
+  /** Set only by the workflow itself when it continues as new. */
+  carried: carriedRunStateSchema.optional(),
+});
+export type RunInput = z.infer<typeof runInputSchema>;
+
+export interface RunState {
+  runId: string;
+  template: string;
+  user: string;
+  model: string;
+  status: RunStatus;
+  /** Steps finished so far (a step is one model call and the tool calls it asked for). */
+  step: number;
+  maxSteps: number;
+  pauseRequested: boolean;
+  stopRequested: boolean;
+  usage: Usage;
+  messageCount: number;
+  continuations: number;
+  error?: { type: string; message: string };
+}
+
+export type FinishReason = 'answer' | 'max_steps' | 'stopped';
+
+export interface RunResult {
+  runId: string;
+  status: 'completed' | 'stopped';
+  finishReason: FinishReason;
+  /** The last assistant text (empty if stopped before any answer). */
+  answer: string;
+  /** Parsed JSON for the `structured` template. */
+  output?: unknown;
+  steps: number;
+  usage: Usage;
+}
+
+export interface ResolvedRun {
+  input: RunInput;
+  template: AgentTemplate<any>;
+  templateInput: unknown;
+  model: ModelSpec;
+  tools: string[];
+  maxSteps: number;
+}
+
+export type Resolution = { ok: true; run: ResolvedRun } | { ok: false; type: ErrorType; message: string };
+
+/** Checks a run input completely: shape, template, template input, model spec, tools. */
+export function resolveRun(raw: unknown): Resolution {
+  const parsed = runInputSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${describeZodError(parsed.error)}` };
+  const input = parsed.data;
+  const template = findTemplate(input.template);
+  if (!template) {
+    return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${input.template}"; use one of ${templateNames.join(', ')}` };
+  }
+  const templateInput = template.inputSchema.safeParse(input.input);
+  if (!templateInput.success) {
+    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${template.name}": ${describeZodError(templateInput.error)}` };
+  }
+  const model = modelSpecSchema.safeParse(input.model);
+  if (!model.success) return { ok: false, type: ErrorType.UnknownModel, message: describeZodError(model.error) };
+  const tools = template.tools(templateInput.data);
+  const unknown = unknownTools(tools);
+  if (unknown.length > 0) {
+    return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${toolNames.join(', ')}` };
+  }
+  return {
+    ok: true,
+    run: { input, template, templateInput: templateInput.data, model: model.data, tools, maxSteps: template.maxSteps(templateInput.data) },
+  };
+}
+
+export type { ChatMessage, Usage };

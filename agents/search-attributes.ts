@@ -1,0 +1,11 @@
+/** Search attributes of agent runs and sessions: list runs by user, template, status. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const agentUserKey = defineSearchAttributeKey('AgentUser', SearchAttributeType.KEYWORD);
+export const agentTemplateKey = defineSearchAttributeKey('AgentTemplate', SearchAttributeType.KEYWORD);
+export const agentStatusKey = defineSearchAttributeKey('AgentStatus', SearchAttributeType.KEYWORD);
+export const agentModelKey = defineSearchAttributeKey('AgentModel', SearchAttributeType.KEYWORD);
+export const agentKindKey = defineSearchAttributeKey('AgentKind', SearchAttributeType.KEYWORD);
+
+/** Every key the worker makes sure the namespace has. */
+export const agentSearchAttributeKeys = [agentUserKey, agentTemplateKey, agentStatusKey, agentModelKey, agentKindKey];
