@@ -40,6 +40,12 @@ export const ErrorType = {
   SessionClosed: 'SessionClosed',
   /** The session is busy and its strategy is `reject`. */
   SessionBusy: 'SessionBusy',
+  /** The run was cancelled (Temporal cancellation). */
+  Cancelled: 'Cancelled',
+  /** The run was terminated by an operator. */
+  Terminated: 'Terminated',
+  /** The run failed for a reason without a type of its own. */
+  RunFailed: 'RunFailed',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -1,0 +1,9 @@
+/** Connects a Temporal `Client` the Temporal way: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key, TLS, profile file. */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  const connection = await Connection.connect({ ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' });
+  return new Client({ connection, namespace: config.namespace ?? 'default' });
+}

@@ -1,0 +1,6 @@
+/** client/: the typed library services use to start and control agent runs, and the `agentctl` CLI. */
+export * from './agent-client';
+export * from './connection';
+export * from './errors';
+export { AgentError, ErrorType } from '../agents/errors';
+export type { RunResult, RunState, RunStatus, RunOptions } from '../agents/run';

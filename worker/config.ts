@@ -1,0 +1,40 @@
+/** Worker settings: Temporal connection the Temporal way (envconfig), our own settings from env via zod. */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+import { describeZodError } from '../agents/errors';
+
+const intFromEnv = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const workerEnvSchema = z.object({
+  /** Task queue the worker polls. */
+  AGENT_TASK_QUEUE: z.string().min(1).max(200).default('agents'),
+  /** Port of /metrics, /healthz, /readyz; 0 disables the server. */
+  METRICS_PORT: intFromEnv(9464, 0, 65535),
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  AGENT_MAX_CONCURRENT_ACTIVITIES: intFromEnv(200, 1, 10_000),
+  AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(100, 1, 10_000),
+  /** Seconds in-flight activities get to finish on SIGINT/SIGTERM before they are handed back. */
+  AGENT_SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
+  /** Prebuilt workflow bundle; built from `workflows/` when missing or older than the sources. */
+  WORKFLOW_BUNDLE: z.string().optional(),
+});
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
+}
+
+export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = workerEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid worker settings: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default "default"), API key, TLS, profile file. */
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  return { address, namespace: config.namespace ?? 'default', connectionOptions: { ...config.connectionOptions, address } };
+}

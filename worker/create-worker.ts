@@ -1,0 +1,32 @@
+/** Creates an agent worker on a connection: our activities, the workflow bundle, our limits. */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivitiesDeps } from '../activities';
+import { loadWorkflowBundle } from './workflow-bundle';
+
+export interface AgentWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: ActivitiesDeps;
+  /** Prebuilt bundle path; defaults to dist/workflow-bundle.js. */
+  workflowBundlePath?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** Time in-flight activities get to finish on shutdown. Default 10 s. */
+  shutdownGraceTimeMs?: number;
+  identity?: string;
+}
+
+export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await loadWorkflowBundle(options.workflowBundlePath),
+    activities: createActivities(options.activities),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * worker/: runs agent workflows and activities. `npm run worker` starts one.
+ *
+ * Settings: Temporal connection from TEMPORAL_* (envconfig), ours from AGENT_* / METRICS_* (zod), model keys
+ * from OPENAI_* / ANTHROPIC_* / OLLAMA_*. SIGINT/SIGTERM drain in-flight activities, then exit.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadProviderEnv } from '../activities/models/provider-config';
+import { loadTemporalSettings, loadWorkerEnv } from './config';
+import { createAgentWorker } from './create-worker';
+import { startWorkerHttpServer } from './http-server';
+import { ensureSearchAttributes } from './search-attributes';
+
+async function main(): Promise<void> {
+  const env = loadWorkerEnv();
+  const providerEnv = loadProviderEnv();
+  const temporal = loadTemporalSettings();
+  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  const added = await ensureSearchAttributes(connection, temporal.namespace);
+  if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
+
+  const worker = await createAgentWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: env.AGENT_TASK_QUEUE,
+    activities: { providerEnv },
+    workflowBundlePath: env.WORKFLOW_BUNDLE,
+    maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    shutdownGraceTimeMs: env.AGENT_SHUTDOWN_GRACE_SECONDS * 1000,
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const http = env.METRICS_PORT
+    ? await startWorkerHttpServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, registry, isReady: () => worker.getState() === 'RUNNING' })
+    : undefined;
+
+  console.log(
+    `worker polling task queue "${env.AGENT_TASK_QUEUE}" on ${temporal.address} (namespace ${temporal.namespace})` +
+      (http ? `; metrics on http://${env.METRICS_HOST}:${env.METRICS_PORT}/metrics` : ''),
+  );
+  try {
+    // Resolves after SIGINT/SIGTERM once in-flight tasks finish or the grace time hands them back.
+    await worker.run();
+  } finally {
+    http?.close();
+    await connection.close();
+  }
+  console.log('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(`worker failed: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

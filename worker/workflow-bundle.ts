@@ -1,0 +1,48 @@
+/** The workflow bundle: prebuilt by `npm run build:workflow`, rebuilt when `workflows/` or `agents/` changed since. */
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const projectRoot = resolve(__dirname, '..');
+export const workflowsPath = join(projectRoot, 'workflows', 'index.ts');
+export const defaultBundlePath = join(projectRoot, 'dist', 'workflow-bundle.js');
+const sourceDirs = ['workflows', 'agents'].map((dir) => join(projectRoot, dir));
+
+function newestSourceMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+}
+
+/** Writes the bundle to `path`; used by `npm run build:workflow` and setup. */
+export async function writeWorkflowBundle(path = defaultBundlePath): Promise<void> {
+  const { code } = await buildWorkflowBundle();
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, code);
+}
+
+/** The prebuilt bundle when it is newer than every source it was built from, else a fresh one. */
+export async function loadWorkflowBundle(path = defaultBundlePath): Promise<{ code: string }> {
+  if (existsSync(path)) {
+    const bundleMtime = statSync(path).mtimeMs;
+    if (sourceDirs.every((dir) => newestSourceMtime(dir) <= bundleMtime)) return { code: readFileSync(path, 'utf8') };
+  }
+  const { code } = await buildWorkflowBundle();
+  return { code };
+}
+
+const quietLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: unknown) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
+  log: () => undefined,
+};
