@@ -22,7 +22,8 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
         throw agentFailure(ErrorType.UnknownModel, `${spec.spec} needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) on the worker`);
       }
       return new ChatOpenAI({
-        model: spec.model,
+        // Options after "?" stay in the model id: OpenAI-compatible servers (our stub among them) may read them.
+        model: openAiModelId(spec),
         // OpenAI-compatible servers often take any key; the client library insists on one.
         apiKey: env.OPENAI_API_KEY || 'not-needed',
         configuration: { baseURL: env.OPENAI_BASE_URL, defaultHeaders: call.headers },
@@ -48,4 +49,9 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
       return new ScriptedChatModel({ ...scriptedParams(spec.params), delayMs: Number.isFinite(delayMs) ? delayMs : 0 });
     }
   }
+}
+
+function openAiModelId(spec: ModelSpec): string {
+  const query = Object.entries(spec.params).map(([key, value]) => `${key}=${value}`).join('&');
+  return query ? `${spec.model}?${query}` : spec.model;
 }

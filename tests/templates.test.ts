@@ -1,0 +1,94 @@
+/** Each template end to end through worker and client: scripted model, and `openai:` against our stub server. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { startLlmStub, type LlmStub } from '../llm-stub';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import type { AgentClient } from '../client';
+
+const personSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, age: { type: 'integer', minimum: 0 } },
+  required: ['name', 'age'],
+};
+
+let env: TestWorkflowEnvironment;
+let stub: LlmStub;
+let worker: Worker;
+let client: AgentClient;
+let running: Promise<void>;
+
+before(async () => {
+  env = await startDevEnvironment();
+  stub = await startLlmStub({ port: 0 });
+  const taskQueue = uniqueTaskQueue('templates');
+  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test-secret' });
+  running = worker.run();
+  client = agentClient(env, taskQueue);
+});
+
+after(async () => {
+  worker.shutdown();
+  await running;
+  await stub.close();
+  await env.teardown();
+});
+
+for (const model of ['scripted:auto', 'openai:stub-model']) {
+  describe(`templates on ${model}`, () => {
+    test('chat answers a message', async () => {
+      const handle = await client.start({ template: 'chat', input: { message: 'hello there' }, user: 'alice', model });
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+      assert.match(result.answer, /hello there/);
+      assert.equal(result.steps, 1);
+      assert.equal(result.usage.modelCalls, 1);
+      assert.ok(result.usage.inputTokens > 0 && result.usage.outputTokens > 0);
+    });
+
+    test('react calls the calculator and answers', async () => {
+      const handle = await client.start({ template: 'react', input: { task: 'What is (12 + 30) * 2?' }, user: 'alice', model });
+      const result = await handle.result();
+      assert.equal(result.answer, 'The answer is 84.');
+      assert.equal(result.steps, 2);
+      assert.equal(result.usage.toolCalls, 1);
+      const state = await handle.state();
+      assert.equal(state.status, 'completed');
+      assert.equal(state.messageCount, 5);
+    });
+
+    test('react stops at maxSteps', async () => {
+      const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 3 }, user: 'alice', model: `${model}${model.includes('?') ? '&' : '?'}rounds=10` });
+      const result = await handle.result();
+      assert.equal(result.finishReason, 'max_steps');
+      assert.equal(result.steps, 3);
+      assert.equal(result.usage.toolCalls, 3);
+    });
+
+    test('structured output is validated, with one repair', async () => {
+      const good = await (await client.start({ template: 'structured', input: { prompt: 'a person', schema: personSchema }, user: 'alice', model })).result();
+      assert.deepEqual(good.output, { name: 'example', age: 42 });
+      assert.equal(good.steps, 1);
+      const repaired = await (await client.start({ template: 'structured', input: { prompt: 'a person', schema: personSchema }, user: 'alice', model: `${model}?invalidFirst=1` })).result();
+      assert.deepEqual(repaired.output, { name: 'example', age: 42 });
+      assert.equal(repaired.steps, 2);
+    });
+  });
+}
+
+test('the stub saw each openai call once, keyed by run and step, and never the key', () => {
+  const calls = stub.requests().filter((r) => r.path === '/v1/chat/completions');
+  assert.ok(calls.length >= 8, `expected the openai runs to reach the stub, saw ${calls.length}`);
+  const keys = calls.map((r) => `${r.key.run}#${r.key.step}`);
+  assert.equal(new Set(keys).size, keys.length, 'a model call was made twice');
+  assert.ok(calls.every((r) => r.key.run?.startsWith('run-') && r.key.attempt === 1 && r.authorization));
+  assert.ok(!JSON.stringify(calls).includes('sk-test-secret'));
+});
+
+test('structured output that stays invalid fails with OutputInvalid', async () => {
+  const schema = { type: 'object', properties: { n: { type: 'integer', maximum: 10 } }, required: ['n'] };
+  const handle = await client.start({ template: 'structured', input: { prompt: 'n', schema }, user: 'alice', model: 'scripted:auto' });
+  await assert.rejects(handle.result(), (err: { type?: string }) => err.type === 'OutputInvalid');
+  assert.equal((await handle.state()).status, 'failed');
+});
