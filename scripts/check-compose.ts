@@ -15,7 +15,7 @@ export const workerJob = 'temporal-agents-worker';
 /** Worker env vars that must have a non-empty value in the compose file. */
 export const workerRequiredEnv = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'AGENT_TASK_QUEUE', 'METRICS_PORT'] as const;
 /** Worker env vars that must be declared; a key without a value passes the host's value through. */
-export const workerPassthroughEnv = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'OLLAMA_BASE_URL'] as const;
+export const workerPassthroughEnv = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'OLLAMA_BASE_URL'] as const;
 /** Metrics the worker exports: every one is used by an alert or a panel, and nothing else is referenced. */
 export const workerMetrics = [
   'agent_runs_total',
@@ -236,6 +236,14 @@ export function imagePinProblem(image: string): string | undefined {
   return undefined;
 }
 
+/** Compose duration ("1m30s", "500ms", "60s") in seconds. */
+export function parseDuration(text: string): number | undefined {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
+}
+
 function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
@@ -438,6 +446,15 @@ function checkWorker(services: Map<string, Obj>, file: string): Problem[] {
     } else if (!m[1].includes('.')) {
       add(`${at}.environment.TEMPORAL_ADDRESS`, `host "${m[1]}" is not a service in this file`);
     }
+  }
+
+  // Compose SIGKILLs after stop_grace_period (default 10s): the worker's own
+  // drain time must fit inside it or in-flight activities are cut off.
+  const grace = Number(env.get('AGENT_SHUTDOWN_GRACE_SECONDS') ?? 10);
+  const stopGrace = parseDuration(str(worker.stop_grace_period) ?? '10s');
+  if (stopGrace === undefined) add(`${at}.stop_grace_period`, `cannot parse "${str(worker.stop_grace_period)}"`);
+  else if (!(grace < stopGrace)) {
+    add(`${at}.stop_grace_period`, `${str(worker.stop_grace_period) ?? '10s (default)'} is not longer than AGENT_SHUTDOWN_GRACE_SECONDS=${grace}`);
   }
 
   const metricsPort = env.get('METRICS_PORT');
@@ -799,8 +816,11 @@ export function runPromtoolChecks(files: PrometheusFiles, dashboards: Dashboard[
   const run = (args: string[], file: string) => {
     const r = runPromtool(args, root);
     if (!r.ok) {
-      const firstLine = r.output.split('\n').find((l) => /FAILED|error|Error|err:/.test(l))?.trim() ?? `exit ${r.status}`;
-      problems.push({ file, message: `promtool ${args.join(' ')} failed: ${firstLine}`, detail: r.output });
+      // `test rules` names failing cases as "alertname: X, time: T"; otherwise take the first error line.
+      const cases = [...r.output.matchAll(/alertname: ([^,\s]+), time: ([^,\s]+)/g)].map((m) => `${m[1]} at ${m[2]}`);
+      const firstLine = r.output.split('\n').find((l) => /error|err:|FAILED: \S/i.test(l))?.trim() ?? `exit ${r.status}`;
+      const why = cases.length ? `unexpected alerts for ${cases.join(', ')}` : firstLine;
+      problems.push({ file, message: `promtool ${args.join(' ')} failed: ${why}`, detail: r.output });
     }
   };
   if (files.config) run(['check', 'config', rel(files.config)], rel(files.config));
