@@ -26,6 +26,8 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     activities: createActivities(options.activities),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    // Cancellation reaches an activity only with a heartbeat response: send them at least every second.
+    maxHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
     ...(options.identity ? { identity: options.identity } : {}),
   });
