@@ -5,6 +5,8 @@
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -107,11 +109,13 @@ class AgentRun {
     } catch (err) {
       if (isCancellation(err)) {
         this.setStatus('cancelled');
-      } else {
-        this.error = { type: (err as { type?: string }).type ?? 'Error', message: err instanceof Error ? err.message : String(err) };
-        this.setStatus('failed');
+        throw err;
       }
-      throw err;
+      // Fail with the activity's typed failure itself, so clients see e.g. `ModelRejected`, not "Activity task failed".
+      const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+      this.error = { type: (failure as { type?: string }).type ?? 'Error', message: failure instanceof Error ? failure.message : String(failure) };
+      this.setStatus('failed');
+      throw failure;
     }
   }
 
