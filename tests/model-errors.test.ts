@@ -36,7 +36,7 @@ function callsOf(runId: string) {
   return stub.requests().filter((r) => r.path === '/v1/chat/completions' && r.key.run === runId);
 }
 
-const retried: [string, Omit<Fault, 'match'>[], number][] = [
+const retried: [string, Fault[], number][] = [
   ['429 with Retry-After', [{ kind: 'status', status: 429, retryAfterSeconds: 2 }], 2],
   ['500 then 503', [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }], 3],
   ['a hung call (timeout)', [{ kind: 'hang' }], 2],
