@@ -1,6 +1,7 @@
 /** The `invokeModel` activity: one LangChain model call for one agent step. */
 import { Context } from '@temporalio/activity';
-import { AIMessage } from '@langchain/core/messages';
+import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec';
@@ -10,6 +11,7 @@ import { toModelFailure } from './models/errors';
 import { createChatModel } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
+import { TokenPublisher } from './token-publisher';
 
 export const invokeModelInputSchema = z.object({
   step: z.number().int().nonnegative(),
@@ -20,6 +22,8 @@ export const invokeModelInputSchema = z.object({
   user: z.string(),
   template: z.string(),
   timeoutMs: z.number().int().positive(),
+  /** Stream the reply to the workflow's `tokens` query while the call runs. */
+  stream: z.boolean().optional(),
 });
 export type InvokeModelInput = z.infer<typeof invokeModelInputSchema>;
 
@@ -57,7 +61,11 @@ export function createInvokeModel(deps: InvokeModelDeps) {
       const runnable = tools.length > 0 ? chat.bindTools!(tools) : chat;
       let reply: ModelReply;
       try {
-        const message = await runnable.invoke(toLangChainMessages(messages), { signal: ctx.cancellationSignal });
+        const lcMessages = toLangChainMessages(messages);
+        const message = input.stream
+          ? await streamReply(runnable, lcMessages, new TokenPublisher(ctx.client.workflow.getHandle(workflowId, runId), input.step, ctx.info.attempt, 200, (err) => ctx.log.warn('token batch not delivered', { error: String(err) })))
+          : await runnable.invoke(lcMessages, { signal: ctx.cancellationSignal });
+        if (!message) throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} streamed no message`);
         reply = fromAIMessage(message as AIMessage);
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
@@ -71,4 +79,20 @@ export function createInvokeModel(deps: InvokeModelDeps) {
       clearInterval(heartbeat);
     }
   };
+}
+
+/** Streams the call, forwarding text to the publisher, and returns the whole message. */
+async function streamReply(runnable: Runnable<BaseMessage[], unknown>, messages: BaseMessage[], publisher: TokenPublisher): Promise<AIMessageChunk | undefined> {
+  const ctx = Context.current();
+  let whole: AIMessageChunk | undefined;
+  try {
+    for await (const chunk of await runnable.stream(messages, { signal: ctx.cancellationSignal })) {
+      const piece = chunk as AIMessageChunk;
+      whole = whole ? whole.concat(piece) : piece;
+      publisher.push(piece.text);
+    }
+  } finally {
+    await publisher.flush();
+  }
+  return whole;
 }

@@ -34,6 +34,8 @@ export const carriedRunStateSchema = z.object({
   pauseRequested: z.boolean(),
   repairsUsed: z.number().int().nonnegative(),
   continuations: z.number().int().nonnegative(),
+  /** Durable events, carried so sequence numbers continue. */
+  events: z.object({ events: z.array(z.any()), lastSeq: z.number().int().nonnegative() }).optional(),
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
@@ -45,6 +47,8 @@ export const runOptionsSchema = z
     historyByteLimit: z.number().int().min(100_000).max(40_000_000).optional(),
     /** Start-to-close timeout of one model call, in seconds. Default 300. */
     modelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+    /** Stream model output to clients while calls run (see `tokensQuery`). Default false. */
+    streamTokens: z.boolean().optional(),
   })
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;

@@ -5,7 +5,9 @@ export const agentUserKey = defineSearchAttributeKey('AgentUser', SearchAttribut
 export const agentTemplateKey = defineSearchAttributeKey('AgentTemplate', SearchAttributeType.KEYWORD);
 export const agentStatusKey = defineSearchAttributeKey('AgentStatus', SearchAttributeType.KEYWORD);
 export const agentModelKey = defineSearchAttributeKey('AgentModel', SearchAttributeType.KEYWORD);
+/** When the run was last parked by pause (for "paused too long" alerts). */
+export const agentPausedAtKey = defineSearchAttributeKey('AgentPausedAt', SearchAttributeType.DATETIME);
 export const agentKindKey = defineSearchAttributeKey('AgentKind', SearchAttributeType.KEYWORD);
 
 /** Every key the worker makes sure the namespace has. */
-export const agentSearchAttributeKeys = [agentUserKey, agentTemplateKey, agentStatusKey, agentModelKey, agentKindKey];
+export const agentSearchAttributeKeys = [agentUserKey, agentTemplateKey, agentStatusKey, agentModelKey, agentKindKey, agentPausedAtKey];

@@ -11,15 +11,21 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import { agentFailure, ErrorType, nonRetryableErrorTypes } from '../agents/errors';
-import type { ConversationSlice } from '../agents/messages';
+import { eventsQuery, messageDescriptions, tokenDeltasSignal, tokenDeltaSchema, tokensQuery, type ConversationSlice } from '../agents/messages';
+import { agentPausedAtKey } from '../agents/search-attributes';
 import type { RunStatus } from '../agents/run';
 import { checkStructuredAnswer } from '../agents/structured-output';
+import { RunEventLog } from './run-events';
+import { TokenStream } from './token-stream';
 
 /** Query pages stay well under gRPC's 4 MB message limit. */
 const conversationPageBytes = 1_000_000;
@@ -33,6 +39,8 @@ export interface LoopConfig {
   modelTimeoutSeconds: number;
   /** JSON Schema a final answer must satisfy (structured output). */
   outputSchema?: Record<string, unknown>;
+  /** Stream model output to `tokensQuery` readers while calls run. */
+  streamTokens?: boolean;
 }
 
 /** Everything that must survive continue-as-new; plain JSON. */
@@ -56,11 +64,14 @@ export class AgentLoop {
   /** Scope of the step in flight, cancelled by `stop` so the model call is aborted. */
   private stepScope?: CancellationScope;
   private readonly activities: AgentActivities;
+  readonly tokens = new TokenStream();
 
   constructor(
     readonly config: LoopConfig,
     readonly state: LoopState,
     private readonly onStatus: (status: RunStatus) => void,
+    /** Durable step events; pass the carried log across continue-as-new. */
+    readonly events: RunEventLog = new RunEventLog(),
   ) {
     const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes };
     // proxyActivities returns a Proxy: pick functions off it, never spread it.
@@ -71,6 +82,22 @@ export class AgentLoop {
     });
     const { callTool } = proxyActivities<AgentActivities>({ startToCloseTimeout: '60s', retry: { ...retry, maximumAttempts: 3 } });
     this.activities = { invokeModel, callTool };
+  }
+
+  /** Registers `events`, `tokens` and `tokenDeltas`: the observation handlers every agent workflow has. */
+  registerObservationHandlers(): void {
+    setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
+    setHandler(tokensQuery, (args) => this.tokens.page(args, this.isFinished()), { description: messageDescriptions.tokens });
+    setHandler(
+      tokenDeltasSignal,
+      (delta) => {
+        const parsed = tokenDeltaSchema.safeParse(delta);
+        // A bad signal is logged, never fails the run.
+        if (parsed.success) this.tokens.apply(parsed.data);
+        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
+      },
+      { description: messageDescriptions.tokenDeltas },
+    );
   }
 
   pause(): void {
@@ -93,9 +120,26 @@ export class AgentLoop {
 
   setStatus(status: RunStatus): void {
     if (this.status === status) return;
+    const previous = this.status;
     this.status = status;
     this.onStatus(status);
+    const step = this.state.step;
+    if (status === 'paused') {
+      this.events.emit('run.paused', { step, reason: this.error?.type });
+      // Added after v1 histories were recorded: they replay without this upsert.
+      if (patched('paused-at-search-attribute')) upsertSearchAttributes([{ key: agentPausedAtKey, value: new Date() }]);
+    } else if (status === 'running' && previous === 'paused') {
+      this.events.emit('run.resumed', { step });
+    } else if (status === 'stopped') {
+      this.events.emit('run.stopped', { step });
+    } else if (status === 'cancelled') {
+      this.events.emit('run.cancelled', { step });
+    }
     if (status !== 'running') setCurrentDetails(status);
+    if (this.isFinished()) {
+      this.events.done = true;
+      this.tokens.finish();
+    }
   }
 
   /** Parks while paused; a parked run is just a pending condition: no activity, no worker slot. */
@@ -128,6 +172,7 @@ export class AgentLoop {
     }
     const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
     this.error = { type: (failure as { type?: string }).type ?? 'Error', message: failure instanceof Error ? failure.message : String(failure) };
+    this.events.emit('run.failed', { step: this.state.step, errorType: this.error.type, message: this.error.message });
     this.setStatus('failed');
     return failure;
   }
@@ -158,6 +203,8 @@ export class AgentLoop {
     const { config, state } = this;
     const step = state.step + 1;
     setCurrentDetails(`step ${step} of at most ${maxSteps}: calling ${config.model}`);
+    this.events.emit('step.started', { step });
+    this.tokens.begin(step);
     const reply = await this.activities.invokeModel({
       step,
       model: config.model,
@@ -166,9 +213,12 @@ export class AgentLoop {
       user: config.user,
       template: config.template,
       timeoutMs: config.modelTimeoutSeconds * 1000,
+      stream: config.streamTokens || undefined,
     });
+    this.tokens.finish();
     state.messages.push(reply.message);
     addUsage(state.usage, { ...reply.usage, modelCalls: 1 });
+    this.events.emit('model.call', { step, model: reply.model, ...reply.usage, costUsd: (reply.usage as { costUsd?: number }).costUsd ?? 0, durationMs: reply.durationMs });
 
     const calls = reply.message.toolCalls ?? [];
     if (calls.length > 0) {
@@ -177,13 +227,19 @@ export class AgentLoop {
           this.activities.callTool({ step, toolCallId: call.id, name: call.name, args: call.args, allowed: config.tools, user: config.user, template: config.template }),
         ),
       );
-      calls.forEach((call, i) => state.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: results[i].content, isError: results[i].isError || undefined }));
+      calls.forEach((call, i) => {
+        state.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: results[i].content, isError: results[i].isError || undefined });
+        this.events.emit('tool.call', { step, tool: call.name, isError: results[i].isError });
+      });
       addUsage(state.usage, { toolCalls: calls.length });
       state.step++;
+      this.events.emit('step.finished', { step, toolCalls: calls.length, answered: false });
       return 'continue';
     }
     state.step++;
-    return this.checkOutput(reply.message.content);
+    const outcome = this.checkOutput(reply.message.content);
+    this.events.emit('step.finished', { step, toolCalls: 0, answered: outcome === 'answer' });
+    return outcome;
   }
 
   /** Structured output: validate, allow one repair attempt, then fail with `OutputInvalid`. */

@@ -11,6 +11,7 @@ import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stat
 import { resolveRun, type FinishReason, type ResolvedRun, type RunInput, type RunResult, type RunState } from '../agents/run';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
+import { RunEventLog } from './run-events';
 
 const defaultHistoryEventLimit = 8_000;
 const defaultHistoryByteLimit = 8_000_000;
@@ -42,6 +43,7 @@ class AgentRun {
         user: input.user,
         modelTimeoutSeconds: input.options?.modelTimeoutSeconds ?? 300,
         outputSchema: run.template.outputSchema?.(run.templateInput),
+        streamTokens: input.options?.streamTokens,
       },
       {
         messages: carried?.messages ?? run.template.openingMessages(run.templateInput),
@@ -51,7 +53,9 @@ class AgentRun {
         pauseRequested: carried?.pauseRequested ?? false,
       },
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
+      new RunEventLog(carried?.events),
     );
+    if (!carried) this.loop.events.emit('run.started', { template: run.template.name, user: input.user, model: input.model });
   }
 
   registerHandlers(): void {
@@ -61,6 +65,7 @@ class AgentRun {
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
     setHandler(conversationQuery, (args) => loop.conversationSlice(args), { description: messageDescriptions.conversation });
+    loop.registerObservationHandlers();
   }
 
   async execute(): Promise<RunResult> {
@@ -92,14 +97,16 @@ class AgentRun {
 
   private async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
+    this.loop.events.emit('run.continued', { step: this.loop.state.step, continuations: this.continuations + 1 });
     return continueAsNew<typeof agentRunWorkflow>({
       ...this.run.input,
-      carried: { ...this.loop.state, continuations: this.continuations + 1 },
+      carried: { ...this.loop.state, continuations: this.continuations + 1, events: this.loop.events.carry() },
     });
   }
 
   private finish(reason: FinishReason): RunResult {
     const status = reason === 'stopped' ? 'stopped' : 'completed';
+    if (status === 'completed') this.loop.events.emit('run.completed', { step: this.loop.state.step, finishReason: reason });
     this.loop.setStatus(status);
     const { state } = this.loop;
     return {

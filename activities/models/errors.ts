@@ -2,7 +2,7 @@
  * Maps provider errors to our typed failures: throttling and outages are retried by Temporal
  * (honouring Retry-After), refusals are not. LangChain's own retries are off so Temporal owns them.
  */
-import type { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { agentFailure, ErrorType } from '../../agents/errors';
 
 /** HTTP status of a provider error, wherever the SDK put it. */
@@ -27,6 +27,8 @@ export function retryAfterSeconds(err: unknown): number | undefined {
 }
 
 export function toModelFailure(err: unknown, model: string): ApplicationFailure {
+  // Already typed by us (middleware, validation): keep it.
+  if (err instanceof ApplicationFailure) return err;
   const message = err instanceof Error ? err.message : String(err);
   const cause = err instanceof Error ? err : undefined;
   const status = statusOf(err);

@@ -1,0 +1,64 @@
+/**
+ * Typed events of agent runs, shared by workflows (durable per-run events), activities and the worker's
+ * event bus. Plain JSON, safe to import from workflow code.
+ */
+
+/** Events a run records durably in its own state, readable by any client from a sequence number. */
+export interface RunEventData {
+  'run.started': { template: string; user: string; model: string };
+  'run.paused': { step: number; reason?: string };
+  'run.resumed': { step: number };
+  'run.stopped': { step: number };
+  'run.completed': { step: number; finishReason: string };
+  'run.failed': { step: number; errorType: string; message: string };
+  'run.cancelled': { step: number };
+  'run.continued': { step: number; continuations: number };
+  'step.started': { step: number };
+  'step.finished': { step: number; toolCalls: number; answered: boolean };
+  'model.call': { step: number; model: string; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number; durationMs: number };
+  'tool.call': { step: number; tool: string; isError: boolean };
+  'middleware.rejection': { step: number; kind: string; message: string };
+  retry: { step: number; waitMs: number; reason: string };
+}
+export type RunEventType = keyof RunEventData;
+
+export interface RunEvent<T extends RunEventType = RunEventType> {
+  /** 1, 2, 3, ... per run, kept across continue-as-new. */
+  seq: number;
+  type: T;
+  /** Workflow time, ISO 8601. */
+  at: string;
+  runId: string;
+  data: RunEventData[T];
+}
+
+/** Events only the worker sees: measured around activities and workflow executions. */
+export interface WorkerEventData {
+  'activity.model_call': { model: string; template: string; outcome: 'ok' | 'error'; errorType?: string; attempt: number; durationSeconds: number; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number };
+  'activity.tool_call': { tool: string; outcome: 'ok' | 'error'; durationSeconds: number };
+  'activity.retry': { activity: string; attempt: number };
+  'activity.rejected': { activity: string; kind: string };
+  'workflow.finished': { workflowType: string; template: string; outcome: string; durationSeconds: number };
+  'middleware.layer': { middleware: string; hook: 'model' | 'tool'; durationSeconds: number };
+}
+
+export type AgentEventData = { [K in RunEventType]: RunEventData[K] } & WorkerEventData;
+export type AgentEventType = keyof AgentEventData;
+
+/** Anything on the worker's event bus. */
+export interface AgentEvent<T extends AgentEventType = AgentEventType> {
+  type: T;
+  at: string;
+  runId?: string;
+  seq?: number;
+  data: AgentEventData[T];
+}
+
+import type { Sinks } from '@temporalio/workflow';
+
+/** The sink workflows publish through; the worker wires it to the event bus. Not called on replay. */
+export interface AgentSinks extends Sinks {
+  agentEvents: {
+    publish(event: AgentEvent): void;
+  };
+}
