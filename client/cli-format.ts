@@ -1,0 +1,79 @@
+/**
+ * Human output of `agentctl`: concise lines and aligned tables. `--json` output bypasses this module.
+ */
+import type { Usage } from '../agents/conversation';
+import type { RunResult, RunState } from '../agents/run';
+import type { AgentTemplate } from '../agents/templates';
+import type { RunSummary } from './agent-client';
+
+/** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatRuns(runs: RunSummary[]): string {
+  if (runs.length === 0) return 'no runs';
+  return formatTable(
+    ['RUN ID', 'TEMPLATE', 'USER', 'STATUS', 'MODEL', 'STARTED'],
+    runs.map((r) => [r.runId, r.template ?? '-', r.user ?? '-', r.status ?? '-', r.model ?? '-', formatTime(r.startTime)]),
+  );
+}
+
+export function formatTemplates(templates: AgentTemplate<any>[]): string {
+  return formatTable(
+    ['TEMPLATE', 'MAX STEPS', 'DESCRIPTION'],
+    templates.map((t) => [t.name, t.defaultMaxSteps === t.maxStepsLimit ? String(t.maxStepsLimit) : `${t.defaultMaxSteps} (up to ${t.maxStepsLimit})`, t.description]),
+  );
+}
+
+/** First line: id, status, reason and counts; then the structured output or the answer. */
+export function formatResult(result: RunResult): string {
+  const head = `${result.runId} ${result.status} (${result.finishReason}) after ${plural(result.steps, 'step')}; ${formatUsage(result.usage)}`;
+  const body = result.output !== undefined ? JSON.stringify(result.output, null, 2) : result.answer;
+  return body ? `${head}\n${body}` : head;
+}
+
+export function formatState(state: RunState): string {
+  const rows: [string, string][] = [
+    ['run', state.runId],
+    ['template', state.template],
+    ['user', state.user],
+    ['model', state.model],
+    ['status', state.status + pendingRequests(state)],
+    ['step', `${state.step} of at most ${state.maxSteps}`],
+    ['usage', formatUsage(state.usage)],
+    ['messages', String(state.messageCount)],
+  ];
+  if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
+  if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+export function formatUsage(usage: Usage): string {
+  const parts = [plural(usage.modelCalls, 'model call'), plural(usage.toolCalls, 'tool call'), `${usage.inputTokens} in / ${usage.outputTokens} out tokens`];
+  if (usage.costUsd > 0) parts.push(`$${usage.costUsd.toFixed(4)}`);
+  return parts.join(', ');
+}
+
+/** A signal accepted but not yet acted on shows next to the status, e.g. `running (pause requested)`. */
+function pendingRequests(state: RunState): string {
+  if (state.stopRequested && state.status === 'running') return ' (stop requested)';
+  if (state.pauseRequested && state.status === 'running') return ' (pause requested)';
+  return '';
+}
+
+/** UTC, to the second: `2025-01-31 14:05:09Z`. */
+function formatTime(date: Date | undefined): string {
+  return date ? date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
