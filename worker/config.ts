@@ -15,6 +15,9 @@ export const workerEnvSchema = z.object({
   AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(100, 1, 10_000),
   /** Seconds in-flight activities get to finish on SIGINT/SIGTERM before they are handed back. */
   AGENT_SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
+  /** Where events also go: `jsonl:PATH`, `jsonl:-` (stdout) or an http(s) collector URL. */
+  AGENT_EVENTS_TRANSPORT: z.string().optional(),
+  AGENT_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Prebuilt workflow bundle; built from `workflows/` when missing or older than the sources. */
   WORKFLOW_BUNDLE: z.string().optional(),
 });

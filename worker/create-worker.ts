@@ -1,6 +1,9 @@
 /** Creates an agent worker on a connection: our activities, the workflow bundle, our limits. */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivitiesDeps } from '../activities';
+import { EventBus } from './events/event-bus';
+import { ActivityEventsInterceptor } from './interceptors/activity-events';
+import { agentSinks } from './sinks';
 import { loadWorkflowBundle } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
@@ -15,10 +18,15 @@ export interface AgentWorkerOptions {
   /** Time in-flight activities get to finish on shutdown. Default 10 s. */
   shutdownGraceTimeMs?: number;
   identity?: string;
+  /** Where run, model-call and tool-call events go; a private bus when omitted. */
+  bus?: EventBus;
 }
 
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
+  const bus = options.bus ?? new EventBus();
   return Worker.create({
+    sinks: agentSinks(bus),
+    interceptors: { activity: [(ctx) => ({ inbound: new ActivityEventsInterceptor(ctx, bus) })] },
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

@@ -1,11 +1,10 @@
 /** The worker's HTTP endpoints: /metrics (Prometheus), /healthz (process alive), /readyz (connected and polling). */
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
 
 export interface WorkerHttpServerOptions {
   port: number;
   host: string;
-  registry: Registry;
+  metrics: { metricsText(): Promise<string>; contentType: string };
   /** True while the worker is connected to Temporal and polling. */
   isReady: () => boolean;
 }
@@ -15,8 +14,8 @@ export async function startWorkerHttpServer(options: WorkerHttpServerOptions): P
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (path === '/metrics') {
-        const body = await options.registry.metrics();
-        res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+        const body = await options.metrics.metricsText();
+        res.writeHead(200, { 'content-type': options.metrics.contentType }).end(body);
       } else if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (path === '/readyz') {

@@ -4,18 +4,20 @@
  * Settings: Temporal connection from TEMPORAL_* (envconfig), ours from AGENT_* / METRICS_* (zod), model keys
  * from OPENAI_* / ANTHROPIC_* / OLLAMA_*. SIGINT/SIGTERM drain in-flight activities, then exit.
  */
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadProviderEnv } from '../activities/models/provider-config';
 import { loadTemporalSettings, loadWorkerEnv } from './config';
 import { createAgentWorker } from './create-worker';
 import { startWorkerHttpServer } from './http-server';
+import { setUpObservability } from './observability';
 import { ensureSearchAttributes } from './search-attributes';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   const providerEnv = loadProviderEnv();
   const temporal = loadTemporalSettings();
+  const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
@@ -29,13 +31,14 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTimeMs: env.AGENT_SHUTDOWN_GRACE_SECONDS * 1000,
+    bus: observability.bus,
   });
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  observability.addFleetGauges(new Client({ connection, namespace: temporal.namespace }));
   const http = env.METRICS_PORT
-    ? await startWorkerHttpServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, registry, isReady: () => worker.getState() === 'RUNNING' })
+    ? await startWorkerHttpServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, metrics: observability, isReady: () => worker.getState() === 'RUNNING' })
     : undefined;
+  if (http) console.log(`metrics listening on ${JSON.stringify(http.address())}`);
 
   console.log(
     `worker polling task queue "${env.AGENT_TASK_QUEUE}" on ${temporal.address} (namespace ${temporal.namespace})` +
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     http?.close();
+    await observability.bus.close();
     await connection.close();
   }
   console.log('worker stopped');

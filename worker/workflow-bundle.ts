@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 export const projectRoot = resolve(__dirname, '..');
 export const workflowsPath = join(projectRoot, 'workflows', 'index.ts');
+export const workflowInterceptorsPath = join(projectRoot, 'workflows', 'interceptors.ts');
 export const defaultBundlePath = join(projectRoot, 'dist', 'workflow-bundle.js');
 const sourceDirs = ['workflows', 'agents'].map((dir) => join(projectRoot, dir));
 
@@ -18,7 +19,7 @@ function newestSourceMtime(dir: string): number {
 }
 
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [workflowInterceptorsPath], logger: quietLogger });
 }
 
 /** Writes the bundle to `path`; used by `npm run build:workflow` and setup. */

@@ -1,0 +1,63 @@
+/**
+ * Observability of one worker process: the event bus, our Prometheus metrics, and the Temporal SDK's own
+ * worker metrics (Core's Prometheus exporter on a loopback port, served again through our /metrics).
+ */
+import { createServer } from 'node:net';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { EventBus } from './events/event-bus';
+import { transportFromSetting } from './events/transports';
+import { registerFleetGauges } from './fleet-gauges';
+import { registerAgentMetrics } from './metrics';
+
+export interface WorkerObservability {
+  bus: EventBus;
+  registry: Registry;
+  /** Our metrics followed by the SDK's, in Prometheus text format. */
+  metricsText(): Promise<string>;
+  contentType: string;
+  /** Adds gauges read from visibility, once a client exists. */
+  addFleetGauges(client: Client): void;
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Must run before any connection is made: it installs the SDK runtime. */
+export async function setUpObservability(options: { eventsTransport?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' }): Promise<WorkerObservability> {
+  const sdkMetricsPort = await freeLoopbackPort();
+  Runtime.install({
+    logger: new DefaultLogger(options.logLevel ?? 'INFO'),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } },
+  });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let metrics: ReturnType<typeof registerAgentMetrics> | undefined;
+  const bus = new EventBus({ onHandlerError: (handler) => metrics?.eventHandlerErrors.inc({ handler }) });
+  metrics = registerAgentMetrics(registry, bus);
+  const transport = transportFromSetting(options.eventsTransport);
+  if (transport) bus.addTransport(transport);
+
+  return {
+    bus,
+    registry,
+    contentType: registry.contentType,
+    addFleetGauges: (client) => registerFleetGauges(registry, client),
+    async metricsText() {
+      const ours = await registry.metrics();
+      const sdk = await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`)
+        .then((res) => (res.ok ? res.text() : ''))
+        .catch(() => '');
+      return `${ours}\n${sdk}`;
+    },
+  };
+}
