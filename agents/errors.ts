@@ -44,6 +44,8 @@ export const ErrorType = {
   Cancelled: 'Cancelled',
   /** The run was terminated by an operator. */
   Terminated: 'Terminated',
+  /** The run has ended and takes no more signals. */
+  RunFinished: 'RunFinished',
   /** The run failed for a reason without a type of its own. */
   RunFailed: 'RunFailed',
 } as const;

@@ -17,6 +17,8 @@ const optionSpecs = {
   status: { type: 'string' },
   template: { type: 'string' },
   limit: { type: 'string' },
+  after: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,6 +44,8 @@ export const commands = {
   state: { args: ['id'], flags: [] },
   result: { args: ['id'], flags: [] },
   ls: { args: [], flags: ['user', 'status', 'template', 'limit'] },
+  events: { args: ['id'], flags: ['after', 'follow'] },
+  tokens: { args: ['id'], flags: [] },
   templates: { args: [], flags: [] },
   help: { args: [], flags: [] },
 } satisfies Record<string, CommandSpec>;
@@ -62,6 +66,8 @@ export interface ParsedCommand {
   status?: string;
   template?: string;
   limit?: number;
+  after?: number;
+  follow: boolean;
 }
 
 /** A command line `agentctl` cannot make sense of; exits 2. */
@@ -84,6 +90,9 @@ Commands:
   result <id>        wait for a run to end and print its result
   ls [--user U] [--status S] [--template T] [--limit N]
                      list agent runs (default limit 100)
+  events <id> [--after SEQ] [--follow]
+                     durable step events of a run (with --follow, until it ends; resume with --after)
+  tokens <id>        stream the text of a run's model calls while they run (run started with streamTokens)
   templates          list the registered templates
   help               show this text
 
@@ -106,7 +115,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     throw new UsageError(`${firstSentence((err as Error).message)}; run "agentctl help" for usage`);
   }
   const { values, positionals, tokens } = parsed;
-  if (values.help) return { command: 'help', args: {}, json: values.json ?? false, wait: false };
+  if (values.help) return { command: 'help', args: {}, json: values.json ?? false, wait: false, follow: false };
   const [name, ...rest] = positionals;
   if (name === undefined) throw new UsageError('no command given; run "agentctl help" for usage');
   if (!Object.prototype.hasOwnProperty.call(commands, name)) {
@@ -138,6 +147,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     status: values.status,
     template: values.template,
     limit: values.limit === undefined ? undefined : positiveInt(values.limit, '--limit'),
+    after: values.after === undefined ? undefined : nonNegativeInt(values.after, '--after'),
+    follow: values.follow ?? false,
   };
 }
 
@@ -152,6 +163,11 @@ function parseWithTokens(argv: string[]) {
 
 function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+function nonNegativeInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
   return Number(text);
 }
 

@@ -13,6 +13,7 @@ import { AgentClient } from './agent-client';
 import { parseCommandLine, usage, UsageError, wantsJson, type ParsedCommand } from './cli-args';
 import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
 import { connectClient } from './connection';
+import { followEvents, followTokens } from './follow';
 import { toAgentError } from './errors';
 
 /** Where `runCli` writes and what environment it reads (TEMPORAL_*, AGENT_TASK_QUEUE). */
@@ -102,11 +103,32 @@ async function execute(cmd: ParsedCommand, io: CliIO): Promise<void> {
         const runs = await agents.list({ user: cmd.user, status: cmd.status as RunStatus | undefined, template: cmd.template, limit: cmd.limit });
         return void print(formatRuns(runs), runs);
       }
+      case 'events': {
+        // One line per event either way: JSON lines with --json, so a follower can resume from the last seq.
+        const handle = agents.getHandle(cmd.args.id).workflow;
+        const stream = cmd.follow ? followEvents(handle, cmd.after ?? 0) : onePage(handle, cmd.after ?? 0);
+        for await (const event of stream) io.stdout.write(`${cmd.json ? JSON.stringify(event) : `${event.seq}\t${event.at}\t${event.type}\t${JSON.stringify(event.data)}`}\n`);
+        return;
+      }
+      case 'tokens': {
+        for await (const chunk of followTokens(agents.getHandle(cmd.args.id).workflow)) {
+          if (cmd.json) io.stdout.write(`${JSON.stringify(chunk)}\n`);
+          else io.stdout.write(chunk.done ? '\n' : chunk.text);
+        }
+        return;
+      }
     }
   } finally {
     // An open connection would keep the process alive after the command is done.
     await client.connection.close().catch(() => undefined);
   }
+}
+
+async function* onePage(handle: Parameters<typeof followEvents>[0], after: number) {
+  const controller = new AbortController();
+  controller.abort();
+  // An aborted follow yields what is there now and returns.
+  yield* followEvents(handle, after, { signal: controller.signal, untilAborted: true });
 }
 
 /** Signals and cancel only ask: the run acts at its next step boundary (or aborts the call in flight). */
@@ -123,7 +145,7 @@ class ConnectionError extends Error {
 
 async function connect(env: NodeJS.ProcessEnv): Promise<Client> {
   try {
-    return await connectClient(env);
+    return await connectClient(env, { connectTimeout: '3s' });
   } catch (err) {
     const where = env.TEMPORAL_ADDRESS ? ` at ${env.TEMPORAL_ADDRESS}` : '';
     throw new ConnectionError(`cannot connect to Temporal${where}: ${(err as Error)?.message ?? String(err)}; check TEMPORAL_ADDRESS and TEMPORAL_* settings`);

@@ -2,8 +2,17 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 
-export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+export interface ConnectOptions {
+  /** How long to try reaching the server. Default 10 s (the SDK's). */
+  connectTimeout?: string;
+}
+
+export async function connectClient(env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): Promise<Client> {
   const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-  const connection = await Connection.connect({ ...config.connectionOptions, address: config.connectionOptions.address ?? 'localhost:7233' });
+  const connection = await Connection.connect({
+    ...config.connectionOptions,
+    address: config.connectionOptions.address ?? 'localhost:7233',
+    ...(options.connectTimeout ? { connectTimeout: options.connectTimeout } : {}),
+  });
   return new Client({ connection, namespace: config.namespace ?? 'default' });
 }

@@ -9,6 +9,9 @@ import { AgentError, ErrorType } from '../agents/errors';
 
 export function toAgentError(err: unknown, runId?: string): unknown {
   if (err instanceof AgentError) return err;
+  if (/already completed/i.test(String((err as Error)?.message))) {
+    return new AgentError(ErrorType.RunFinished, `Run ${runId ?? ''} has already finished; it takes no more signals`);
+  }
   if (err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5) {
     return new AgentError(ErrorType.NotFound, `No run ${runId ?? ''} found`.replace('  ', ' '));
   }

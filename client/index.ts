@@ -2,5 +2,6 @@
 export * from './agent-client';
 export * from './connection';
 export * from './errors';
+export * from './follow';
 export { AgentError, ErrorType } from '../agents/errors';
 export type { RunResult, RunState, RunStatus, RunOptions } from '../agents/run';

@@ -18,6 +18,8 @@ export interface AgentWorkerOptions {
   /** Time in-flight activities get to finish on shutdown. Default 10 s. */
   shutdownGraceTimeMs?: number;
   identity?: string;
+  /** Workflows kept in memory; 0 replays history on every task (tests use it). Default: SDK's. */
+  maxCachedWorkflows?: number;
   /** Where run, model-call and tool-call events go; a private bus when omitted. */
   bus?: EventBus;
 }
@@ -33,6 +35,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     workflowBundle: await loadWorkflowBundle(options.workflowBundlePath),
     activities: createActivities(options.activities),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     // Cancellation reaches an activity only with a heartbeat response: send them at least every second.
     maxHeartbeatThrottleInterval: '1s',

@@ -45,8 +45,8 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
     case 'ollama':
       return new ChatOllama({ model: spec.model, baseUrl: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434', headers: call.headers, maxRetries: 0 });
     case 'scripted': {
-      const delayMs = Number(spec.params.delayMs ?? 0);
-      return new ScriptedChatModel({ ...scriptedParams(spec.params), delayMs: Number.isFinite(delayMs) ? delayMs : 0 });
+      const ms = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : 0);
+      return new ScriptedChatModel({ ...scriptedParams(spec.params), delayMs: ms(spec.params.delayMs), tokenDelayMs: ms(spec.params.tokenDelayMs) });
     }
   }
 }

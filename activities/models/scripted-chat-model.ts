@@ -17,6 +17,8 @@ import { approximateTokens, scriptedReply, type ScriptedParams } from './scripte
 export interface ScriptedChatModelOptions extends ScriptedParams {
   /** Milliseconds each call takes (honours abort). Default 0. */
   delayMs?: number;
+  /** Milliseconds between streamed words. Default 0. */
+  tokenDelayMs?: number;
 }
 
 interface ScriptedCallOptions extends BaseChatModelCallOptions {
@@ -64,6 +66,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     const { reply, usage } = await this.reply(messages, options);
     const pieces = reply.content.match(/\S+\s*/g) ?? [];
     for (const piece of pieces) {
+      await sleep(this.options.tokenDelayMs ?? 0, options.signal);
       options.signal?.throwIfAborted();
       yield new ChatGenerationChunk({ text: piece, message: new AIMessageChunk({ content: piece }) });
       await runManager?.handleLLMNewToken(piece);
