@@ -3,15 +3,18 @@
  *
  * Workflows import only the types from here (`import type`) for `proxyActivities`.
  */
+import { CallMiddleware, type MiddlewareDeps } from './call-middleware';
 import { createCallTool } from './call-tool';
 import { createInvokeModel, type InvokeModelDeps } from './invoke-model';
 
-export type ActivitiesDeps = InvokeModelDeps;
+/** Provider settings, plus policy, prices, ledger and extra middleware for the calls' pipeline. */
+export type ActivitiesDeps = InvokeModelDeps & MiddlewareDeps;
 
 export function createActivities(deps: ActivitiesDeps) {
+  const calls = new CallMiddleware(deps);
   return {
-    invokeModel: createInvokeModel(deps),
-    callTool: createCallTool(),
+    invokeModel: createInvokeModel(deps, calls),
+    callTool: createCallTool(calls),
   };
 }
 

@@ -1,6 +1,6 @@
 /** The `invokeModel` activity: one LangChain model call for one agent step. */
 import { Context } from '@temporalio/activity';
-import type { AIMessage, AIMessageChunk, BaseMessage } from '@langchain/core/messages';
+import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
@@ -12,6 +12,9 @@ import { createChatModel } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
 import { TokenPublisher } from './token-publisher';
+import type { CallMiddleware } from './call-middleware';
+import { usageOf } from './middleware/quota';
+import type { ModelCallRequest } from './middleware/types';
 
 export const invokeModelInputSchema = z.object({
   step: z.number().int().nonnegative(),
@@ -27,7 +30,9 @@ export const invokeModelInputSchema = z.object({
 });
 export type InvokeModelInput = z.infer<typeof invokeModelInputSchema>;
 
-export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls'> {
+export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' | 'usage'> {
+  /** Provider-reported tokens and their price (USD). */
+  usage: ModelReply['usage'] & { costUsd: number };
   model: string;
   durationMs: number;
 }
@@ -38,7 +43,7 @@ export interface InvokeModelDeps {
   heartbeatIntervalMs?: number;
 }
 
-export function createInvokeModel(deps: InvokeModelDeps) {
+export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) {
   return async function invokeModel(raw: InvokeModelInput): Promise<InvokeModelResult> {
     const input = parseOrFail(invokeModelInputSchema, raw, 'invokeModel input');
     const ctx = Context.current();
@@ -57,42 +62,72 @@ export function createInvokeModel(deps: InvokeModelDeps) {
         headers: { 'x-agent-run': workflowId, 'x-agent-step': String(input.step), 'x-agent-attempt': String(ctx.info.attempt) },
         timeoutMs: input.timeoutMs,
       });
-      const tools = toolsByName(input.tools);
-      const runnable = tools.length > 0 ? chat.bindTools!(tools) : chat;
+      const lcMessages = toLangChainMessages(messages);
+      // Auth, quota, rate limit and logging wrap the call (activities/middleware); typed failures pass through.
+      const { context, toggles } = calls.context({ kind: 'model', step: input.step, user: input.user, template: input.template, model: spec.spec, callKey: `${workflowId}#${input.step}` });
+      const publisher = input.stream
+        ? new TokenPublisher(ctx.client.workflow.getHandle(workflowId, runId), input.step, ctx.info.attempt, 200, (err) => ctx.log.warn('token batch not delivered', { error: String(err) }))
+        : undefined;
       let reply: ModelReply;
       try {
-        const lcMessages = toLangChainMessages(messages);
-        const message = input.stream
-          ? await streamReply(runnable, lcMessages, new TokenPublisher(ctx.client.workflow.getHandle(workflowId, runId), input.step, ctx.info.attempt, 200, (err) => ctx.log.warn('token batch not delivered', { error: String(err) })))
-          : await runnable.invoke(lcMessages, { signal: ctx.cancellationSignal });
-        if (!message) throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} streamed no message`);
-        reply = fromAIMessage(message as AIMessage);
+        const message = await calls.pipeline.modelCall(callModel, toggles)({
+          model: chat,
+          messages: lcMessages,
+          tools: toolsByName(input.tools),
+          state: { messages: lcMessages },
+          runtime: { context, signal: ctx.cancellationSignal },
+          context,
+          onToken: publisher && ((text) => publisher.push(text)),
+        });
+        reply = fromAIMessage(message);
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;
         throw toModelFailure(err, spec.spec);
+      } finally {
+        await publisher?.flush();
       }
       if (reply.invalidToolCalls > 0) {
         throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent ${reply.invalidToolCalls} tool call(s) with unparseable arguments`);
       }
-      return { message: reply.message, usage: reply.usage, model: spec.spec, durationMs: Date.now() - started };
+      const costUsd = context.costUsd ?? context.prices.costOf(spec.spec, reply.usage);
+      return { message: reply.message, usage: { ...reply.usage, costUsd }, model: spec.spec, durationMs: Date.now() - started };
     } finally {
       clearInterval(heartbeat);
     }
   };
 }
 
-/** Streams the call, forwarding text to the publisher, and returns the whole message. */
-async function streamReply(runnable: Runnable<BaseMessage[], unknown>, messages: BaseMessage[], publisher: TokenPublisher): Promise<AIMessageChunk | undefined> {
-  const ctx = Context.current();
-  let whole: AIMessageChunk | undefined;
+/**
+ * The innermost handler: the LangChain call itself, as the request (possibly changed by middleware) says.
+ * Provider errors become typed failures here, so middleware sees `ModelRateLimited`, `ModelRejected`, ...
+ */
+async function callModel(request: ModelCallRequest): Promise<AIMessage> {
+  const { context: ctx, runtime } = request;
+  const started = performance.now();
+  const runnable = request.tools.length > 0 ? request.model.bindTools!(request.tools, request.toolChoice ? { tool_choice: request.toolChoice } : undefined) : request.model;
+  const messages = request.systemPrompt ? [new SystemMessage(request.systemPrompt), ...request.messages] : request.messages;
+  let message: AIMessage | undefined;
   try {
-    for await (const chunk of await runnable.stream(messages, { signal: ctx.cancellationSignal })) {
-      const piece = chunk as AIMessageChunk;
-      whole = whole ? whole.concat(piece) : piece;
-      publisher.push(piece.text);
-    }
+    message = request.onToken ? await streamReply(runnable, messages, request.onToken, runtime.signal) : ((await runnable.invoke(messages, { signal: runtime.signal })) as AIMessage);
+  } catch (err) {
+    if (runtime.signal?.aborted) throw runtime.signal.reason ?? err;
+    throw toModelFailure(err, ctx.model ?? 'model');
   } finally {
-    await publisher.flush();
+    ctx.timings.handlerMs = performance.now() - started;
   }
-  return whole;
+  if (!message) throw agentFailure(ErrorType.ModelOutputInvalid, `${ctx.model} streamed no message`);
+  ctx.usage = usageOf(message);
+  ctx.costUsd = ctx.prices.costOf(ctx.model ?? '', ctx.usage);
+  return message;
+}
+
+/** Streams the call, forwarding text as it comes, and returns the whole message. */
+async function streamReply(runnable: Runnable<BaseMessage[], unknown>, messages: BaseMessage[], onToken: (text: string) => void, signal?: AbortSignal): Promise<AIMessage | undefined> {
+  let whole: AIMessageChunk | undefined;
+  for await (const chunk of await runnable.stream(messages, { signal })) {
+    const piece = chunk as AIMessageChunk;
+    whole = whole ? whole.concat(piece) : piece;
+    onToken(piece.text);
+  }
+  return whole as AIMessage | undefined;
 }

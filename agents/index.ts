@@ -5,6 +5,7 @@
  */
 export * from './conversation';
 export * from './errors';
+export * from './ledger';
 export * from './messages';
 export * from './model-spec';
 export * from './run';

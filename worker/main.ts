@@ -10,12 +10,15 @@ import { loadProviderEnv } from '../activities/models/provider-config';
 import { loadTemporalSettings, loadWorkerEnv } from './config';
 import { createAgentWorker } from './create-worker';
 import { startWorkerHttpServer } from './http-server';
+import { loadMiddlewareDeps } from './middleware-config';
 import { setUpObservability } from './observability';
 import { ensureSearchAttributes } from './search-attributes';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   const providerEnv = loadProviderEnv();
+  const { policyDescription, ...middleware } = loadMiddlewareDeps();
+  console.log(`policy: ${policyDescription}`);
   const temporal = loadTemporalSettings();
   const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: env.AGENT_TASK_QUEUE,
-    activities: { providerEnv },
+    activities: { providerEnv, ...middleware },
     workflowBundlePath: env.WORKFLOW_BUNDLE,
     maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,

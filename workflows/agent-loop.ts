@@ -15,9 +15,10 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { AgentActivities } from '../activities';
+import type { AgentActivities, InvokeModelInput, InvokeModelResult } from '../activities';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import { agentFailure, ErrorType, nonRetryableErrorTypes } from '../agents/errors';
 import { eventsQuery, messageDescriptions, tokenDeltasSignal, tokenDeltaSchema, tokensQuery, type ConversationSlice } from '../agents/messages';
@@ -205,7 +206,7 @@ export class AgentLoop {
     setCurrentDetails(`step ${step} of at most ${maxSteps}: calling ${config.model}`);
     this.events.emit('step.started', { step });
     this.tokens.begin(step);
-    const reply = await this.activities.invokeModel({
+    const reply = await this.invokeModelAdmitted({
       step,
       model: config.model,
       tools: config.tools,
@@ -242,6 +243,48 @@ export class AgentLoop {
     return outcome;
   }
 
+  /**
+   * The model call, admitted by the user's rate limit and quota. Refusals (`RateLimited`, `QuotaExceeded`,
+   * raised by the activity's middleware) either wait and try the step's call again, or fail the run, as the
+   * policy put in their details. Histories without such refusals take no new commands here.
+   */
+  private async invokeModelAdmitted(input: InvokeModelInput): Promise<InvokeModelResult> {
+    for (;;) {
+      try {
+        return await this.activities.invokeModel(input);
+      } catch (err) {
+        const refusal = admissionRefusal(err);
+        if (!refusal) throw err;
+        this.events.emit('middleware.rejection', { step: input.step, kind: refusal.type, message: refusal.message });
+        if (refusal.type === ErrorType.RateLimited && refusal.details.onLimit === 'wait') {
+          const waitMs = Math.max(1, refusal.details.retryAfterMs ?? 1000);
+          setCurrentDetails(`step ${input.step}: rate limited, waiting ${waitMs} ms`);
+          log.info('Rate limited; waiting before the model call', { step: input.step, waitMs });
+          await sleep(waitMs);
+        } else if (refusal.type === ErrorType.QuotaExceeded && refusal.details.onExceeded === 'pause') {
+          await this.pauseForQuota(refusal, input.step);
+        } else {
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** Parks the run as `paused`, with the quota error in state, until resumed (or the quota period rolls over). */
+  private async pauseForQuota(refusal: AdmissionRefusal, step: number): Promise<void> {
+    this.error = { type: refusal.type, message: refusal.message };
+    this.state.pauseRequested = true;
+    this.setStatus('paused');
+    setCurrentDetails(`paused at step ${step}: ${refusal.message}`);
+    log.info('Quota exceeded; run paused until resumed', { step });
+    const resetsInMs = refusal.details.resetsInMs;
+    // Stop cancels the step scope, which ends this wait too.
+    await condition(() => !this.state.pauseRequested, typeof resetsInMs === 'number' && resetsInMs > 0 ? resetsInMs : undefined);
+    this.state.pauseRequested = false;
+    this.error = undefined;
+    this.setStatus('running');
+  }
+
   /** Structured output: validate, allow one repair attempt, then fail with `OutputInvalid`. */
   private checkOutput(answer: string): StepOutcome {
     const schema = this.config.outputSchema;
@@ -257,4 +300,18 @@ export class AgentLoop {
     this.state.messages.push({ role: 'user', content: `Your answer did not satisfy the schema: ${check.problem}. Reply with only the corrected JSON.` });
     return 'continue';
   }
+}
+
+interface AdmissionRefusal {
+  type: typeof ErrorType.RateLimited | typeof ErrorType.QuotaExceeded;
+  message: string;
+  details: { onLimit?: string; retryAfterMs?: number; onExceeded?: string; resetsInMs?: number };
+}
+
+/** A rate-limit or quota refusal from the model-call activity, with the details its middleware attached. */
+function admissionRefusal(err: unknown): AdmissionRefusal | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const { type, message, details } = err.cause;
+  if (type !== ErrorType.RateLimited && type !== ErrorType.QuotaExceeded) return undefined;
+  return { type, message, details: (details?.[0] ?? {}) as AdmissionRefusal['details'] };
 }

@@ -4,3 +4,4 @@
  * Imports only `agents/` (pure) and activity types. No I/O, no Node APIs, no clocks but Temporal's.
  */
 export { agentRunWorkflow } from './agent-run';
+export { userLedgerWorkflow } from './user-ledger';

@@ -9,6 +9,8 @@ import { agentSearchAttributeKeys } from '../../agents/search-attributes';
 import { AgentClient } from '../../client';
 import { createAgentWorker } from '../../worker/create-worker';
 import type { ProviderEnv } from '../../activities/models/provider-config';
+import type { MiddlewareDeps } from '../../activities/call-middleware';
+import { policySchema, staticPolicySource, type PolicyInput, type PolicySource } from '../../activities/middleware/policy';
 import { temporalCli, temporalTestServer } from './paths';
 
 // Keep test output readable: the SDK logs every worker state change at INFO.
@@ -28,8 +30,15 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function inProcessWorker(env: TestWorkflowEnvironment, taskQueue: string, providerEnv: ProviderEnv = {}): Promise<Worker> {
-  return createAgentWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: { providerEnv } });
+export interface InProcessWorkerOptions extends Omit<MiddlewareDeps, 'policy'> {
+  /** The policy in force: as written, or a source (e.g. a watched file). Default: everything allowed, nothing limited. */
+  policy?: PolicyInput | PolicySource;
+}
+
+export async function inProcessWorker(env: TestWorkflowEnvironment, taskQueue: string, providerEnv: ProviderEnv = {}, options: InProcessWorkerOptions = {}): Promise<Worker> {
+  const { policy, ...deps } = options;
+  const source = policy === undefined || 'current' in policy ? policy : staticPolicySource(policySchema.parse(policy));
+  return createAgentWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: { providerEnv, ...deps, policy: source } });
 }
 
 export function agentClient(env: TestWorkflowEnvironment, taskQueue: string): AgentClient {

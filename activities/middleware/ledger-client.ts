@@ -1,0 +1,33 @@
+/**
+ * The ledger as activities reach it: update-with-start on `ledger-<user>`, so the first call of a user
+ * starts the ledger workflow and every later one (from any worker) goes to the same one.
+ */
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { acquireUpdate, commitUpdate, ledgerWorkflowId, releaseUpdate, reserveUpdate } from '../../agents/ledger';
+import type { userLedgerWorkflow } from '../../workflows';
+import type { LedgerClient } from './types';
+
+/**
+ * @param taskQueue Where a new ledger workflow runs: the task queue of the activity that starts it, so
+ * the same workers serve it. A ledger that exists keeps its queue.
+ */
+export function temporalLedgerClient(client: Client, taskQueue: string): LedgerClient {
+  const update = <Ret, Arg>(def: UpdateDefinition<Ret, [Arg]>, user: string, input: Arg): Promise<Ret> =>
+    client.workflow.executeUpdateWithStart(def, {
+      args: [input],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof userLedgerWorkflow>('userLedgerWorkflow', {
+        workflowId: ledgerWorkflowId(user),
+        taskQueue,
+        args: [{ user }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: `usage ledger of ${user}`,
+      }),
+    });
+  return {
+    acquire: (user, input) => update(acquireUpdate, user, input),
+    reserve: (user, input) => update(reserveUpdate, user, input),
+    release: (user, input) => update(releaseUpdate, user, input),
+    commit: (user, input) => update(commitUpdate, user, input),
+  };
+}

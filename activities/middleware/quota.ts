@@ -1,0 +1,111 @@
+/**
+ * `quotaMiddleware`: cost accounting and per-user budgets, exact across workers and retries.
+ *
+ * Before the call it reserves an estimate in the user's ledger (refused with `QuotaExceeded` when the
+ * budget of the period could not cover it, counting other calls in flight); after the call it commits the
+ * provider-reported usage and its price. Reservations and commits are keyed by `<runId>#<step>`, so
+ * every attempt of a step re-reserves the same key and the step is charged once, whatever crashed between.
+ */
+import { AIMessage, type BaseMessage } from '@langchain/core/messages';
+import { agentFailure, ErrorType } from '../../agents/errors';
+import type { QuotaPeriod } from '../../agents/ledger';
+import { middlewarePriority, type AgentMiddleware, type CallUsage } from './types';
+
+/** Details of a `QuotaExceeded` failure, read by the agent loop. */
+export interface QuotaExceededDetails {
+  onExceeded: 'pause' | 'fail';
+  exceeded: 'tokens' | 'usd';
+  period: QuotaPeriod;
+  usedTokens: number;
+  usedUsd: number;
+  limitTokens?: number;
+  limitUsd?: number;
+  /** Until the period rolls over and the budget is fresh. */
+  resetsInMs: number;
+}
+
+export interface QuotaMiddlewareOptions {
+  /** Default {@link middlewarePriority.quota}. */
+  priority?: number;
+  enabled?: boolean;
+}
+
+export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMiddleware {
+  return {
+    name: 'quota',
+    priority: options.priority ?? middlewarePriority.quota,
+    enabled: options.enabled ?? true,
+
+    async wrapModelCall(request, handler) {
+      const { context: ctx } = request;
+      const { ledger } = ctx;
+      if (!ledger) return handler(request);
+      const model = (ctx.model ?? 'unknown').split('?')[0];
+      const quota = ctx.policy.quota;
+      if (quota) {
+        const standing = await ledger.reserve(ctx.user, {
+          key: ctx.callKey,
+          model,
+          inputTokens: estimateInputTokens(request.messages, request.systemPrompt),
+          defaultOutputTokens: quota.expectedOutputTokens,
+          price: ctx.prices.priceOf(model),
+          quota: { tokens: quota.tokens, usd: quota.usd, period: quota.period },
+          holdMs: ctx.holdMs,
+        });
+        if (!standing.granted) {
+          ctx.outcome = ErrorType.QuotaExceeded;
+          const details: QuotaExceededDetails = {
+            onExceeded: quota.onExceeded,
+            exceeded: standing.exceeded,
+            period: standing.period,
+            usedTokens: standing.usedTokens,
+            usedUsd: standing.usedUsd,
+            limitTokens: standing.limitTokens,
+            limitUsd: standing.limitUsd,
+            resetsInMs: standing.resetsInMs,
+          };
+          throw agentFailure(ErrorType.QuotaExceeded, quotaMessage(ctx.user, details, standing), { nonRetryable: true, details: [details] });
+        }
+      }
+      let response: AIMessage;
+      try {
+        response = await handler(request);
+      } catch (err) {
+        // Nothing to charge; free the estimate for other calls now rather than when it expires.
+        if (quota) await ledger.release(ctx.user, { key: ctx.callKey }).catch(() => undefined);
+        throw err;
+      }
+      const usage = ctx.usage ?? usageOf(response);
+      const usd = ctx.costUsd ?? ctx.prices.costOf(model, usage);
+      await ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd });
+      return response;
+    },
+  };
+}
+
+/** Tokens as our scripted model and stub count them (4 characters a token); close enough to reserve with. */
+export function estimateInputTokens(messages: BaseMessage[], systemPrompt?: string): number {
+  let chars = systemPrompt?.length ?? 0;
+  for (const m of messages) {
+    chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content).length;
+    const calls = AIMessage.isInstance(m) ? m.tool_calls : undefined;
+    if (calls?.length) chars += JSON.stringify(calls).length;
+    chars += 1;
+  }
+  return Math.ceil(chars / 4);
+}
+
+export function usageOf(message: AIMessage): CallUsage {
+  const u = message.usage_metadata;
+  return { inputTokens: u?.input_tokens ?? 0, outputTokens: u?.output_tokens ?? 0, cachedTokens: u?.input_token_details?.cache_read ?? 0 };
+}
+
+const periodAdjective: Record<QuotaPeriod, string> = { hour: 'hourly', day: 'daily', month: 'monthly' };
+
+function quotaMessage(user: string, d: QuotaExceededDetails, s: { estimateTokens: number; estimateUsd: number; reservedTokens: number; reservedUsd: number }): string {
+  const what =
+    d.exceeded === 'tokens'
+      ? `${d.usedTokens} of ${d.limitTokens} tokens used (${s.reservedTokens} held by calls in flight, this call needs about ${s.estimateTokens})`
+      : `$${d.usedUsd} of $${d.limitUsd} used ($${s.reservedUsd} held by calls in flight, this call needs about $${s.estimateUsd})`;
+  return `user "${user}" reached its ${periodAdjective[d.period]} quota: ${what}; it resets in ${Math.ceil(d.resetsInMs / 60_000)} min. Raise the quota in the policy or wait, then resume the run`;
+}

@@ -1,0 +1,198 @@
+/**
+ * The per-user ledger's messages and wire types: rate-limit grants, quota reservations, usage commits.
+ *
+ * Imported by the ledger workflow (`workflows/user-ledger.ts`), by the activities' middleware that call it
+ * with update-with-start, and by the client that queries usage. Safe in workflow code: zod and
+ * `@temporalio/workflow` message definitions only, no I/O. Times are epoch milliseconds (UTC).
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { userIdSchema } from './run';
+
+/** Workflow id of a user's ledger: one per user and namespace. */
+export function ledgerWorkflowId(user: string): string {
+  return `ledger-${user}`;
+}
+
+export const quotaPeriods = ['hour', 'day', 'month'] as const;
+export type QuotaPeriod = (typeof quotaPeriods)[number];
+
+/** USD per 1M tokens. */
+export const priceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  /** Cached input tokens (a part of `input`); defaults to the input price. */
+  cached: z.number().nonnegative().optional(),
+});
+export type Price = z.infer<typeof priceSchema>;
+
+const key = z.string().min(1).max(400);
+const tokens = z.number().int().nonnegative();
+
+export const acquireInputSchema = z.strictObject({
+  /** One per activity attempt: the same key twice is granted once. */
+  key,
+  /** Requests allowed per window. */
+  requests: z.number().int().positive().max(1_000_000),
+  /** Sliding window, in milliseconds. */
+  windowMs: z.number().int().positive().max(86_400_000),
+});
+export type AcquireInput = z.infer<typeof acquireInputSchema>;
+export type AcquireResult = { granted: true } | { granted: false; retryAfterMs: number; inWindow: number };
+
+export const quotaLimitSchema = z.strictObject({
+  tokens: tokens.optional(),
+  usd: z.number().nonnegative().optional(),
+  period: z.enum(quotaPeriods),
+});
+export type QuotaLimit = z.infer<typeof quotaLimitSchema>;
+
+export const reserveInputSchema = z.strictObject({
+  /** `<workflowId>#<step>`: every attempt of a step reserves and commits under the same key. */
+  key,
+  model: z.string().min(1).max(200),
+  /** Input tokens of this call, estimated from its messages. */
+  inputTokens: tokens,
+  /** Output tokens to expect until the ledger has seen a call of this model. */
+  defaultOutputTokens: tokens,
+  price: priceSchema,
+  quota: quotaLimitSchema,
+  /** How long the reservation holds if never committed or released (the call's timeout), in milliseconds. */
+  holdMs: z.number().int().positive().max(86_400_000),
+});
+export type ReserveInput = z.infer<typeof reserveInputSchema>;
+
+export interface QuotaStanding {
+  period: QuotaPeriod;
+  /** Tokens and USD committed in the current period. */
+  usedTokens: number;
+  usedUsd: number;
+  /** Held by other calls in flight. */
+  reservedTokens: number;
+  reservedUsd: number;
+  /** What this call was expected to use. */
+  estimateTokens: number;
+  estimateUsd: number;
+  limitTokens?: number;
+  limitUsd?: number;
+  /** Until the period rolls over. */
+  resetsInMs: number;
+}
+export type ReserveResult = ({ granted: true; alreadyCommitted: boolean } | { granted: false; exceeded: 'tokens' | 'usd' }) & QuotaStanding;
+
+export const releaseInputSchema = z.strictObject({ key });
+export type ReleaseInput = z.infer<typeof releaseInputSchema>;
+
+export const commitInputSchema = z.strictObject({
+  key,
+  /** `model` for a model call; `denied` for a refused tool call (counted, nothing charged). */
+  kind: z.enum(['model', 'denied']),
+  /** Model spec, or the tool's name for `denied`. */
+  name: z.string().min(1).max(200),
+  inputTokens: tokens,
+  outputTokens: tokens,
+  cachedTokens: tokens,
+  usd: z.number().nonnegative(),
+});
+export type CommitInput = z.infer<typeof commitInputSchema>;
+export interface CommitResult {
+  /** False when the key was committed before (a retried activity): nothing was added. */
+  charged: boolean;
+}
+
+/** Sums over one period, also kept per model. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  usd: number;
+  calls: number;
+}
+export interface UsageBucket extends UsageTotals {
+  byModel: Record<string, UsageTotals>;
+  /** Tool calls refused by policy. */
+  deniedCalls: number;
+  /** Model calls refused by the rate limit (each refusal; a waiting run may be refused more than once). */
+  rateLimited: number;
+  /** Model calls refused by the quota. */
+  quotaRefused: number;
+}
+
+/** Answer of `usageQuery`: every retained period bucket by {@link periodKey}, plus calls in flight. */
+export interface LedgerUsage {
+  user: string;
+  buckets: Record<string, UsageBucket>;
+  pending: { calls: number; tokens: number; usd: number };
+}
+
+/** Everything that crosses continue-as-new; plain JSON (no Maps). */
+export interface LedgerState {
+  grants: { key: string; at: number }[];
+  reservations: Record<string, { at: number; expiresAt: number; tokens: number; usd: number }>;
+  /** Committed keys and when, kept for {@link ledgerKeyRetentionMs} so retries are charged once. */
+  committed: Record<string, number>;
+  buckets: Record<string, UsageBucket>;
+  /** Largest output of one call per model: the output estimate of the next reservation. */
+  maxOutputTokens: Record<string, number>;
+}
+
+export interface UserLedgerInput {
+  user: string;
+  /** Continue-as-new once history has this many events. Default 2,000. */
+  historyEventLimit?: number;
+  carried?: LedgerState;
+}
+export const userLedgerInputSchema = z.object({
+  user: userIdSchema,
+  historyEventLimit: z.number().int().min(50).max(40_000).optional(),
+  carried: z.unknown().optional(),
+});
+
+/** A committed key is remembered this long (longer than any activity's retries). */
+export const ledgerKeyRetentionMs = 2 * 3600_000;
+
+export const acquireUpdate = defineUpdate<AcquireResult, [AcquireInput]>('acquire');
+export const reserveUpdate = defineUpdate<ReserveResult, [ReserveInput]>('reserve');
+export const releaseUpdate = defineUpdate<void, [ReleaseInput]>('release');
+export const commitUpdate = defineUpdate<CommitResult, [CommitInput]>('commit');
+export const usageQuery = defineQuery<LedgerUsage>('usage');
+
+/** Shown by the Temporal UI next to each handler. */
+export const ledgerMessageDescriptions = {
+  acquire: 'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
+  reserve: 'Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
+  release: 'Drop the reservation of a call that failed { key }.',
+  commit: 'Charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
+  usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
+} as const;
+
+/** `hour:2026-01-16T10`, `day:2026-01-16`, `month:2026-01` (UTC). */
+export function periodKey(period: QuotaPeriod, atMs: number): string {
+  const iso = new Date(atMs).toISOString();
+  if (period === 'hour') return `hour:${iso.slice(0, 13)}`;
+  if (period === 'day') return `day:${iso.slice(0, 10)}`;
+  return `month:${iso.slice(0, 7)}`;
+}
+
+/** Start of the next period after `atMs` (UTC). */
+export function periodEnd(period: QuotaPeriod, atMs: number): number {
+  const d = new Date(atMs);
+  if (period === 'hour') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours() + 1);
+  if (period === 'day') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** USD for a call; cached tokens are part of `inputTokens` (as providers report them). Rounded to 1e-9. */
+export function costOf(price: Price, usage: { inputTokens: number; outputTokens: number; cachedTokens: number }): number {
+  const cached = Math.min(usage.cachedTokens, usage.inputTokens);
+  const usd = ((usage.inputTokens - cached) * price.input + cached * (price.cached ?? price.input) + usage.outputTokens * price.output) / 1e6;
+  return Math.round(usd * 1e9) / 1e9;
+}
+
+export function emptyTotals(): UsageTotals {
+  return { inputTokens: 0, outputTokens: 0, cachedTokens: 0, usd: 0, calls: 0 };
+}
+
+export function emptyBucket(): UsageBucket {
+  return { ...emptyTotals(), byModel: {}, deniedCalls: 0, rateLimited: 0, quotaRefused: 0 };
+}

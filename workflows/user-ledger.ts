@@ -1,0 +1,212 @@
+/**
+ * `userLedgerWorkflow`: one user's shared rate-limit window, quota reservations and usage totals.
+ *
+ * Every worker's activities reach it with update-with-start (workflow id `ledger-<user>`), so limits hold
+ * across all workers. Handlers are synchronous: each runs to the end before the next starts, which is what
+ * keeps totals exact under concurrency. Deterministic code only; time is workflow time.
+ */
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { describeZodError, ErrorType } from '../agents/errors';
+import {
+  acquireInputSchema,
+  acquireUpdate,
+  commitInputSchema,
+  commitUpdate,
+  costOf,
+  emptyBucket,
+  emptyTotals,
+  ledgerKeyRetentionMs,
+  ledgerMessageDescriptions as descriptions,
+  periodEnd,
+  periodKey,
+  quotaPeriods,
+  releaseInputSchema,
+  releaseUpdate,
+  reserveInputSchema,
+  reserveUpdate,
+  usageQuery,
+  type AcquireInput,
+  type AcquireResult,
+  type CommitInput,
+  type CommitResult,
+  type LedgerState,
+  type LedgerUsage,
+  type QuotaPeriod,
+  type ReserveInput,
+  type ReserveResult,
+  type UserLedgerInput,
+} from '../agents/ledger';
+
+const defaultHistoryEventLimit = 2_000;
+/** Buckets kept per period kind: 48 hours, 62 days, 13 months. */
+const retainedBuckets: Record<QuotaPeriod, number> = { hour: 48, day: 62, month: 13 };
+
+export async function userLedgerWorkflow(input: UserLedgerInput): Promise<void> {
+  const ledger = new UserLedger(input.user, input.carried ?? emptyLedgerState());
+  ledger.registerHandlers();
+  const limit = input.historyEventLimit ?? defaultHistoryEventLimit;
+  // Long-lived entity: it only ever continues as new, carrying its state.
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof userLedgerWorkflow>({ ...input, carried: ledger.state });
+}
+
+export function emptyLedgerState(): LedgerState {
+  return { grants: [], reservations: {}, committed: {}, buckets: {}, maxOutputTokens: {} };
+}
+
+/** Update validators reject bad input with `InvalidInput`; the workflow itself never fails on it. */
+function validator<T>(schema: z.ZodType<T>, what: string) {
+  return (input: unknown) => {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `Invalid ${what} input: ${describeZodError(parsed.error)}`, nonRetryable: true });
+    }
+  };
+}
+
+class UserLedger {
+  constructor(
+    readonly user: string,
+    readonly state: LedgerState,
+  ) {}
+
+  registerHandlers(): void {
+    setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputSchema, 'acquire'), description: descriptions.acquire });
+    setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputSchema, 'reserve'), description: descriptions.reserve });
+    setHandler(releaseUpdate, (input) => this.release(input.key), { validator: validator(releaseInputSchema, 'release'), description: descriptions.release });
+    setHandler(commitUpdate, (input) => this.commit(input), { validator: validator(commitInputSchema, 'commit'), description: descriptions.commit });
+    setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
+  }
+
+  acquire({ key, requests, windowMs }: AcquireInput): AcquireResult {
+    const now = Date.now();
+    const { state } = this;
+    state.grants = state.grants.filter((g) => g.at > now - windowMs);
+    if (state.grants.some((g) => g.key === key)) return { granted: true };
+    const inWindow = state.grants.length;
+    if (inWindow < requests) {
+      state.grants.push({ key, at: now });
+      return { granted: true };
+    }
+    // Grants are in time order: the slot frees when the grant `requests` places from the end leaves the window.
+    const freesAt = state.grants[inWindow - requests].at + windowMs;
+    this.bucket('hour', now).rateLimited++;
+    this.bucket('day', now).rateLimited++;
+    this.bucket('month', now).rateLimited++;
+    return { granted: false, retryAfterMs: Math.max(1, freesAt - now + 1), inWindow };
+  }
+
+  reserve(input: ReserveInput): ReserveResult {
+    const now = Date.now();
+    const { state } = this;
+    this.dropExpiredReservations(now);
+    const { period } = input.quota;
+    const used = state.buckets[periodKey(period, now)] ?? emptyBucket();
+    let reservedTokens = 0;
+    let reservedUsd = 0;
+    for (const [k, r] of Object.entries(state.reservations)) {
+      if (k === input.key) continue;
+      reservedTokens += r.tokens;
+      reservedUsd += r.usd;
+    }
+    const outputTokens = state.maxOutputTokens[input.model] ?? input.defaultOutputTokens;
+    const estimateTokens = input.inputTokens + outputTokens;
+    const estimateUsd = costOf(input.price, { inputTokens: input.inputTokens, outputTokens, cachedTokens: 0 });
+    const standing = {
+      period,
+      usedTokens: used.inputTokens + used.outputTokens,
+      usedUsd: used.usd,
+      reservedTokens,
+      reservedUsd: round(reservedUsd),
+      estimateTokens,
+      estimateUsd,
+      limitTokens: input.quota.tokens,
+      limitUsd: input.quota.usd,
+      resetsInMs: periodEnd(period, now) - now,
+    };
+    if (state.committed[input.key] !== undefined) return { granted: true, alreadyCommitted: true, ...standing };
+    const { tokens, usd } = input.quota;
+    const exceeded =
+      tokens !== undefined && standing.usedTokens + reservedTokens + estimateTokens > tokens
+        ? 'tokens'
+        : usd !== undefined && standing.usedUsd + reservedUsd + estimateUsd > usd + 1e-12
+          ? 'usd'
+          : undefined;
+    if (exceeded) {
+      delete state.reservations[input.key];
+      for (const p of quotaPeriods) this.bucket(p, now).quotaRefused++;
+      return { granted: false, exceeded, ...standing };
+    }
+    // A retry re-reserves under the same key: it replaces, never adds.
+    state.reservations[input.key] = { at: now, expiresAt: now + input.holdMs, tokens: estimateTokens, usd: estimateUsd };
+    return { granted: true, alreadyCommitted: false, ...standing };
+  }
+
+  release(key: string): void {
+    delete this.state.reservations[key];
+  }
+
+  commit(input: CommitInput): CommitResult {
+    const now = Date.now();
+    const { state } = this;
+    delete state.reservations[input.key];
+    this.prune(now);
+    if (state.committed[input.key] !== undefined) return { charged: false };
+    state.committed[input.key] = now;
+    for (const period of quotaPeriods) {
+      const bucket = this.bucket(period, now);
+      if (input.kind === 'denied') {
+        bucket.deniedCalls++;
+        continue;
+      }
+      addTotals(bucket, input);
+      addTotals((bucket.byModel[input.name] ??= emptyTotals()), input);
+    }
+    if (input.kind === 'model') state.maxOutputTokens[input.name] = Math.max(state.maxOutputTokens[input.name] ?? 0, input.outputTokens);
+    return { charged: true };
+  }
+
+  usage(): LedgerUsage {
+    let tokens = 0;
+    let usd = 0;
+    const live = Object.values(this.state.reservations).filter((r) => r.expiresAt > Date.now());
+    for (const r of live) {
+      tokens += r.tokens;
+      usd += r.usd;
+    }
+    return { user: this.user, buckets: this.state.buckets, pending: { calls: live.length, tokens, usd: round(usd) } };
+  }
+
+  private bucket(period: QuotaPeriod, now: number) {
+    return (this.state.buckets[periodKey(period, now)] ??= emptyBucket());
+  }
+
+  private dropExpiredReservations(now: number): void {
+    for (const [k, r] of Object.entries(this.state.reservations)) if (r.expiresAt <= now) delete this.state.reservations[k];
+  }
+
+  /** Keeps state bounded: old committed keys, expired reservations and old buckets go. */
+  private prune(now: number): void {
+    const { state } = this;
+    this.dropExpiredReservations(now);
+    for (const [k, at] of Object.entries(state.committed)) if (at < now - ledgerKeyRetentionMs) delete state.committed[k];
+    for (const period of quotaPeriods) {
+      const keys = Object.keys(state.buckets).filter((k) => k.startsWith(`${period}:`)).sort();
+      for (const k of keys.slice(0, Math.max(0, keys.length - retainedBuckets[period]))) delete state.buckets[k];
+    }
+  }
+}
+
+function addTotals(total: { inputTokens: number; outputTokens: number; cachedTokens: number; usd: number; calls: number }, delta: CommitInput): void {
+  total.inputTokens += delta.inputTokens;
+  total.outputTokens += delta.outputTokens;
+  total.cachedTokens += delta.cachedTokens;
+  total.usd = round(total.usd + delta.usd);
+  total.calls++;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e9) / 1e9;
+}
