@@ -14,6 +14,7 @@ import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, ty
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { toAgentError } from './errors';
+import { userUsage, type UserUsage } from './usage';
 
 export interface AgentClientOptions {
   /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
@@ -96,6 +97,11 @@ export class AgentClient {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);
     }
     return this.getHandle(runId);
+  }
+
+  /** The user's tokens, cost and calls this hour, day and month, from the user's ledger. */
+  usage(user: string): Promise<UserUsage> {
+    return userUsage(this.client, user);
   }
 
   getHandle(runId: string): AgentRunHandle {

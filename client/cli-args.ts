@@ -46,6 +46,7 @@ export const commands = {
   ls: { args: [], flags: ['user', 'status', 'template', 'limit'] },
   events: { args: ['id'], flags: ['after', 'follow'] },
   tokens: { args: ['id'], flags: [] },
+  usage: { args: [], flags: ['user'], required: ['user'] },
   templates: { args: [], flags: [] },
   help: { args: [], flags: [] },
 } satisfies Record<string, CommandSpec>;
@@ -93,6 +94,7 @@ Commands:
   events <id> [--after SEQ] [--follow]
                      durable step events of a run (with --follow, until it ends; resume with --after)
   tokens <id>        stream the text of a run's model calls while they run (run started with streamTokens)
+  usage --user ID    tokens, cost and calls of a user this hour, day and month (UTC), per model
   templates          list the registered templates
   help               show this text
 

@@ -12,6 +12,7 @@ import { templates } from '../agents/templates';
 import { AgentClient } from './agent-client';
 import { parseCommandLine, usage, UsageError, wantsJson, type ParsedCommand } from './cli-args';
 import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
+import { formatUsage } from './cli-usage';
 import { connectClient } from './connection';
 import { followEvents, followTokens } from './follow';
 import { toAgentError } from './errors';
@@ -109,6 +110,10 @@ async function execute(cmd: ParsedCommand, io: CliIO): Promise<void> {
         const stream = cmd.follow ? followEvents(handle, cmd.after ?? 0) : onePage(handle, cmd.after ?? 0);
         for await (const event of stream) io.stdout.write(`${cmd.json ? JSON.stringify(event) : `${event.seq}\t${event.at}\t${event.type}\t${JSON.stringify(event.data)}`}\n`);
         return;
+      }
+      case 'usage': {
+        const result = await agents.usage(cmd.user!);
+        return void print(formatUsage(result), result);
       }
       case 'tokens': {
         for await (const chunk of followTokens(agents.getHandle(cmd.args.id).workflow)) {

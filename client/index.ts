@@ -3,5 +3,6 @@ export * from './agent-client';
 export * from './connection';
 export * from './errors';
 export * from './follow';
+export * from './usage';
 export { AgentError, ErrorType } from '../agents/errors';
 export type { RunResult, RunState, RunStatus, RunOptions } from '../agents/run';
