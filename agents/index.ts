@@ -13,3 +13,4 @@ export * from './search-attributes';
 export * from './structured-output';
 export * from './templates';
 export * from './tool-specs';
+export * from './session';

@@ -6,3 +6,4 @@ export * from './follow';
 export * from './usage';
 export { AgentError, ErrorType } from '../agents/errors';
 export type { RunResult, RunState, RunStatus, RunOptions } from '../agents/run';
+export * from './session-manager';

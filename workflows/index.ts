@@ -5,3 +5,4 @@
  */
 export { agentRunWorkflow } from './agent-run';
 export { userLedgerWorkflow } from './user-ledger';
+export { sessionWorkflow } from './session';

@@ -1,0 +1,145 @@
+/**
+ * `SessionHandle`: talk to one session (send, state, checkpoint, close, pause, resume, stop, result), and
+ * `toSessionError`, which turns Temporal client errors into `AgentError`s that name the session.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, QueryNotRegisteredError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { AgentError, ErrorType } from '../agents/errors';
+import { pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
+import {
+  checkpointQuery,
+  closeUpdate,
+  sendMessageUpdate,
+  sessionStateQuery,
+  type SessionCheckpoint,
+  type SessionResult,
+  type SessionState,
+  type TurnReply,
+} from '../agents/session';
+import type { sessionWorkflow } from '../workflows';
+import { toAgentError } from './errors';
+
+export interface SendOptions {
+  /** Idempotency key of this message: sending again with the same id returns the same reply. Default: a new one. */
+  messageId?: string;
+}
+
+export class SessionHandle {
+  constructor(
+    readonly sessionId: string,
+    readonly workflow: WorkflowHandle<typeof sessionWorkflow>,
+  ) {}
+
+  /**
+   * Runs one turn and returns its reply. Under strategy `enqueue` it waits for earlier messages' turns.
+   * Throws `AgentError` `SessionClosed`, `SessionBusy` (strategy `reject`), `InvalidInput`, `NotFound`, or the
+   * turn's failure (e.g. `ModelRejected`, `QuotaExceeded`); a failed turn leaves the session open.
+   */
+  async send(message: string, options: SendOptions = {}): Promise<TurnReply> {
+    const updateId = options.messageId;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.workflow.executeUpdate(sendMessageUpdate, { args: [{ message }], ...(updateId ? { updateId } : {}) });
+      } catch (err) {
+        // Sent just as the session continued as new: the new run takes it (it only continues with nothing in flight).
+        if (attempt < 3 && isClosedRunError(err) && (await this.isRunning())) continue;
+        throw await this.toError(err);
+      }
+    }
+  }
+
+  state(): Promise<SessionState> {
+    return this.call(() => this.workflow.query(sessionStateQuery));
+  }
+
+  /** The session at the end of `turn` (messages up to it, usage); `NotFound` once that turn was folded into the summary. */
+  async checkpoint(turn: number): Promise<SessionCheckpoint> {
+    const result = await this.call(() => this.workflow.query(checkpointQuery, { turn }));
+    if (!result.ok) throw new AgentError(result.type, result.message);
+    return result.checkpoint;
+  }
+
+  /** Refuses new messages; accepted ones still run, then the session completes. Closing a closed session is a no-op. */
+  async close(): Promise<SessionState> {
+    try {
+      return await this.workflow.executeUpdate(closeUpdate);
+    } catch (err) {
+      if (isClosedRunError(err) && !(await this.isRunning())) return this.state();
+      throw await this.toError(err);
+    }
+  }
+
+  pause(): Promise<void> {
+    return this.call(() => this.workflow.signal(pauseSignal));
+  }
+
+  resume(): Promise<void> {
+    return this.call(() => this.workflow.signal(resumeSignal));
+  }
+
+  /** Cancels the running turn (its reply says `stopped`), fails waiting messages with `SessionClosed`, closes the session. */
+  stop(): Promise<void> {
+    return this.call(() => this.workflow.signal(stopSignal));
+  }
+
+  /** Waits for the session to close (explicitly, by TTL or by stop). */
+  result(): Promise<SessionResult> {
+    return this.call(() => this.workflow.result());
+  }
+
+  private async isRunning(): Promise<boolean> {
+    try {
+      return (await this.workflow.describe()).status.name === 'RUNNING';
+    } catch {
+      return false;
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw await this.toError(err);
+    }
+  }
+
+  private async toError(err: unknown): Promise<unknown> {
+    if (isClosedRunError(err) && (await exists(this.workflow))) {
+      return new AgentError(ErrorType.SessionClosed, `Session ${this.sessionId} is closed and takes no more messages; create a new session or fork this one`);
+    }
+    return toSessionError(err, this.sessionId);
+  }
+}
+
+/** `AgentError`s for session calls: update failures keep their type; missing workflows are `NotFound` sessions. */
+export function toSessionError(err: unknown, sessionId: string): unknown {
+  if (err instanceof AgentError) return err;
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
+    if (cause instanceof ApplicationFailure) return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
+    return new AgentError(ErrorType.RunFailed, cause?.message ?? err.message);
+  }
+  if (err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5) {
+    return new AgentError(ErrorType.NotFound, `No session ${sessionId}`);
+  }
+  if (err instanceof QueryNotRegisteredError) return new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
+  return toAgentError(err, sessionId);
+}
+
+/** An update or signal that reached a run which has already closed (completed, or continued as new). */
+function isClosedRunError(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || /already completed|continued as new|workflow is closing/i.test(String((err as Error)?.message));
+}
+
+async function exists(workflow: WorkflowHandle): Promise<boolean> {
+  try {
+    await workflow.describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sessionHandle(client: Client, sessionId: string): SessionHandle {
+  return new SessionHandle(sessionId, client.workflow.getHandle<typeof sessionWorkflow>(sessionId));
+}

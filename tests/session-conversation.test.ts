@@ -1,0 +1,156 @@
+/**
+ * Sessions hold a conversation: memory across turns and across continue-as-new, bounded memory with a digest
+ * or a model-written summary, checkpoints, forks, and typed errors for bad input.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { AgentError, SessionManager } from '../client';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let sessions: SessionManager;
+
+before(async () => {
+  env = await startDevEnvironment();
+  const taskQueue = uniqueTaskQueue('sessions');
+  worker = await inProcessWorker(env, taskQueue);
+  running = worker.run();
+  sessions = new SessionManager(env.client, { taskQueue });
+});
+
+after(async () => {
+  worker.shutdown();
+  await running;
+  await env.teardown();
+});
+
+const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
+
+test('later replies depend on earlier turns', async () => {
+  const session = await sessions.create({ user: 'ada' });
+  assert.match(session.sessionId, /^session-[0-9a-f-]{36}$/);
+  assert.equal((await session.send('Hi, my name is Ada')).answer, 'Nice to meet you, Ada.');
+  const filler = await session.send('Tell me something');
+  assert.equal(filler.turn, 2);
+  const recall = await session.send('What is my name?');
+  assert.deepEqual([recall.turn, recall.status, recall.finishReason, recall.answer, recall.steps], [3, 'completed', 'answer', 'Your name is Ada.', 1]);
+  assert.ok(recall.usage.inputTokens > filler.usage.inputTokens, 'the model saw the earlier turns');
+
+  const state = await session.state();
+  assert.deepEqual([state.status, state.turns, state.usage.modelCalls, state.memory.contextMessages], ['idle', 3, 3, 7]);
+  assert.ok(state.expiresAt && Date.parse(state.expiresAt) > Date.now() + 86_000_000, 'default TTL is a day');
+});
+
+test('a react session calls tools within a turn and remembers across turns', async () => {
+  const session = await sessions.create({ user: 'ada', template: 'react', tools: ['calculator'] });
+  const reply = await session.send('What is (12 + 30) * 2?');
+  assert.deepEqual([reply.answer, reply.steps, reply.usage.toolCalls], ['The answer is 84.', 2, 1]);
+  await session.send('my name is Grace');
+  assert.equal((await session.send('what is my name?')).answer, 'Your name is Grace.');
+  const checkpoint = await session.checkpoint(1);
+  assert.deepEqual(
+    checkpoint.messages.map((m) => m.role),
+    ['system', 'user', 'assistant', 'tool', 'assistant'],
+  );
+});
+
+test('continue-as-new after many turns keeps memory and the same session id', async () => {
+  const session = await sessions.create({ user: 'ada', sessionId: 'can-session', options: { continueAsNewEveryTurns: 3 } });
+  await session.send('my name is Lovelace');
+  for (let i = 2; i <= 8; i++) assert.equal((await session.send(`message ${i}`)).turn, i);
+  const recall = await session.send('what is my name?');
+  assert.deepEqual([recall.turn, recall.answer], [9, 'Your name is Lovelace.']);
+
+  const state = await session.state();
+  assert.equal(state.sessionId, 'can-session');
+  assert.ok(state.continuations >= 2, `continued ${state.continuations} times`);
+  assert.equal(state.turns, 9);
+  assert.equal(state.usage.modelCalls, 9, 'usage carried across runs');
+  assert.equal((await session.checkpoint(1)).answer, 'Nice to meet you, Lovelace.', 'checkpoints carried across runs');
+  const runs = await eventually(async () => {
+    const n = await env.client.workflow.count(`WorkflowId = 'can-session'`);
+    return n.count >= 3 && n.count;
+  }, 'several runs of one session');
+  assert.equal(runs, state.continuations + 1);
+  // One row per session, not one per run.
+  const listed = await eventually(async () => {
+    const rows = await sessions.list({ user: 'ada' });
+    const mine = rows.filter((s) => s.sessionId === 'can-session');
+    return mine.length === 1 && mine[0].turns === 9 && mine;
+  }, 'session listed once with 9 turns');
+  assert.equal(listed[0].status, 'open');
+});
+
+test('memory stays bounded: old turns fold into a digest the model still sees', async () => {
+  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 2 } });
+  await session.send('my name is Hopper');
+  for (let i = 2; i <= 6; i++) await session.send(`filler ${i} ${'x'.repeat(200)}`);
+  assert.equal((await session.send('what is my name?')).answer, 'Your name is Hopper.');
+  const state = await session.state();
+  assert.ok(state.memory.keptTurns <= 2, `kept ${state.memory.keptTurns} turns`);
+  assert.ok(state.memory.summaryThroughTurn >= 4);
+  assert.ok(state.memory.contextChars < 5_000, `context is ${state.memory.contextChars} chars`);
+  await assert.rejects(session.checkpoint(1), (err: AgentError) => isAgentError('NotFound')(err) && /folded into its summary/.test(err.message));
+  const latest = await session.checkpoint(state.turns);
+  assert.match(latest.messages[1].content, /^Here is a summary of this conversation up to turn \d+/);
+  assert.match(latest.summary!.text, /Turn 1\. User: my name is Hopper \| Assistant: Nice to meet you, Hopper\./);
+
+  const forgetful = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'none' } });
+  await forgetful.send('my name is Hopper');
+  await forgetful.send('filler');
+  await forgetful.send('more filler');
+  assert.equal((await forgetful.send('what is my name?')).answer, "You haven't told me your name.");
+});
+
+test('a model-written summary is one more invokeModel call, counted in usage', async () => {
+  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'model' } });
+  for (let i = 1; i <= 4; i++) await session.send(`turn ${i}`);
+  const state = await session.state();
+  assert.equal(state.turns, 4);
+  assert.ok(state.usage.modelCalls > 4, `expected summary calls on top of 4 turns, got ${state.usage.modelCalls}`);
+  const checkpoint = await session.checkpoint(4);
+  // The scripted model "summarises" by echoing its prompt's last message: proof the prompt went through the query.
+  assert.match(checkpoint.summary!.text, /^Scripted reply/);
+  assert.equal(checkpoint.summary!.throughTurn, state.memory.summaryThroughTurn);
+});
+
+test('checkpoints show a turn; a fork continues from it, apart from its source', async () => {
+  const source = await sessions.create({ user: 'ada', sessionId: 'fork-source', ttlSeconds: 3600 });
+  await source.send('my name is Ada');
+  await source.send('nice weather');
+  await source.send('my name is Bob');
+  assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.');
+
+  const checkpoint = await source.checkpoint(2);
+  assert.deepEqual([checkpoint.turn, checkpoint.status, checkpoint.messages.length, checkpoint.usage!.modelCalls], [2, 'completed', 5, 2]);
+  assert.match(checkpoint.answer, /nice weather/);
+  await assert.rejects(source.checkpoint(9), isAgentError('NotFound'));
+  await assert.rejects(source.checkpoint(-1), isAgentError('InvalidInput'));
+
+  const fork = await sessions.fork('fork-source', 2, { sessionId: 'fork-of-2' });
+  const forkState = await fork.state();
+  assert.deepEqual([forkState.turns, forkState.usage.modelCalls, forkState.ttlSeconds, forkState.forkedFrom], [2, 0, 3600, { sessionId: 'fork-source', turn: 2 }]);
+  const reply = await fork.send('what is my name?');
+  assert.deepEqual([reply.turn, reply.answer], [3, 'Your name is Ada.']);
+  assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.', 'the source is unchanged');
+});
+
+test('bad input fails with a typed error before anything starts', async () => {
+  await assert.rejects(sessions.create({ user: 'ada', template: 'structured' }), (err: AgentError) => isAgentError('InvalidInput')(err) && /start a run/.test(err.message));
+  await assert.rejects(sessions.create({ user: 'ada', template: 'nope' }), isAgentError('UnknownTemplate'));
+  await assert.rejects(sessions.create({ user: 'ada', tools: ['calculator'] }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', template: 'react', tools: ['rm_rf'] }), isAgentError('UnknownTool'));
+  await assert.rejects(sessions.create({ user: 'ada', model: 'gpt4' }), isAgentError('UnknownModel'));
+  await assert.rejects(sessions.create({ user: 'a b' }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', ttlSeconds: 0 }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', sessionId: 'bad id' }), isAgentError('InvalidInput'));
+  const session = await sessions.create({ user: 'ada' });
+  await assert.rejects(session.send(''), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.getHandle('no-such-session').send('hi'), isAgentError('NotFound'));
+  await assert.rejects(sessions.getHandle('no-such-session').state(), isAgentError('NotFound'));
+  assert.equal((await session.state()).turns, 0, 'a rejected message leaves no turn');
+});

@@ -1,0 +1,348 @@
+/**
+ * `sessionWorkflow`: a multi-turn conversation as one long-lived workflow (the long-running entity pattern).
+ *
+ * The workflow function registers the handlers and hands off to `Session`. Each `sendMessage` update runs one
+ * turn under a first-in, first-out lock, so turns never interleave. The main loop only waits: for the idle TTL,
+ * a close or stop, or the moment to continue as new (same workflow id, memory carried as one plain object).
+ * Deterministic code only.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  makeContinueAsNewFunc,
+  log,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { emptyUsage } from '../agents/conversation';
+import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
+import {
+  conversationQuery,
+  eventsQuery,
+  messageDescriptions,
+  pauseSignal,
+  resumeSignal,
+  stopSignal,
+  tokenDeltaSchema,
+  tokenDeltasSignal,
+  tokensQuery,
+} from '../agents/messages';
+import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import {
+  checkpointQuery,
+  closeUpdate,
+  resolveSession,
+  sendMessageInputSchema,
+  sendMessageUpdate,
+  sessionMemoKey,
+  sessionMessageDescriptions as describe,
+  sessionStateQuery,
+  type CloseReason,
+  type ResolvedSession,
+  type SendMessageInput,
+  type SessionInput,
+  type SessionListStatus,
+  type SessionMemo,
+  type SessionResult,
+  type SessionState,
+  type SessionStatus,
+  type TurnReply,
+} from '../agents/session';
+import { SessionConversation } from './session-conversation';
+import { FifoLock } from './session-lock';
+import { TokenStream } from './token-stream';
+
+/** Answers `tokens` before the first model call. */
+const idleTokens = new TokenStream();
+
+export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
+  const resolution = resolveSession(input);
+  if (!resolution.ok) {
+    upsertSearchAttributes([{ key: agentStatusKey, value: 'closed' }]);
+    throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
+  }
+  const session = new Session(resolution.session);
+  session.registerHandlers();
+  return session.execute();
+}
+
+class Session {
+  private readonly id = workflowInfo().workflowId;
+  private readonly conversation: SessionConversation;
+  /** Held by the running turn; waiting messages queue on it in arrival order. */
+  private readonly lock = new FifoLock();
+  private pauseRequested: boolean;
+  private stopRequested = false;
+  /** Set once the session stops taking messages. */
+  private closeReason?: CloseReason;
+  private closed = false;
+  private readonly createdAt: number;
+  private lastActivityAt: number;
+  /** Bumped by every message, signal and finished turn: restarts the idle timer. */
+  private activity = 0;
+  /** Messages accepted so far; under `interrupt` only the newest one runs. */
+  private messageSeq = 0;
+  private turnsThisRun = 0;
+  private readonly continuations: number;
+
+  constructor(private readonly session: ResolvedSession) {
+    const carried = session.input.carried;
+    this.conversation = new SessionConversation(session, carried);
+    this.pauseRequested = carried?.pauseRequested ?? false;
+    this.createdAt = carried?.createdAt ?? Date.now();
+    this.lastActivityAt = carried?.lastActivityAt ?? Date.now();
+    this.continuations = carried?.continuations ?? 0;
+  }
+
+  registerHandlers(): void {
+    const { conversation } = this;
+    setHandler(sendMessageUpdate, (input) => this.send(input), { validator: (input) => this.validateMessage(input), description: describe.sendMessage });
+    setHandler(closeUpdate, () => this.close(), { description: describe.close });
+    setHandler(pauseSignal, () => this.pause(), { description: describe.pause });
+    setHandler(resumeSignal, () => this.resume(), { description: describe.resume });
+    setHandler(stopSignal, () => this.stop(), { description: describe.stop });
+    setHandler(sessionStateQuery, () => this.state(), { description: describe.sessionState });
+    setHandler(checkpointQuery, (args) => conversation.checkpoint(args?.turn), { description: describe.checkpoint });
+    setHandler(conversationQuery, (args) => conversation.slice(args), { description: describe.conversation });
+    // Following a session works as for a run: step events of every turn, streamed text of the call in flight.
+    setHandler(eventsQuery, (args) => conversation.events.page(args), { description: messageDescriptions.events });
+    setHandler(tokensQuery, (args) => (conversation.lastLoop?.tokens ?? idleTokens).page(args, this.closed), { description: messageDescriptions.tokens });
+    setHandler(
+      tokenDeltasSignal,
+      (delta) => {
+        const parsed = tokenDeltaSchema.safeParse(delta);
+        if (parsed.success) conversation.lastLoop?.tokens.apply(parsed.data);
+        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
+      },
+      { description: messageDescriptions.tokenDeltas },
+    );
+  }
+
+  async execute(): Promise<SessionResult> {
+    this.upsertSearchAttributes();
+    const { events } = this.conversation;
+    if (!this.session.input.carried?.events) events.emit('run.started', { template: this.session.template, user: this.session.input.user, model: this.session.input.model });
+    const ttlMs = this.session.ttlSeconds * 1000;
+    while (!this.closeReason) {
+      if (this.lock.size > 0) {
+        await condition(() => this.lock.size === 0 || this.closeReason !== undefined);
+        continue;
+      }
+      if (this.historyIsLong()) return this.continueAsNew();
+      const remaining = this.lastActivityAt + ttlMs - Date.now();
+      if (remaining <= 0) {
+        this.closeReason = 'expired';
+        break;
+      }
+      const seen = this.activity;
+      await condition(() => this.activity !== seen || this.lock.size > 0 || this.closeReason !== undefined, remaining);
+    }
+    // Messages accepted before the close still run (after `stop` they fail at once); then nothing is left in flight.
+    await condition(() => this.lock.size === 0 && allHandlersFinished());
+    this.closed = true;
+    events.emit('run.completed', { step: this.conversation.steps, finishReason: this.closeReason ?? 'closed' });
+    events.done = true;
+    this.setListStatus('closed');
+    this.publishMemo();
+    const { conversation } = this;
+    return {
+      sessionId: this.id,
+      user: this.session.input.user,
+      closeReason: this.closeReason ?? 'closed',
+      turns: conversation.turnCount,
+      usage: conversation.usage,
+      createdAt: new Date(this.createdAt).toISOString(),
+      closedAt: new Date(Date.now()).toISOString(),
+    };
+  }
+
+  private validateMessage(input: SendMessageInput): void {
+    parseOrFail(sendMessageInputSchema, input, 'message');
+    if (this.closeReason) {
+      const why = { closed: 'was closed', expired: `expired after ${this.session.ttlSeconds} s idle`, stopped: 'was stopped' }[this.closeReason];
+      throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`, {
+        nonRetryable: true,
+      });
+    }
+    if (this.session.strategy === 'reject' && this.lock.size > 0) {
+      const running = this.conversation.current?.turn ?? this.conversation.turnCount + 1;
+      throw agentFailure(ErrorType.SessionBusy, `Session ${this.id} is running turn ${running} and its strategy is "reject"; send again when the turn has finished`, {
+        nonRetryable: true,
+      });
+    }
+  }
+
+  private async send(input: SendMessageInput): Promise<TurnReply> {
+    const seq = ++this.messageSeq;
+    this.touch();
+    if (this.session.strategy === 'interrupt') this.conversation.interrupt('interrupted');
+    try {
+      return await this.lock.run(async () => {
+        await condition(() => !this.pauseRequested || this.stopRequested);
+        if (this.stopRequested) {
+          throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} was stopped before this message's turn began`, { nonRetryable: true });
+        }
+        if (this.session.strategy === 'interrupt' && seq < this.messageSeq) return this.supersededReply();
+        await this.conversation.fold();
+        const reply = await this.conversation.run(input.message, this.pauseRequested);
+        this.turnsThisRun++;
+        this.publishMemo();
+        return reply;
+      });
+    } finally {
+      this.touch();
+    }
+  }
+
+  private close(): SessionState {
+    if (!this.closeReason) {
+      this.closeReason = 'closed';
+      this.touch();
+    }
+    return this.state();
+  }
+
+  private pause(): void {
+    if (this.closed) return;
+    this.pauseRequested = true;
+    this.conversation.pause();
+    this.setListStatus('paused');
+    this.touch();
+  }
+
+  private resume(): void {
+    if (this.closed) return;
+    this.pauseRequested = false;
+    this.conversation.resume();
+    this.setListStatus('open');
+    this.touch();
+  }
+
+  private stop(): void {
+    if (this.closed || this.stopRequested) return;
+    this.stopRequested = true;
+    this.closeReason ??= 'stopped';
+    this.conversation.events.emit('run.stopped', { step: this.conversation.steps });
+    this.conversation.interrupt('stopped');
+    this.touch();
+  }
+
+  private touch(): void {
+    this.lastActivityAt = Date.now();
+    this.activity++;
+  }
+
+  private supersededReply(): TurnReply {
+    return { sessionId: this.id, status: 'interrupted', finishReason: 'interrupted', answer: '', steps: 0, usage: emptyUsage() };
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    const { options } = this.session;
+    return (
+      info.continueAsNewSuggested ||
+      info.historyLength >= options.historyEventLimit ||
+      info.historySize >= options.historyByteLimit ||
+      this.turnsThisRun >= options.continueAsNewEveryTurns
+    );
+  }
+
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    const { conversation: c } = this;
+    c.events.emit('run.continued', { step: c.steps, continuations: this.continuations + 1 });
+    // The memo is passed on explicitly: the new run's visibility record must show the latest turn count.
+    return makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
+      ...this.session.input,
+      carried: {
+        turns: c.turns,
+        summary: c.summary,
+        turnCount: c.turnCount,
+        steps: c.steps,
+        usage: c.usage,
+        pauseRequested: this.pauseRequested,
+        createdAt: this.createdAt,
+        lastActivityAt: this.lastActivityAt,
+        continuations: this.continuations + 1,
+        forkedFrom: this.session.input.carried?.forkedFrom,
+        events: c.events.carry(),
+      },
+    });
+  }
+
+  /** Sets what `ls` filters on; a session started without them (CLI, UI) gets them here. Unchanged values cost no event. */
+  private upsertSearchAttributes(): void {
+    const { input, template } = this.session;
+    const wanted: SearchAttributeUpdatePair[] = [
+      { key: agentKindKey, value: 'session' },
+      { key: agentUserKey, value: input.user },
+      { key: agentTemplateKey, value: template },
+      { key: agentModelKey, value: input.model },
+      { key: agentStatusKey, value: this.pauseRequested ? 'paused' : 'open' },
+    ];
+    const current = workflowInfo().typedSearchAttributes;
+    const changed = wanted.filter((pair) => current.get(pair.key as typeof agentKindKey) !== pair.value);
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  }
+
+  private setListStatus(status: SessionListStatus): void {
+    if (workflowInfo().typedSearchAttributes.get(agentStatusKey) !== status) upsertSearchAttributes([{ key: agentStatusKey, value: status }]);
+  }
+
+  /** What `ls` and `stats` read from visibility, without a worker. */
+  private publishMemo(): void {
+    upsertMemo({ [sessionMemoKey]: this.memo() });
+  }
+
+  private memo(): SessionMemo {
+    const { conversation } = this;
+    return {
+      turns: conversation.turnCount,
+      usage: conversation.usage,
+      lastActivityAt: new Date(this.lastActivityAt).toISOString(),
+      closeReason: this.closed ? this.closeReason : undefined,
+    };
+  }
+
+  private state(): SessionState {
+    const { input } = this.session;
+    const { conversation } = this;
+    const running = conversation.current?.turn;
+    const status: SessionStatus = this.closed
+      ? 'closed'
+      : this.closeReason
+        ? 'closing'
+        : this.pauseRequested && (running === undefined || conversation.current?.loop.status === 'paused')
+          ? 'paused'
+          : running !== undefined
+            ? 'running'
+            : 'idle';
+    const idle = this.lock.size === 0 && !this.closeReason;
+    const { carried: _carried, ...config } = input;
+    return {
+      sessionId: this.id,
+      user: input.user,
+      template: this.session.template,
+      model: input.model,
+      strategy: this.session.strategy,
+      status,
+      turns: conversation.turnCount,
+      runningTurn: running,
+      queued: Math.max(0, this.lock.size - (running === undefined ? 0 : 1)),
+      pauseRequested: this.pauseRequested,
+      usage: conversation.usage,
+      ttlSeconds: this.session.ttlSeconds,
+      createdAt: new Date(this.createdAt).toISOString(),
+      lastActivityAt: new Date(this.lastActivityAt).toISOString(),
+      expiresAt: idle ? new Date(this.lastActivityAt + this.session.ttlSeconds * 1000).toISOString() : undefined,
+      continuations: this.continuations,
+      memory: conversation.memoryState(),
+      forkedFrom: input.carried?.forkedFrom,
+      closeReason: this.closeReason,
+      config,
+    };
+  }
+}
