@@ -51,6 +51,13 @@ export interface ForkOptions {
   strategy?: SessionConfig['strategy'];
 }
 
+export interface DeleteOptions {
+  /** Wait until Temporal has finished deleting. Default false. */
+  wait?: boolean;
+  /** Longest wait, in milliseconds. Default 60,000. */
+  timeoutMs?: number;
+}
+
 export interface BatchOptions {
   /** Wait until every session has closed (its accepted turns done). Default false. */
   wait?: boolean;
@@ -134,12 +141,14 @@ export class SessionManager {
   }
 
   /**
-   * Deletes a session for good: terminates it if open, then deletes every run of it (continue-as-new leaves
-   * earlier runs behind) with `DeleteWorkflowExecution`. Its history and visibility records go; the id is free again.
+   * Deletes a session for good: every run of it (continue-as-new leaves earlier runs behind) is deleted with
+   * `DeleteWorkflowExecution`; an open one is terminated first. Temporal deletes in the background: an open
+   * session is gone at once, a closed one stays readable (closed, taking no messages) for up to a minute.
+   * With `wait`, returns once it is gone from both history and visibility (and its id is free again).
    */
-  async delete(sessionId: string): Promise<void> {
+  async delete(sessionId: string, options: DeleteOptions = {}): Promise<void> {
     const handle = this.getHandle(sessionId);
-    let latest: string | undefined;
+    let latest: string;
     try {
       const description = await handle.workflow.describe();
       if (description.typedSearchAttributes.get(agentKindKey) !== 'session') throw new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
@@ -156,10 +165,7 @@ export class SessionManager {
         if ((err as { code?: number })?.code !== 5) throw toSessionError(err, sessionId);
       }
     }
-    // The server deletes in the background: wait (up to 10 s) so a caller's next call sees it gone.
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-      if (!(await handle.workflow.describe().then(() => true, () => false))) return;
-    }
+    if (options.wait) await this.waitUntilDeleted(sessionId, options.timeoutMs ?? 60_000);
   }
 
   /** Sessions newest first, from visibility (no worker needed). */
@@ -182,15 +188,15 @@ export class SessionManager {
     return closed.sort();
   }
 
-  /** Deletes every session of `user` (open or closed); other users' sessions are not touched. Returns the ids deleted. */
-  async deleteAll(user: string): Promise<string[]> {
+  /** Deletes every session of `user` (open or closed; see `delete`); other users' sessions are not touched. Returns the ids. */
+  async deleteAll(user: string, options: DeleteOptions = {}): Promise<string[]> {
     parseArg(userIdSchema, user, 'user');
     const ids = new Set<string>();
     const query = `${agentKindKey.name} = 'session' AND ${agentUserKey.name} = '${user}'`;
     for await (const execution of this.client.workflow.list({ query })) ids.add(execution.workflowId);
     const deleted: string[] = [];
     await forEachLimited([...ids], async (sessionId) => {
-      await this.delete(sessionId).then(
+      await this.delete(sessionId, options).then(
         () => deleted.push(sessionId),
         (err) => (err instanceof AgentError && err.type === ErrorType.NotFound ? undefined : Promise.reject(err)),
       );
@@ -201,6 +207,15 @@ export class SessionManager {
   /** Counts by status, turns, tokens and cost, per user and overall (one user with `user`). */
   stats(filter: { user?: string } = {}): Promise<SessionStats> {
     return sessionStats(this.client, filter);
+  }
+
+  private async waitUntilDeleted(sessionId: string, timeoutMs: number): Promise<void> {
+    const { workflow } = this.getHandle(sessionId);
+    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 250))) {
+      const described = await workflow.describe().then(() => true, () => false);
+      if (!described && (await this.client.workflow.count(`WorkflowId = '${sessionId}'`)).count === 0) return;
+      if (Date.now() > deadline) throw new AgentError(ErrorType.RunFailed, `Session ${sessionId} is still being deleted after ${timeoutMs} ms; Temporal deletes in the background, check again later`);
+    }
   }
 
   private prepare(options: CreateSessionOptions, carried?: CarriedSessionState) {
