@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { AgentError, SessionManager } from '../client';
+import { eventsQuery } from '../agents/messages';
+import { AgentError, followTokens, SessionManager } from '../client';
 import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 
 let env: TestWorkflowEnvironment;
@@ -137,6 +138,30 @@ test('checkpoints show a turn; a fork continues from it, apart from its source',
   const reply = await fork.send('what is my name?');
   assert.deepEqual([reply.turn, reply.answer], [3, 'Your name is Ada.']);
   assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.', 'the source is unchanged');
+});
+
+test('a turn streams like a run: step events and model tokens, readable while it runs', async () => {
+  const session = await sessions.create({ user: 'ada', model: 'scripted:auto?tokenDelayMs=30', options: { streamTokens: true } });
+  await session.send('my name is Ada');
+  const stop = new AbortController();
+  const streamed = (async () => {
+    let text = '';
+    for await (const chunk of followTokens(session.workflow, { signal: stop.signal, pollMs: 50 })) {
+      if (chunk.step !== 2) continue;
+      if (chunk.done) break;
+      text += chunk.text;
+    }
+    return text;
+  })();
+  const reply = await session.send('please answer with a few words, slowly enough to be streamed');
+  const text = await Promise.race([streamed, new Promise<string>((r) => setTimeout(() => r('(timed out)'), 5000))]);
+  stop.abort();
+  assert.equal(text, reply.answer);
+  const page = await session.workflow.query(eventsQuery, { after: 0 });
+  const types = page.events.map((e) => e.type);
+  assert.deepEqual(types.slice(0, 2), ['run.started', 'step.started']);
+  assert.equal(types.filter((t) => t === 'model.call').length, 2, 'one model call per turn');
+  assert.equal(page.done, false, 'an open session is not done');
 });
 
 test('bad input fails with a typed error before anything starts', async () => {

@@ -4,9 +4,9 @@
  *
  * Deterministic code only. The caller (`Session`) makes sure at most one turn or fold runs at a time.
  */
-import { log, workflowInfo } from '@temporalio/workflow';
+import { log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { addUsage, emptyUsage, type ChatMessage, type Usage } from '../agents/conversation';
-import type { ConversationSlice } from '../agents/messages';
+import { eventsQuery, messageDescriptions, tokenDeltaSchema, tokenDeltasSignal, tokensQuery, type ConversationSlice } from '../agents/messages';
 import {
   memoryMessages,
   type CarriedSessionState,
@@ -20,6 +20,10 @@ import {
 } from '../agents/session';
 import { AgentLoop, type LoopConfig } from './agent-loop';
 import { RunEventLog } from './run-events';
+import { TokenStream } from './token-stream';
+
+/** Answers `tokens` before the first model call. */
+const idleTokens = new TokenStream();
 import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, sliceConversation, summaryPrompt, turnsToFold } from './session-memory';
 
 interface RunningTurn {
@@ -67,8 +71,29 @@ export class SessionConversation {
     };
   }
 
+  /** Following a session works as for a run: step events of every turn, streamed text of the call in flight. */
+  registerObservationHandlers(isClosed: () => boolean): void {
+    setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
+    setHandler(tokensQuery, (args) => (this.lastLoop?.tokens ?? idleTokens).page(args, isClosed()), { description: messageDescriptions.tokens });
+    setHandler(
+      tokenDeltasSignal,
+      (delta) => {
+        const parsed = tokenDeltaSchema.safeParse(delta);
+        // A bad signal is logged, never fails the session.
+        if (parsed.success) this.lastLoop?.tokens.apply(parsed.data);
+        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
+      },
+      { description: messageDescriptions.tokenDeltas },
+    );
+  }
+
   memory(): ChatMessage[] {
     return memoryMessages(this.session.systemPrompt, this.summary, this.turns);
+  }
+
+  /** The memory part of what crosses continue-as-new. */
+  carry(): Pick<CarriedSessionState, 'turns' | 'summary' | 'turnCount' | 'steps' | 'usage' | 'events'> {
+    return { turns: this.turns, summary: this.summary, turnCount: this.turnCount, steps: this.steps, usage: this.usage, events: this.events.carry() };
   }
 
   slice(args: { from: number; to: number }): ConversationSlice {

@@ -10,27 +10,15 @@ import {
   allHandlersFinished,
   condition,
   makeContinueAsNewFunc,
-  log,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
-import {
-  conversationQuery,
-  eventsQuery,
-  messageDescriptions,
-  pauseSignal,
-  resumeSignal,
-  stopSignal,
-  tokenDeltaSchema,
-  tokenDeltasSignal,
-  tokensQuery,
-} from '../agents/messages';
-import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import { conversationQuery, pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
+import { agentStatusKey } from '../agents/search-attributes';
 import {
   checkpointQuery,
   closeUpdate,
@@ -44,7 +32,6 @@ import {
   type ResolvedSession,
   type SendMessageInput,
   type SessionInput,
-  type SessionListStatus,
   type SessionMemo,
   type SessionResult,
   type SessionState,
@@ -53,10 +40,7 @@ import {
 } from '../agents/session';
 import { SessionConversation } from './session-conversation';
 import { FifoLock } from './session-lock';
-import { TokenStream } from './token-stream';
-
-/** Answers `tokens` before the first model call. */
-const idleTokens = new TokenStream();
+import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
 export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
   const resolution = resolveSession(input);
@@ -107,22 +91,11 @@ class Session {
     setHandler(sessionStateQuery, () => this.state(), { description: describe.sessionState });
     setHandler(checkpointQuery, (args) => conversation.checkpoint(args?.turn), { description: describe.checkpoint });
     setHandler(conversationQuery, (args) => conversation.slice(args), { description: describe.conversation });
-    // Following a session works as for a run: step events of every turn, streamed text of the call in flight.
-    setHandler(eventsQuery, (args) => conversation.events.page(args), { description: messageDescriptions.events });
-    setHandler(tokensQuery, (args) => (conversation.lastLoop?.tokens ?? idleTokens).page(args, this.closed), { description: messageDescriptions.tokens });
-    setHandler(
-      tokenDeltasSignal,
-      (delta) => {
-        const parsed = tokenDeltaSchema.safeParse(delta);
-        if (parsed.success) conversation.lastLoop?.tokens.apply(parsed.data);
-        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
-      },
-      { description: messageDescriptions.tokenDeltas },
-    );
+    conversation.registerObservationHandlers(() => this.closed);
   }
 
   async execute(): Promise<SessionResult> {
-    this.upsertSearchAttributes();
+    upsertSessionSearchAttributes(this.session, this.pauseRequested);
     const { events } = this.conversation;
     if (!this.session.input.carried?.events) events.emit('run.started', { template: this.session.template, user: this.session.input.user, model: this.session.input.model });
     const ttlMs = this.session.ttlSeconds * 1000;
@@ -145,7 +118,7 @@ class Session {
     this.closed = true;
     events.emit('run.completed', { step: this.conversation.steps, finishReason: this.closeReason ?? 'closed' });
     events.done = true;
-    this.setListStatus('closed');
+    setSessionListStatus('closed');
     this.publishMemo();
     const { conversation } = this;
     return {
@@ -209,7 +182,7 @@ class Session {
     if (this.closed) return;
     this.pauseRequested = true;
     this.conversation.pause();
-    this.setListStatus('paused');
+    setSessionListStatus('paused');
     this.touch();
   }
 
@@ -217,7 +190,7 @@ class Session {
     if (this.closed) return;
     this.pauseRequested = false;
     this.conversation.resume();
-    this.setListStatus('open');
+    setSessionListStatus('open');
     this.touch();
   }
 
@@ -258,38 +231,14 @@ class Session {
     return makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
       ...this.session.input,
       carried: {
-        turns: c.turns,
-        summary: c.summary,
-        turnCount: c.turnCount,
-        steps: c.steps,
-        usage: c.usage,
+        ...c.carry(),
         pauseRequested: this.pauseRequested,
         createdAt: this.createdAt,
         lastActivityAt: this.lastActivityAt,
         continuations: this.continuations + 1,
         forkedFrom: this.session.input.carried?.forkedFrom,
-        events: c.events.carry(),
       },
     });
-  }
-
-  /** Sets what `ls` filters on; a session started without them (CLI, UI) gets them here. Unchanged values cost no event. */
-  private upsertSearchAttributes(): void {
-    const { input, template } = this.session;
-    const wanted: SearchAttributeUpdatePair[] = [
-      { key: agentKindKey, value: 'session' },
-      { key: agentUserKey, value: input.user },
-      { key: agentTemplateKey, value: template },
-      { key: agentModelKey, value: input.model },
-      { key: agentStatusKey, value: this.pauseRequested ? 'paused' : 'open' },
-    ];
-    const current = workflowInfo().typedSearchAttributes;
-    const changed = wanted.filter((pair) => current.get(pair.key as typeof agentKindKey) !== pair.value);
-    if (changed.length > 0) upsertSearchAttributes(changed);
-  }
-
-  private setListStatus(status: SessionListStatus): void {
-    if (workflowInfo().typedSearchAttributes.get(agentStatusKey) !== status) upsertSearchAttributes([{ key: agentStatusKey, value: status }]);
   }
 
   /** What `ls` and `stats` read from visibility, without a worker. */
