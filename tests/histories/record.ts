@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../helpers/paths';
 import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../helpers/environment';
-import type { AgentRunHandle } from '../../client';
+import { SessionManager, type AgentRunHandle, type SessionHandle } from '../../client';
 
 const version = process.argv[2] ?? 'v1';
+const scenarios = process.argv[3] ?? 'all';
 const personSchema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] };
 
 async function main() {
@@ -19,14 +20,17 @@ async function main() {
   const taskQueue = uniqueTaskQueue('record');
   const worker = await inProcessWorker(env, taskQueue);
   const client = agentClient(env, taskQueue);
-  const save = async (name: string, handle: AgentRunHandle) => {
+  const save = async (name: string, handle: AgentRunHandle | SessionHandle) => {
     await handle.result().catch(() => undefined);
+    const workflowId = 'runId' in handle ? handle.runId : handle.sessionId;
     // The CLI writes the proto JSON format that historyFromJSON reads (as the Temporal UI's download does).
-    const json = execFileSync(temporalCli, ['workflow', 'show', '--address', env.address, '--workflow-id', handle.runId, '--output', 'json'], { encoding: 'utf8' });
+    const json = execFileSync(temporalCli, ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
     writeFileSync(join(__dirname, `${version}-${name}.json`), json);
     console.log(`recorded ${version}-${name}.json (${JSON.parse(json).events.length} events)`);
   };
   await worker.runUntil(async () => {
+    if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
+    if (scenarios === 'sessions') return;
     await save('chat', await client.start({ template: 'chat', input: { message: 'hi' }, user: 'rec' }));
     await save('react', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec' }));
     await save('structured-repair', await client.start({ template: 'structured', input: { prompt: 'p', schema: personSchema }, user: 'rec', model: 'scripted:auto?invalidFirst=1' }));
@@ -52,6 +56,50 @@ async function main() {
     await save('continued', await client.start({ template: 'react', input: { task: 'count', maxSteps: 40 }, user: 'rec', model: 'scripted:auto?rounds=30', options: { historyEventLimit: 150 } }));
   });
   await env.teardown();
+}
+
+/** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */
+async function recordSessions(sessions: SessionManager, save: (name: string, handle: SessionHandle) => Promise<void>) {
+  const chat = await sessions.create({ user: 'rec' });
+  await chat.send('my name is Rec');
+  await chat.send('what is my name?');
+  await chat.close();
+  await save('session-chat', chat);
+
+  const react = await sessions.create({ user: 'rec', template: 'react', memory: { keepTurns: 1, summary: 'model' } });
+  await react.send('What is 6 * 7?');
+  await react.send('And 2 + 2?');
+  await react.close();
+  await save('session-react-summary', react);
+
+  const continued = await sessions.create({ user: 'rec', options: { continueAsNewEveryTurns: 2 }, memory: { keepTurns: 2 } });
+  for (let turn = 1; turn <= 5; turn++) await continued.send(`turn ${turn}`);
+  await continued.close();
+  await save('session-continued', continued);
+
+  const interrupted = await sessions.create({ user: 'rec', strategy: 'interrupt', model: 'scripted:auto?delayMs=1000' });
+  const first = interrupted.send('a long one');
+  await eventually(async () => (await interrupted.state()).runningTurn === 1, 'turn 1 running');
+  await interrupted.send('instead this');
+  await first;
+  await interrupted.close();
+  await save('session-interrupt', interrupted);
+
+  const stopped = await sessions.create({ user: 'rec', model: 'scripted:auto?delayMs=1000' });
+  await stopped.pause();
+  const queued = stopped.send('while paused');
+  await eventually(async () => (await stopped.state()).queued === 1, 'message waiting');
+  await stopped.resume();
+  await queued;
+  const running = stopped.send('stopped midway');
+  await eventually(async () => (await stopped.state()).runningTurn === 2, 'turn 2 running');
+  await stopped.stop();
+  await running;
+  await save('session-pause-stop', stopped);
+
+  const expired = await sessions.create({ user: 'rec', ttlSeconds: 2 });
+  await expired.send('hello');
+  await save('session-expired', expired);
 }
 
 main().catch((err) => {
