@@ -95,6 +95,7 @@ Commands:
                      durable step events of a run (with --follow, until it ends; resume with --after)
   tokens <id>        stream the text of a run's model calls while they run (run started with streamTokens)
   usage --user ID    tokens, cost and calls of a user this hour, day and month (UTC), per model
+  session <command>  multi-turn sessions (create, send, state, ls, stats, ...); see "agentctl session help"
   templates          list the registered templates
   help               show this text
 

@@ -12,6 +12,7 @@ import { templates } from '../agents/templates';
 import { AgentClient } from './agent-client';
 import { parseCommandLine, usage, UsageError, wantsJson, type ParsedCommand } from './cli-args';
 import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
+import { runSessionCommand } from './cli-session';
 import { formatUsage } from './cli-usage';
 import { connectClient } from './connection';
 import { followEvents, followTokens } from './follow';
@@ -45,6 +46,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let json = wantsJson(argv);
   let runId: string | undefined;
   try {
+    if (argv[0] === 'session') return await runSessionCommand(argv.slice(1), io, () => connect(io.env)).then(() => 0);
     const cmd = parseCommandLine(argv);
     json = cmd.json;
     runId = cmd.args.id ?? cmd.id;
