@@ -87,6 +87,14 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   assert.equal((await agentctl('pause', 'ida-1')).stdout, 'pause requested for ida-1\n');
   await eventually(async () => (await json<SessionState>('state', 'ida-1')).status === 'paused', 'paused');
   await agentctl('resume', 'ida-1');
+  // The run commands use the same signal and query names, so they work on sessions too.
+  let out = '';
+  const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } };
+  assert.equal(await runCli(['pause', 'ida-1'], io), 0);
+  await eventually(async () => (await json<SessionState>('state', 'ida-1')).status === 'paused', 'paused by the run command');
+  assert.equal(await runCli(['resume', 'ida-1'], io), 0);
+  assert.equal(await runCli(['events', 'ida-2', '--json'], io), 0);
+  assert.ok(out.split('\n').some((line) => line.includes('"type":"model.call"')), out);
 
   const closed = await agentctl('close', 'ida-1', '--wait');
   assert.equal(closed.stdout, 'ida-1 closed after 0 turn(s)\n');
