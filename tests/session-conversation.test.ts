@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { eventsQuery } from '../agents/messages';
+import { startLlmStub, type LlmStub } from '../llm-stub';
 import { AgentError, followTokens, SessionManager } from '../client';
 import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 
@@ -14,11 +15,13 @@ let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
 let sessions: SessionManager;
+let stub: LlmStub;
 
 before(async () => {
   env = await startDevEnvironment();
+  stub = await startLlmStub({ port: 0 });
   const taskQueue = uniqueTaskQueue('sessions');
-  worker = await inProcessWorker(env, taskQueue);
+  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test' });
   running = worker.run();
   sessions = new SessionManager(env.client, { taskQueue });
 });
@@ -26,6 +29,7 @@ before(async () => {
 after(async () => {
   worker.shutdown();
   await running;
+  await stub.close();
   await env.teardown();
 });
 
@@ -138,6 +142,19 @@ test('checkpoints show a turn; a fork continues from it, apart from its source',
   const reply = await fork.send('what is my name?');
   assert.deepEqual([reply.turn, reply.answer], [3, 'Your name is Ada.']);
   assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.', 'the source is unchanged');
+});
+
+test('a failed turn fails its message only: typed error, memory unchanged, the session goes on', async () => {
+  const session = await sessions.create({ user: 'ada', sessionId: 'stub-session', model: 'openai:stub-model' });
+  assert.equal((await session.send('my name is Ada')).answer, 'Nice to meet you, Ada.');
+  stub.addFaults([{ kind: 'status', status: 400, match: { run: 'stub-session', step: 2 } }]);
+  await assert.rejects(session.send('this one fails'), (err: AgentError) => isAgentError('ModelRejected')(err) && /400/.test(err.message));
+  const state = await session.state();
+  assert.deepEqual([state.status, state.turns, state.memory.contextMessages], ['idle', 1, 3]);
+  const reply = await session.send('what is my name?');
+  assert.deepEqual([reply.turn, reply.answer], [2, 'Your name is Ada.']);
+  const steps = stub.requests().filter((r) => r.key.run === 'stub-session').map((r) => r.key.step);
+  assert.deepEqual(steps, [1, 2, 3], 'the failed call keeps its step number; the next turn does not reuse it');
 });
 
 test('a turn streams like a run: step events and model tokens, readable while it runs', async () => {

@@ -264,7 +264,7 @@ class Session {
       ? 'closed'
       : this.closeReason
         ? 'closing'
-        : this.pauseRequested && (running === undefined || conversation.current?.loop.status === 'paused')
+        : (this.pauseRequested && running === undefined) || conversation.current?.loop.status === 'paused'
           ? 'paused'
           : running !== undefined
             ? 'running'
