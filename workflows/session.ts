@@ -42,6 +42,10 @@ import { SessionConversation } from './session-conversation';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
+/**
+ * One session: runs a turn per `sendMessage` until closed, stopped, or idle past its TTL; returns its totals.
+ * The input is checked with `resolveSession`; bad input fails the workflow at once with a typed, non-retryable failure.
+ */
 export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
   const resolution = resolveSession(input);
   if (!resolution.ok) {
