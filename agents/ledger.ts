@@ -36,9 +36,12 @@ export const acquireInputSchema = z.strictObject({
   requests: z.number().int().positive().max(1_000_000),
   /** Sliding window, in milliseconds. */
   windowMs: z.number().int().positive().max(86_400_000),
+  /** Give up this key's earlier grant (its call was not made) and ask again now. */
+  replace: z.boolean().optional(),
 });
 export type AcquireInput = z.infer<typeof acquireInputSchema>;
-export type AcquireResult = { granted: true } | { granted: false; retryAfterMs: number; inWindow: number };
+/** `at`: the grant's time in the ledger (workflow time, epoch ms). */
+export type AcquireResult = { granted: true; at: number } | { granted: false; retryAfterMs: number; inWindow: number };
 
 export const quotaLimitSchema = z.strictObject({
   tokens: tokens.optional(),

@@ -18,6 +18,8 @@ export const workerEnvSchema = z.object({
   /** Where events also go: `jsonl:PATH`, `jsonl:-` (stdout) or an http(s) collector URL. */
   AGENT_EVENTS_TRANSPORT: z.string().optional(),
   AGENT_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** `json`: one JSON object per log line (default); `text`: the SDK's human format. */
+  AGENT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   /** Prebuilt workflow bundle; built from `workflows/` when missing or older than the sources. */
   WORKFLOW_BUNDLE: z.string().optional(),
 });

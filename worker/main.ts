@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const { policyDescription, ...middleware } = loadMiddlewareDeps();
   console.log(`policy: ${policyDescription}`);
   const temporal = loadTemporalSettings();
-  const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL });
+  const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL, logFormat: env.AGENT_LOG_FORMAT });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);

@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { EventBus } from './events/event-bus';
 import { transportFromSetting } from './events/transports';
+import { jsonLogFunction } from './json-log';
 import { registerFleetGauges } from './fleet-gauges';
 import { registerAgentMetrics } from './metrics';
 
@@ -33,10 +34,10 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 /** Must run before any connection is made: it installs the SDK runtime. */
-export async function setUpObservability(options: { eventsTransport?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' }): Promise<WorkerObservability> {
+export async function setUpObservability(options: { eventsTransport?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; logFormat?: 'json' | 'text' }): Promise<WorkerObservability> {
   const sdkMetricsPort = await freeLoopbackPort();
   Runtime.install({
-    logger: new DefaultLogger(options.logLevel ?? 'INFO'),
+    logger: new DefaultLogger(options.logLevel ?? 'INFO', options.logFormat === 'text' ? undefined : jsonLogFunction),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } },
   });
   const registry = new Registry();

@@ -80,15 +80,16 @@ class UserLedger {
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 
-  acquire({ key, requests, windowMs }: AcquireInput): AcquireResult {
+  acquire({ key, requests, windowMs, replace }: AcquireInput): AcquireResult {
     const now = Date.now();
     const { state } = this;
-    state.grants = state.grants.filter((g) => g.at > now - windowMs);
-    if (state.grants.some((g) => g.key === key)) return { granted: true };
+    state.grants = state.grants.filter((g) => g.at > now - windowMs && !(replace && g.key === key));
+    const earlier = state.grants.find((g) => g.key === key);
+    if (earlier) return { granted: true, at: earlier.at };
     const inWindow = state.grants.length;
     if (inWindow < requests) {
       state.grants.push({ key, at: now });
-      return { granted: true };
+      return { granted: true, at: now };
     }
     // Grants are in time order: the slot frees when the grant `requests` places from the end leaves the window.
     const freesAt = state.grants[inWindow - requests].at + windowMs;

@@ -14,6 +14,10 @@ export interface RateLimitedDetails {
   windowSeconds: number;
 }
 
+/** Share of the guard a grant's round trip may use; the rest covers sending the request. */
+const lateShare = 0.8;
+const maxRegrants = 5;
+
 export interface RateLimitMiddlewareOptions {
   /** Default {@link middlewarePriority.rateLimit}: innermost, so the grant is as close to the provider call as can be. */
   priority?: number;
@@ -31,7 +35,15 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions = {}): A
       const limit = ctx.policy.rateLimit;
       if (!limit || !ctx.ledger) return handler(request);
       const windowMs = Math.round(limit.windowSeconds * 1000) + limit.guardMs;
-      const grant = await ctx.ledger.acquire(ctx.user, { key: `${ctx.callKey}#${ctx.attemptId}`, requests: limit.requests, windowMs });
+      const acquire = { key: `${ctx.callKey}#${ctx.attemptId}`, requests: limit.requests, windowMs };
+      let grant = await ctx.ledger.acquire(ctx.user, acquire);
+      // The ledger counts a call from its grant; the provider sees it when the answer got back here. A grant
+      // that comes back later than the guard could let a later call land in the same provider window, so it
+      // is given back and asked again (a slow round trip under load), a few times at most.
+      for (let retry = 1; grant.granted && Date.now() - grant.at > limit.guardMs * lateShare && retry <= maxRegrants; retry++) {
+        ctx.log.debug('rate-limit grant came back late; asking again', { lateMs: Date.now() - grant.at, retry });
+        grant = await ctx.ledger.acquire(ctx.user, { ...acquire, replace: true });
+      }
       if (!grant.granted) {
         ctx.outcome = ErrorType.RateLimited;
         const details: RateLimitedDetails = { retryAfterMs: grant.retryAfterMs, onLimit: limit.onLimit, requests: limit.requests, windowSeconds: limit.windowSeconds };

@@ -1,7 +1,7 @@
 /** A worker in its own process (`worker/main.ts`), so tests can SIGKILL it mid-run. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot, tsxBin } from './paths';
+import { projectRoot } from './paths';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -9,8 +9,11 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<WorkerProcess> {
-  const child = spawn(tsxBin, [join(projectRoot, 'worker', 'main.ts')], {
+/** `script`: the worker entry; default `worker/main.ts` (tests/fixtures has variants). */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000, script = join(projectRoot, 'worker', 'main.ts')): Promise<WorkerProcess> {
+  // Node itself with tsx's loader, not the tsx wrapper: a signal must reach the worker, and the tsx wrapper
+  // cannot pass SIGKILL on (its child would live on, orphaned).
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: projectRoot,
     env: { ...process.env, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,7 +24,7 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), timeoutMs);
     const check = () => {
-      if (/state: 'RUNNING'/.test(output)) {
+      if (/state: 'RUNNING'|"state":"RUNNING"/.test(output)) {
         clearTimeout(timer);
         resolve();
       }
