@@ -143,7 +143,8 @@ export class SessionManager {
   /**
    * Deletes a session for good: every run of it (continue-as-new leaves earlier runs behind) is deleted with
    * `DeleteWorkflowExecution`; an open one is terminated first. Temporal deletes in the background: an open
-   * session is gone at once, a closed one stays readable (closed, taking no messages) for up to a minute.
+   * session is gone at once, a closed one stays readable (closed, taking no messages) for 10-30 s while the server
+   * makes sure its close tasks were processed.
    * With `wait`, returns once it is gone from both history and visibility (and its id is free again).
    */
   async delete(sessionId: string, options: DeleteOptions = {}): Promise<void> {
