@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../helpers/paths';
 import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../helpers/environment';
-import { SessionManager, type AgentRunHandle, type SessionHandle } from '../../client';
+import { SessionManager, type AgentClient, type AgentRunHandle, type SessionHandle } from '../../client';
+import { policySchema, type Policy } from '../../activities/middleware/policy';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -18,7 +20,6 @@ const personSchema = { type: 'object', properties: { name: { type: 'string' }, a
 async function main() {
   const env = await startDevEnvironment();
   const taskQueue = uniqueTaskQueue('record');
-  const worker = await inProcessWorker(env, taskQueue);
   const client = agentClient(env, taskQueue);
   const save = async (name: string, handle: AgentRunHandle | SessionHandle) => {
     await handle.result().catch(() => undefined);
@@ -28,6 +29,9 @@ async function main() {
     writeFileSync(join(__dirname, `${version}-${name}.json`), json);
     console.log(`recorded ${version}-${name}.json (${JSON.parse(json).events.length} events)`);
   };
+  if (scenarios === 'limits' || scenarios === 'all') await recordLimits(env, save);
+  if (scenarios === 'limits') return env.teardown();
+  const worker = await inProcessWorker(env, taskQueue);
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -56,6 +60,36 @@ async function main() {
     await save('continued', await client.start({ template: 'react', input: { task: 'count', maxSteps: 40 }, user: 'rec', model: 'scripted:auto?rounds=30', options: { historyEventLimit: 150 } }));
   });
   await env.teardown();
+}
+
+/** Runs refused by the rate limit (they wait) and by the quota (they pause, then resume once it is raised). */
+async function recordLimits(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const limits = (quotaTokens: number): Policy =>
+    policySchema.parse({
+      roles: {
+        limited: { rateLimit: { requests: 1, windowSeconds: 2, onLimit: 'wait' } },
+        budget: { quota: { tokens: quotaTokens, period: 'day', onExceeded: 'pause', expectedOutputTokens: 8 } },
+      },
+      users: { 'rec-rate': ['limited'], 'rec-quota': ['budget'] },
+    });
+  let policy = limits(120);
+  const taskQueue = uniqueTaskQueue('record-limits');
+  const worker = await inProcessWorker(env, taskQueue, {}, { policy: { current: () => policy, description: 'recording policy' } });
+  const client: AgentClient = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    // Two model calls, one allowed per 2 s: the second waits on a timer.
+    await save('rate-limit-wait', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec-rate' }));
+
+    const paused = await client.start({ template: 'react', input: { task: 'count', maxSteps: 10 }, user: 'rec-quota', model: 'scripted:auto?rounds=3' });
+    const state = await eventually(async () => {
+      const s = await paused.state();
+      return s.status === 'paused' && s;
+    }, 'paused by the quota');
+    console.log(`quota pause at step ${state.step}: ${state.error?.message}`);
+    policy = limits(100_000);
+    await paused.resume();
+    await save('quota-pause', paused);
+  });
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */
