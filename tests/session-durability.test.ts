@@ -3,55 +3,34 @@
  * its memory intact on a new worker process.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SessionManager } from '../client';
+import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 let env: TestWorkflowEnvironment;
 const workers: WorkerProcess[] = [];
+let bundlePath: string;
 
 before(async () => {
-  env = await startDevEnvironment();
+  // Built once here, so each worker process loads it instead of building its own (dist/ may be stale).
+  bundlePath = join(mkdtempSync(join(tmpdir(), 'session-bundle-')), 'workflow-bundle.js');
+  [env] = await Promise.all([startDevEnvironment(), writeWorkflowBundle(bundlePath)]);
 });
 
 after(async () => {
-  await Promise.all(workers.map(sigkill));
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
   await env.teardown();
 });
 
-/**
- * SIGKILL the worker itself: `tsx` runs it in a child process, and a SIGKILL to `tsx` alone would leave
- * that child running (and polling).
- */
-async function sigkill(w: WorkerProcess): Promise<void> {
-  const pids = w.child.exitCode === null && w.child.signalCode === null ? childPids(w.child.pid!) : [];
-  for (const pid of pids) process.kill(pid, 'SIGKILL');
-  await w.kill('SIGKILL');
-  for (const pid of pids) await eventually(async () => !alive(pid), `worker process ${pid} gone`);
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** A worker process of its own (node itself, so SIGKILL reaches the worker). */
 async function worker(taskQueue: string): Promise<WorkerProcess> {
-  const w = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue });
+  const w = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundlePath });
   workers.push(w);
   return w;
 }
@@ -64,7 +43,7 @@ test('worker SIGKILLed between turns and during a turn: memory intact, the turn 
   assert.equal((await session.send('my name is Fay')).answer, 'Nice to meet you, Fay.');
 
   // Between turns.
-  await sigkill(first);
+  await first.kill('SIGKILL');
   const second = await worker(taskQueue);
   assert.equal((await session.send('what is my name?')).answer, 'Your name is Fay.');
 
@@ -72,7 +51,7 @@ test('worker SIGKILLed between turns and during a turn: memory intact, the turn 
   const reply = session.send('and again, what is my name?');
   await eventually(async () => (await session.state()).runningTurn === 3, 'turn 3 running');
   await new Promise((r) => setTimeout(r, 300));
-  await sigkill(second);
+  await second.kill('SIGKILL');
   await worker(taskQueue);
   const answered = await reply;
   assert.deepEqual([answered.turn, answered.status, answered.answer], [3, 'completed', 'Your name is Fay.']);
