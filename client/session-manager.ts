@@ -23,6 +23,7 @@ import {
   type TurnReply,
 } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
+import { deleteSession, type DeleteOptions } from './session-delete';
 import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
 import { sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
 
@@ -51,19 +52,13 @@ export interface ForkOptions {
   strategy?: SessionConfig['strategy'];
 }
 
-export interface DeleteOptions {
-  /** Wait until Temporal has finished deleting. Default false. */
-  wait?: boolean;
-  /** Longest wait, in milliseconds. Default 60,000. */
-  timeoutMs?: number;
-}
-
 export interface BatchOptions {
   /** Wait until every session has closed (its accepted turns done). Default false. */
   wait?: boolean;
 }
 
 export { SessionHandle, toSessionError, type SendOptions } from './session-handle';
+export type { DeleteOptions } from './session-delete';
 export type { ListSessionsFilter, SessionInfo, SessionStats, SessionTotals } from './session-list';
 export type { SessionCheckpoint, SessionResult, SessionState, TurnReply } from '../agents/session';
 
@@ -141,32 +136,13 @@ export class SessionManager {
   }
 
   /**
-   * Deletes a session for good: every run of it (continue-as-new leaves earlier runs behind) is deleted with
-   * `DeleteWorkflowExecution`; an open one is terminated first. Temporal deletes in the background: an open
-   * session is gone at once, a closed one stays readable (closed, taking no messages) for 10-30 s while the server
-   * makes sure its close tasks were processed.
-   * With `wait`, returns once it is gone from both history and visibility (and its id is free again).
+   * Deletes a session for good: every run of it (continue-as-new leaves earlier runs behind); an open one is
+   * terminated first. Temporal deletes in the background: an open session is gone at once, a closed one stays
+   * readable (closed, taking no messages) for 10-30 s. With `wait`, returns once it is gone (its id free again).
    */
-  async delete(sessionId: string, options: DeleteOptions = {}): Promise<void> {
-    const handle = this.getHandle(sessionId);
-    let latest: string;
-    try {
-      const description = await handle.workflow.describe();
-      if (description.typedSearchAttributes.get(agentKindKey) !== 'session') throw new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
-      latest = description.runId;
-    } catch (err) {
-      throw toSessionError(err, sessionId);
-    }
-    const runIds = new Set([latest]);
-    for await (const execution of this.client.workflow.list({ query: `WorkflowId = '${sessionId}'` })) runIds.add(execution.runId);
-    for (const runId of runIds) {
-      try {
-        await this.client.workflowService.deleteWorkflowExecution({ namespace: this.client.options.namespace, workflowExecution: { workflowId: sessionId, runId } });
-      } catch (err) {
-        if ((err as { code?: number })?.code !== 5) throw toSessionError(err, sessionId);
-      }
-    }
-    if (options.wait) await this.waitUntilDeleted(sessionId, options.timeoutMs ?? 60_000);
+  delete(sessionId: string, options: DeleteOptions = {}): Promise<void> {
+    parseArg(sessionIdSchema, sessionId, 'session id');
+    return deleteSession(this.client, sessionId, options);
   }
 
   /** Sessions newest first, from visibility (no worker needed). */
@@ -208,15 +184,6 @@ export class SessionManager {
   /** Counts by status, turns, tokens and cost, per user and overall (one user with `user`). */
   stats(filter: { user?: string } = {}): Promise<SessionStats> {
     return sessionStats(this.client, filter);
-  }
-
-  private async waitUntilDeleted(sessionId: string, timeoutMs: number): Promise<void> {
-    const { workflow } = this.getHandle(sessionId);
-    for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 250))) {
-      const described = await workflow.describe().then(() => true, () => false);
-      if (!described && (await this.client.workflow.count(`WorkflowId = '${sessionId}'`)).count === 0) return;
-      if (Date.now() > deadline) throw new AgentError(ErrorType.RunFailed, `Session ${sessionId} is still being deleted after ${timeoutMs} ms; Temporal deletes in the background, check again later`);
-    }
   }
 
   private prepare(options: CreateSessionOptions, carried?: CarriedSessionState) {
