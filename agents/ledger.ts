@@ -5,7 +5,7 @@
  * with update-with-start, and by the client that queries usage. Safe in workflow code: zod and
  * `@temporalio/workflow` message definitions only, no I/O. Times are epoch milliseconds (UTC).
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { userIdSchema } from './run';
 
@@ -98,10 +98,6 @@ export const commitInputSchema = z.strictObject({
   usd: z.number().nonnegative(),
 });
 export type CommitInput = z.infer<typeof commitInputSchema>;
-export interface CommitResult {
-  /** False when the key was committed before (a retried activity): nothing was added. */
-  charged: boolean;
-}
 
 /** Sums over one period, also kept per model. */
 export interface UsageTotals {
@@ -156,16 +152,21 @@ export const ledgerKeyRetentionMs = 2 * 3600_000;
 
 export const acquireUpdate = defineUpdate<AcquireResult, [AcquireInput]>('acquire');
 export const reserveUpdate = defineUpdate<ReserveResult, [ReserveInput]>('reserve');
-export const releaseUpdate = defineUpdate<void, [ReleaseInput]>('release');
-export const commitUpdate = defineUpdate<CommitResult, [CommitInput]>('commit');
+/**
+ * Commit and release are signals: durable once the server has them (one write, no workflow task to wait
+ * for), idempotent by key, and the caller needs no answer. A reservation keeps the budget held until the
+ * commit is applied, so quota checks stay exact meanwhile.
+ */
+export const releaseSignal = defineSignal<[ReleaseInput]>('release');
+export const commitSignal = defineSignal<[CommitInput]>('commit');
 export const usageQuery = defineQuery<LedgerUsage>('usage');
 
 /** Shown by the Temporal UI next to each handler. */
 export const ledgerMessageDescriptions = {
   acquire: 'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
   reserve: 'Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
-  release: 'Drop the reservation of a call that failed { key }.',
-  commit: 'Charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
+  release: 'Signal: drop the reservation of a call that failed { key }.',
+  commit: 'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
 } as const;
 

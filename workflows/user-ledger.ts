@@ -5,14 +5,14 @@
  * across all workers. Handlers are synchronous: each runs to the end before the next starts, which is what
  * keeps totals exact under concurrency. Deterministic code only; time is workflow time.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { describeZodError, ErrorType } from '../agents/errors';
 import {
   acquireInputSchema,
   acquireUpdate,
   commitInputSchema,
-  commitUpdate,
+  commitSignal,
   costOf,
   emptyBucket,
   emptyTotals,
@@ -22,14 +22,13 @@ import {
   periodKey,
   quotaPeriods,
   releaseInputSchema,
-  releaseUpdate,
+  releaseSignal,
   reserveInputSchema,
   reserveUpdate,
   usageQuery,
   type AcquireInput,
   type AcquireResult,
   type CommitInput,
-  type CommitResult,
   type LedgerState,
   type LedgerUsage,
   type QuotaPeriod,
@@ -66,6 +65,13 @@ function validator<T>(schema: z.ZodType<T>, what: string) {
   };
 }
 
+/** Signals cannot be rejected: bad input is logged and dropped. */
+function ifValid<T>(schema: z.ZodType<T>, input: unknown, what: string, apply: (input: T) => void): void {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) apply(parsed.data);
+  else log.warn(`Ignoring invalid ${what} signal`, { error: describeZodError(parsed.error) });
+}
+
 class UserLedger {
   constructor(
     readonly user: string,
@@ -75,8 +81,8 @@ class UserLedger {
   registerHandlers(): void {
     setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputSchema, 'acquire'), description: descriptions.acquire });
     setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputSchema, 'reserve'), description: descriptions.reserve });
-    setHandler(releaseUpdate, (input) => this.release(input.key), { validator: validator(releaseInputSchema, 'release'), description: descriptions.release });
-    setHandler(commitUpdate, (input) => this.commit(input), { validator: validator(commitInputSchema, 'commit'), description: descriptions.commit });
+    setHandler(releaseSignal, (input) => ifValid(releaseInputSchema, input, 'release', (ok) => this.release(ok.key)), { description: descriptions.release });
+    setHandler(commitSignal, (input) => ifValid(commitInputSchema, input, 'commit', (ok) => this.commit(ok)), { description: descriptions.commit });
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 
@@ -149,12 +155,13 @@ class UserLedger {
     delete this.state.reservations[key];
   }
 
-  commit(input: CommitInput): CommitResult {
+  /** Returns false when the key was committed before (a retried activity): nothing is added. */
+  commit(input: CommitInput): boolean {
     const now = Date.now();
     const { state } = this;
     delete state.reservations[input.key];
     this.prune(now);
-    if (state.committed[input.key] !== undefined) return { charged: false };
+    if (state.committed[input.key] !== undefined) return false;
     state.committed[input.key] = now;
     for (const period of quotaPeriods) {
       const bucket = this.bucket(period, now);
@@ -166,7 +173,7 @@ class UserLedger {
       addTotals((bucket.byModel[input.name] ??= emptyTotals()), input);
     }
     if (input.kind === 'model') state.maxOutputTokens[input.name] = Math.max(state.maxOutputTokens[input.name] ?? 0, input.outputTokens);
-    return { charged: true };
+    return true;
   }
 
   usage(): LedgerUsage {

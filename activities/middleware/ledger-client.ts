@@ -3,8 +3,8 @@
  * starts the ledger workflow and every later one (from any worker) goes to the same one.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
-import { acquireUpdate, commitUpdate, ledgerWorkflowId, releaseUpdate, reserveUpdate } from '../../agents/ledger';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { acquireUpdate, commitSignal, ledgerWorkflowId, releaseSignal, reserveUpdate, type UserLedgerInput } from '../../agents/ledger';
 import type { userLedgerWorkflow } from '../../workflows';
 import type { LedgerClient } from './types';
 
@@ -13,21 +13,25 @@ import type { LedgerClient } from './types';
  * the same workers serve it. A ledger that exists keeps its queue.
  */
 export function temporalLedgerClient(client: Client, taskQueue: string): LedgerClient {
+  const start = (user: string) => ({
+    workflowId: ledgerWorkflowId(user),
+    taskQueue,
+    args: [{ user }] as [UserLedgerInput],
+    staticSummary: `usage ledger of ${user}`,
+  });
   const update = <Ret, Arg>(def: UpdateDefinition<Ret, [Arg]>, user: string, input: Arg): Promise<Ret> =>
     client.workflow.executeUpdateWithStart(def, {
       args: [input],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof userLedgerWorkflow>('userLedgerWorkflow', {
-        workflowId: ledgerWorkflowId(user),
-        taskQueue,
-        args: [{ user }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        staticSummary: `usage ledger of ${user}`,
-      }),
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof userLedgerWorkflow>('userLedgerWorkflow', { ...start(user), workflowIdConflictPolicy: 'USE_EXISTING' }),
     });
+  // Returns once the server has written the signal to the ledger's history.
+  const signal = async <Arg>(def: SignalDefinition<[Arg]>, user: string, input: Arg): Promise<void> => {
+    await client.workflow.signalWithStart<typeof userLedgerWorkflow, [Arg]>('userLedgerWorkflow', { ...start(user), signal: def, signalArgs: [input] });
+  };
   return {
     acquire: (user, input) => update(acquireUpdate, user, input),
     reserve: (user, input) => update(reserveUpdate, user, input),
-    release: (user, input) => update(releaseUpdate, user, input),
-    commit: (user, input) => update(commitUpdate, user, input),
+    release: (user, input) => signal(releaseSignal, user, input),
+    commit: (user, input) => signal(commitSignal, user, input),
   };
 }

@@ -11,7 +11,7 @@ import type { AIMessage, AIMessageChunk, BaseMessage, ToolMessage } from '@langc
 import type { Runnable } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Logger } from '@temporalio/common';
-import type { AcquireInput, AcquireResult, CommitInput, CommitResult, ReleaseInput, ReserveInput, ReserveResult } from '../../agents/ledger';
+import type { AcquireInput, AcquireResult, CommitInput, ReleaseInput, ReserveInput, ReserveResult } from '../../agents/ledger';
 import type { UserPolicy } from './policy';
 import type { PriceTable } from './pricing';
 
@@ -28,7 +28,8 @@ export interface LedgerClient {
   acquire(user: string, input: AcquireInput): Promise<AcquireResult>;
   reserve(user: string, input: ReserveInput): Promise<ReserveResult>;
   release(user: string, input: ReleaseInput): Promise<void>;
-  commit(user: string, input: CommitInput): Promise<CommitResult>;
+  /** Durable once it resolves; applied once per key. */
+  commit(user: string, input: CommitInput): Promise<void>;
 }
 
 /** One call going through the pipeline. Middleware may add to it; the activity reads it afterwards. */
