@@ -152,7 +152,7 @@ describe('a run by id', () => {
     assert.equal(s.maxSteps, 3);
     assert.equal(s.usage.modelCalls, 3);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`^${runId} completed \\(max_steps\\) after 3 steps; 3 model calls, 3 tool calls, \\d+ in / \\d+ out tokens\\n`));
+    assert.match(result.stdout, new RegExp(`^${runId} completed \\(max_steps\\) after 3 steps; 3 model calls, 3 tool calls, \\d+ in / \\d+ out tokens(, \\$\\d+\\.\\d{4})?\\n`));
   });
 });
 
