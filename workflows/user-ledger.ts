@@ -35,6 +35,7 @@ import {
   type ReserveInput,
   type ReserveResult,
   type UserLedgerInput,
+  userLedgerInputSchema,
 } from '../agents/ledger';
 
 const defaultHistoryEventLimit = 2_000;
@@ -42,6 +43,7 @@ const defaultHistoryEventLimit = 2_000;
 const retainedBuckets: Record<QuotaPeriod, number> = { hour: 48, day: 62, month: 13 };
 
 export async function userLedgerWorkflow(input: UserLedgerInput): Promise<void> {
+  validator(userLedgerInputSchema, 'userLedgerWorkflow')(input);
   const ledger = new UserLedger(input.user, input.carried ?? emptyLedgerState());
   ledger.registerHandlers();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;

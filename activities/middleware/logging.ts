@@ -29,7 +29,9 @@ export function loggingMiddleware(options: LoggingMiddlewareOptions = {}): Agent
         ctx.log.info('model call', ctx.logPrompts ? { ...fields, prompt: bodies(request.messages, request.systemPrompt), reply: text(response) } : fields);
         return response;
       } catch (err) {
-        ctx.log.warn('model call failed', { ...base(ctx, started), outcome: ctx.outcome ?? typeOf(err), error: (err as Error)?.message });
+        const outcome = ctx.outcome ?? typeOf(err);
+        // Waiting out a rate limit is expected; everything else deserves attention.
+        ctx.log[outcome === 'RateLimited' ? 'info' : 'warn']('model call refused or failed', { ...base(ctx, started), outcome, error: (err as Error)?.message });
         throw err;
       }
     },
