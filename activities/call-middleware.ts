@@ -65,6 +65,7 @@ export class CallMiddleware {
       holdMs: Math.min(info.startToCloseTimeoutMs || 3600_000, 86_400_000),
       logPrompts: this.deps.logPrompts ?? false,
       timings: { startedAt: Date.now() },
+      rateLimitActive: this.pipeline.active(policy.middleware).includes('rate-limit'),
     };
     return { context, toggles: policy.middleware };
   }

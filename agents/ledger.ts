@@ -83,6 +83,15 @@ export interface QuotaStanding {
 }
 export type ReserveResult = ({ granted: true; alreadyCommitted: boolean } | { granted: false; exceeded: 'tokens' | 'usd' }) & QuotaStanding;
 
+/** Both checks in one update: the rate-limit grant is given back if the quota refuses, nothing is reserved if the rate limit does. */
+export const admitInputSchema = z.strictObject({ acquire: acquireInputSchema.optional(), reserve: reserveInputSchema.optional() });
+export type AdmitInput = z.infer<typeof admitInputSchema>;
+export interface AdmitResult {
+  acquire?: AcquireResult;
+  /** Absent when the rate limit refused first. */
+  reserve?: ReserveResult;
+}
+
 export const releaseInputSchema = z.strictObject({ key });
 export type ReleaseInput = z.infer<typeof releaseInputSchema>;
 
@@ -152,6 +161,7 @@ export const ledgerKeyRetentionMs = 2 * 3600_000;
 
 export const acquireUpdate = defineUpdate<AcquireResult, [AcquireInput]>('acquire');
 export const reserveUpdate = defineUpdate<ReserveResult, [ReserveInput]>('reserve');
+export const admitUpdate = defineUpdate<AdmitResult, [AdmitInput]>('admit');
 /**
  * Commit and release are signals: durable once the server has them (one write, no workflow task to wait
  * for), idempotent by key, and the caller needs no answer. A reservation keeps the budget held until the
@@ -165,6 +175,7 @@ export const usageQuery = defineQuery<LedgerUsage>('usage');
 export const ledgerMessageDescriptions = {
   acquire: 'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
   reserve: 'Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
+  admit: 'acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
   release: 'Signal: drop the reservation of a call that failed { key }.',
   commit: 'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',

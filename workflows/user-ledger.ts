@@ -11,6 +11,8 @@ import { describeZodError, ErrorType } from '../agents/errors';
 import {
   acquireInputSchema,
   acquireUpdate,
+  admitInputSchema,
+  admitUpdate,
   commitInputSchema,
   commitSignal,
   costOf,
@@ -28,6 +30,8 @@ import {
   usageQuery,
   type AcquireInput,
   type AcquireResult,
+  type AdmitInput,
+  type AdmitResult,
   type CommitInput,
   type LedgerState,
   type LedgerUsage,
@@ -83,6 +87,7 @@ class UserLedger {
   registerHandlers(): void {
     setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputSchema, 'acquire'), description: descriptions.acquire });
     setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputSchema, 'reserve'), description: descriptions.reserve });
+    setHandler(admitUpdate, (input) => this.admit(input), { validator: validator(admitInputSchema, 'admit'), description: descriptions.admit });
     setHandler(releaseSignal, (input) => ifValid(releaseInputSchema, input, 'release', (ok) => this.release(ok.key)), { description: descriptions.release });
     setHandler(commitSignal, (input) => ifValid(commitInputSchema, input, 'commit', (ok) => this.commit(ok)), { description: descriptions.commit });
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
@@ -105,6 +110,15 @@ class UserLedger {
     this.bucket('day', now).rateLimited++;
     this.bucket('month', now).rateLimited++;
     return { granted: false, retryAfterMs: Math.max(1, freesAt - now + 1), inWindow };
+  }
+
+  admit(input: AdmitInput): AdmitResult {
+    const acquire = input.acquire && this.acquire(input.acquire);
+    if (acquire && !acquire.granted) return { acquire };
+    const reserve = input.reserve && this.reserve(input.reserve);
+    // No call will be made: the slot goes back to the window.
+    if (reserve && !reserve.granted && input.acquire) this.state.grants = this.state.grants.filter((g) => g.key !== input.acquire!.key);
+    return { acquire, reserve };
   }
 
   reserve(input: ReserveInput): ReserveResult {

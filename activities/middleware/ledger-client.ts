@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { CancelledFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { acquireUpdate, commitSignal, ledgerWorkflowId, releaseSignal, reserveUpdate, type UserLedgerInput } from '../../agents/ledger';
+import { acquireUpdate, admitUpdate, commitSignal, ledgerWorkflowId, releaseSignal, reserveUpdate, type UserLedgerInput } from '../../agents/ledger';
 import type { userLedgerWorkflow } from '../../workflows';
 import type { LedgerClient } from './types';
 
@@ -34,6 +34,7 @@ export function temporalLedgerClient(client: Client, taskQueue: string): LedgerC
   return {
     acquire: (user, input) => update(acquireUpdate, user, input),
     reserve: (user, input) => update(reserveUpdate, user, input),
+    admit: (user, input) => update(admitUpdate, user, input),
     release: (user, input) => signal(releaseSignal, user, input),
     commit: (user, input) => signal(commitSignal, user, input),
   };

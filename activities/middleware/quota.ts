@@ -8,7 +8,8 @@
  */
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import { agentFailure, ErrorType } from '../../agents/errors';
-import type { QuotaPeriod } from '../../agents/ledger';
+import type { QuotaPeriod, ReserveResult } from '../../agents/ledger';
+import { acquireRequest, rateLimitRefusal } from './rate-limit';
 import { middlewarePriority, type AgentMiddleware, type CallUsage } from './types';
 
 /** Details of a `QuotaExceeded` failure, read by the agent loop. */
@@ -43,7 +44,7 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
       const model = (ctx.model ?? 'unknown').split('?')[0];
       const quota = ctx.policy.quota;
       if (quota) {
-        const standing = await ledger.reserve(ctx.user, {
+        const reserve = {
           key: ctx.callKey,
           model,
           inputTokens: estimateInputTokens(request.messages, request.systemPrompt),
@@ -51,7 +52,18 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
           price: ctx.prices.priceOf(model),
           quota: { tokens: quota.tokens, usd: quota.usd, period: quota.period },
           holdMs: ctx.holdMs,
-        });
+        };
+        // With a rate limit too, both checks go in one round trip; the rate-limit middleware uses the grant.
+        const acquire = ctx.rateLimitActive ? acquireRequest(ctx) : undefined;
+        let standing: ReserveResult;
+        if (acquire) {
+          const admitted = await ledger.admit(ctx.user, { acquire, reserve });
+          if (admitted.acquire && !admitted.acquire.granted) throw rateLimitRefusal(ctx, admitted.acquire);
+          if (admitted.acquire?.granted) ctx.rateGrant = { at: admitted.acquire.at };
+          standing = admitted.reserve!;
+        } else {
+          standing = await ledger.reserve(ctx.user, reserve);
+        }
         if (!standing.granted) {
           ctx.outcome = ErrorType.QuotaExceeded;
           const details: QuotaExceededDetails = {

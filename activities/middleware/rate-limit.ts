@@ -3,8 +3,10 @@
  * user's ledger workflow. Over the limit, the call is refused with `RateLimited` (not retried by the
  * activity); the details tell the agent loop how long to wait and whether to wait (a durable timer) or fail.
  */
+import type { ApplicationFailure } from '@temporalio/common';
 import { agentFailure, ErrorType } from '../../agents/errors';
-import { middlewarePriority, type AgentMiddleware } from './types';
+import type { AcquireInput, AcquireResult } from '../../agents/ledger';
+import { middlewarePriority, type AgentMiddleware, type MiddlewareContext } from './types';
 
 /** Details of a `RateLimited` failure, read by the agent loop. */
 export interface RateLimitedDetails {
@@ -32,29 +34,40 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions = {}): A
 
     async wrapModelCall(request, handler) {
       const { context: ctx } = request;
-      const limit = ctx.policy.rateLimit;
-      if (!limit || !ctx.ledger) return handler(request);
-      const windowMs = Math.round(limit.windowSeconds * 1000) + limit.guardMs;
-      const acquire = { key: `${ctx.callKey}#${ctx.attemptId}`, requests: limit.requests, windowMs };
-      let grant = await ctx.ledger.acquire(ctx.user, acquire);
+      const acquire = acquireRequest(ctx);
+      if (!acquire || !ctx.ledger) return handler(request);
+      // The quota middleware may have asked for the grant already, in the same round trip as its reservation.
+      let grant: AcquireResult = ctx.rateGrant ? { granted: true, at: ctx.rateGrant.at } : await ctx.ledger.acquire(ctx.user, acquire);
       // The ledger counts a call from its grant; the provider sees it when the answer got back here. A grant
       // that comes back later than the guard could let a later call land in the same provider window, so it
       // is given back and asked again (a slow round trip under load), a few times at most.
-      for (let retry = 1; grant.granted && Date.now() - grant.at > limit.guardMs * lateShare && retry <= maxRegrants; retry++) {
+      const guardMs = ctx.policy.rateLimit!.guardMs;
+      for (let retry = 1; grant.granted && Date.now() - grant.at > guardMs * lateShare && retry <= maxRegrants; retry++) {
         ctx.log.debug('rate-limit grant came back late; asking again', { lateMs: Date.now() - grant.at, retry });
         grant = await ctx.ledger.acquire(ctx.user, { ...acquire, replace: true });
       }
-      if (!grant.granted) {
-        ctx.outcome = ErrorType.RateLimited;
-        const details: RateLimitedDetails = { retryAfterMs: grant.retryAfterMs, onLimit: limit.onLimit, requests: limit.requests, windowSeconds: limit.windowSeconds };
-        throw agentFailure(
-          ErrorType.RateLimited,
-          `user "${ctx.user}" reached its rate limit of ${limit.requests} model calls per ${limit.windowSeconds} s; a slot frees in ${grant.retryAfterMs} ms` +
-            (limit.onLimit === 'fail' ? ' (the policy says fail; set onLimit "wait" to wait instead)' : ''),
-          { nonRetryable: true, details: [details] },
-        );
-      }
+      if (!grant.granted) throw rateLimitRefusal(ctx, grant);
       return handler(request);
     },
   };
+}
+
+/** The ledger request for this call under the user's rate limit; undefined when the user has none. */
+export function acquireRequest(ctx: MiddlewareContext): AcquireInput | undefined {
+  const limit = ctx.policy.rateLimit;
+  if (!limit) return undefined;
+  return { key: `${ctx.callKey}#${ctx.attemptId}`, requests: limit.requests, windowMs: Math.round(limit.windowSeconds * 1000) + limit.guardMs };
+}
+
+/** `RateLimited`, not retried by the activity; its details tell the agent loop to wait or fail. */
+export function rateLimitRefusal(ctx: MiddlewareContext, refused: { retryAfterMs: number }): ApplicationFailure {
+  const limit = ctx.policy.rateLimit!;
+  ctx.outcome = ErrorType.RateLimited;
+  const details: RateLimitedDetails = { retryAfterMs: refused.retryAfterMs, onLimit: limit.onLimit, requests: limit.requests, windowSeconds: limit.windowSeconds };
+  return agentFailure(
+    ErrorType.RateLimited,
+    `user "${ctx.user}" reached its rate limit of ${limit.requests} model calls per ${limit.windowSeconds} s; a slot frees in ${refused.retryAfterMs} ms` +
+      (limit.onLimit === 'fail' ? ' (the policy says fail; set onLimit "wait" to wait instead)' : ''),
+    { nonRetryable: true, details: [details] },
+  );
 }

@@ -11,7 +11,7 @@ import type { AIMessage, AIMessageChunk, BaseMessage, ToolMessage } from '@langc
 import type { Runnable } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Logger } from '@temporalio/common';
-import type { AcquireInput, AcquireResult, CommitInput, ReleaseInput, ReserveInput, ReserveResult } from '../../agents/ledger';
+import type { AcquireInput, AcquireResult, AdmitInput, AdmitResult, CommitInput, ReleaseInput, ReserveInput, ReserveResult } from '../../agents/ledger';
 import type { UserPolicy } from './policy';
 import type { PriceTable } from './pricing';
 
@@ -27,6 +27,8 @@ export interface CallUsage {
 export interface LedgerClient {
   acquire(user: string, input: AcquireInput): Promise<AcquireResult>;
   reserve(user: string, input: ReserveInput): Promise<ReserveResult>;
+  /** `acquire` and `reserve` in one round trip. */
+  admit(user: string, input: AdmitInput): Promise<AdmitResult>;
   release(user: string, input: ReleaseInput): Promise<void>;
   /** Durable once it resolves; applied once per key. */
   commit(user: string, input: CommitInput): Promise<void>;
@@ -74,6 +76,10 @@ export interface MiddlewareContext {
   costUsd?: number;
   /** How the call ended, for logs: `ok`, `denied`, or an error type. */
   outcome?: string;
+  /** Whether the `rate-limit` middleware runs for this call (the quota middleware then asks for both at once). */
+  rateLimitActive?: boolean;
+  /** A rate-limit grant already obtained for this call (with the quota's reservation). */
+  rateGrant?: { at: number };
 }
 
 export type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk | AIMessage>;
