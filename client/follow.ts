@@ -88,7 +88,8 @@ async function query<T>(handle: WorkflowHandle, fn: () => Promise<T>): Promise<T
 function pause({ pollMs = 250, signal }: FollowOptions): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(true), pollMs);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+    const onAbort = () => (clearTimeout(timer), resolve(false));
+    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve(true)), pollMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
