@@ -13,7 +13,7 @@ import type { AgentEvent, RunEvent } from '../agents/events';
 import { followEvents, type AgentClient } from '../client';
 import { EventBus } from '../worker/events/event-bus';
 import { createAgentWorker } from '../worker/create-worker';
-import { agentClient, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 import { projectRoot } from './helpers/paths';
 
 let env: TestWorkflowEnvironment;
@@ -76,7 +76,7 @@ test('a react run records its events in order, with payloads, once each on the b
 test('pause, resume and stop appear as events', async () => {
   const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'obs', model: 'scripted:auto?rounds=10&delayMs=200' });
   await handle.pause();
-  await new Promise((r) => setTimeout(r, 800));
+  await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
   await handle.resume();
   await handle.stop();
   await handle.result();
@@ -122,7 +122,7 @@ test('a follower in another process resumes from its last sequence number after 
 
 test('tokens reach a client in another process before the model call ends, in bounded batches', async () => {
   const message = 'please stream this reply word by word so that the follower can see it arrive early';
-  const handle = await client.start({ template: 'chat', input: { message }, user: 'obs', model: 'scripted:auto?tokenDelayMs=80', options: { streamTokens: true } });
+  const handle = await client.start({ template: 'chat', input: { message }, user: 'obs', model: 'scripted:auto?delayMs=3000&tokenDelayMs=100', options: { streamTokens: true } });
   const follower = agentctl(['tokens', handle.runId, '--json']);
   const result = await handle.result();
   assert.equal(await follower.exited, 0);
