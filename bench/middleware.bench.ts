@@ -6,7 +6,8 @@
  *    vs the bare handler, per layer. The reference runtime quoted ~0.5 ms per layer.
  * 2. End to end on a dev server: the time the pipeline adds to each model call (call time minus the
  *    model's own time, measured by an outermost probe middleware) with the ledger off, with accounting
- *    only (commit), and with rate limit + quota (acquire, reserve, commit), over sequential agent steps.
+ *    only (the commit signal), and with rate limit + quota (the admit update, then the commit signal),
+ *    over sequential agent steps.
  *
  * Settings: BENCH_CALLS (in-process calls per case, default 200000), BENCH_STEPS (model calls per
  * end-to-end case, default 60).
@@ -84,8 +85,8 @@ async function endToEnd(): Promise<void> {
   const limits: PolicyInput = { roles: { r: { rateLimit: { requests: 100_000, windowSeconds: 60 }, quota: { tokens: 100_000_000, period: 'day' } } }, defaultRoles: ['r'] };
   const cases: { name: string; ledger: boolean; policy?: PolicyInput }[] = [
     { name: 'ledger off (baseline)', ledger: false },
-    { name: 'accounting only (commit)', ledger: true },
-    { name: 'rate limit + quota (acquire, reserve, commit)', ledger: true, policy: limits },
+    { name: 'accounting only (commit signal)', ledger: true },
+    { name: 'rate limit + quota (admit update, commit signal)', ledger: true, policy: limits },
   ];
   const results: { name: string; overheadMs: number; perStepMs: number }[] = [];
   try {
@@ -111,12 +112,12 @@ async function endToEnd(): Promise<void> {
   const [base] = results;
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(46)} pipeline time per model call: median ${r.overheadMs.toFixed(2)} ms (${(r.overheadMs / base.overheadMs).toFixed(1)}x baseline); ` +
+      `${r.name.padEnd(48)} pipeline time per model call: median ${r.overheadMs.toFixed(2)} ms (${(r.overheadMs / base.overheadMs).toFixed(1)}x baseline); ` +
         `wall time per agent step ${r.perStepMs.toFixed(1)} ms (${(r.perStepMs / base.perStepMs).toFixed(2)}x)`,
     );
   }
   const shared = results[2].overheadMs - base.overheadMs;
-  console.log(`shared rate-limit + quota check adds ${shared.toFixed(2)} ms per model call (three ledger updates: acquire, reserve, commit)`);
+  console.log(`shared rate-limit + quota check adds ${shared.toFixed(2)} ms per model call (admit update + commit signal to the user's ledger)`);
 }
 
 function fmtNs(ns: number): string {
