@@ -24,6 +24,10 @@ RUN npm ci --omit=dev --no-audit \
 
 COPY --chown=node:node . .
 
+# Blob store for large payloads (AGENT_BLOB_DIR's default); created here so a
+# named volume mounted on it starts out owned by the node user.
+RUN mkdir -p .data/blobs
+
 # Prebuilt workflow bundle (dist/workflow-bundle.js): the worker starts in
 # about a second instead of running webpack on every start.
 RUN npx tsx scripts/build-workflow-bundle.ts

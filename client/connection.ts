@@ -1,6 +1,7 @@
 /** Connects a Temporal `Client` the Temporal way: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, API key, TLS, profile file. */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { createDataConverter } from '../codec/data-converter';
 
 export interface ConnectOptions {
   /** How long to try reaching the server. Default 10 s (the SDK's). */
@@ -9,10 +10,12 @@ export interface ConnectOptions {
 
 export async function connectClient(env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): Promise<Client> {
   const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  // Same codecs as the workers (AGENT_PAYLOAD_*, AGENT_BLOB_*): inputs go out encrypted, results come back readable.
+  const dataConverter = createDataConverter(env);
   const connection = await Connection.connect({
     ...config.connectionOptions,
     address: config.connectionOptions.address ?? 'localhost:7233',
     ...(options.connectTimeout ? { connectTimeout: options.connectTimeout } : {}),
   });
-  return new Client({ connection, namespace: config.namespace ?? 'default' });
+  return new Client({ connection, namespace: config.namespace ?? 'default', dataConverter });
 }

@@ -1,4 +1,5 @@
 /** Creates an agent worker on a connection: our activities, the workflow bundle, our limits. */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivitiesDeps } from '../activities';
 import { EventBus } from './events/event-bus';
@@ -22,6 +23,8 @@ export interface AgentWorkerOptions {
   maxCachedWorkflows?: number;
   /** Where run, model-call and tool-call events go; a private bus when omitted. */
   bus?: EventBus;
+  /** Payload codecs (encryption, claim check): `createDataConverter()` from codec/. Also used by activities' `Context.client`. Default: the SDK's. */
+  dataConverter?: DataConverter;
 }
 
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
@@ -41,5 +44,6 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     maxHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -7,6 +7,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadProviderEnv } from '../activities/models/provider-config';
+import { createDataConverter, describePayloadCodecSettings, loadPayloadCodecSettings } from '../codec';
 import { loadTemporalSettings, loadWorkerEnv } from './config';
 import { createAgentWorker } from './create-worker';
 import { startWorkerHttpServer } from './http-server';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const { policyDescription, ...middleware } = loadMiddlewareDeps();
   console.log(`policy: ${policyDescription}`);
   const temporal = loadTemporalSettings();
+  const dataConverter = createDataConverter();
+  console.log(`payloads: ${describePayloadCodecSettings(loadPayloadCodecSettings())}`);
   const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL, logFormat: env.AGENT_LOG_FORMAT });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   const added = await ensureSearchAttributes(connection, temporal.namespace);
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTimeMs: env.AGENT_SHUTDOWN_GRACE_SECONDS * 1000,
     bus: observability.bus,
+    dataConverter,
   });
 
   observability.addFleetGauges(new Client({ connection, namespace: temporal.namespace }));

@@ -28,8 +28,11 @@ import { checkStructuredAnswer } from '../agents/structured-output';
 import { RunEventLog } from './run-events';
 import { TokenStream } from './token-stream';
 
-/** Query pages stay well under gRPC's 4 MB message limit. */
-const conversationPageBytes = 1_000_000;
+/**
+ * Query pages stay under the claim-check codec's default threshold (256 KiB), so reading a conversation
+ * writes nothing to the blob store unless one message is larger; far under gRPC's 4 MB message limit too.
+ */
+const conversationPageBytes = 200_000;
 
 export interface LoopConfig {
   template: string;

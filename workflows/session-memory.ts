@@ -11,8 +11,8 @@ import type { ChatMessage } from '../agents/conversation';
 import type { ConversationSlice } from '../agents/messages';
 import { memoryMessages, type CheckpointResult, type MemoryOptions, type SessionSummary, type TurnRecord } from '../agents/session';
 
-/** Query pages stay well under gRPC's 4 MB message limit (as in AgentLoop). */
-const conversationPageBytes = 1_000_000;
+/** Query pages stay under the claim-check threshold (256 KiB) and gRPC's 4 MB limit (as in AgentLoop). */
+const conversationPageBytes = 200_000;
 
 export function messageChars(messages: ChatMessage[]): number {
   let chars = 0;
