@@ -13,6 +13,8 @@ import { priceTableFor } from './middleware/pricing';
 import type { AgentMiddleware, LedgerClient, MiddlewareContext } from './middleware/types';
 
 export interface MiddlewareDeps {
+  /** Called with each middleware layer's own time per call (the worker feeds a histogram). */
+  onLayerTiming?: (middleware: string, hook: 'model' | 'tool', seconds: number) => void;
   /** The policy in force (see `loadPolicySource`). Default: everything allowed, nothing limited. */
   policy?: PolicySource;
   /** More middleware, yours or `fromLangChainMiddleware(...)`, run with the built-in ones by priority. */
@@ -43,7 +45,7 @@ export class CallMiddleware {
   private readonly policySource: PolicySource;
 
   constructor(private readonly deps: MiddlewareDeps = {}) {
-    this.pipeline = new MiddlewarePipeline([...builtinMiddleware(), ...(deps.middleware ?? [])]);
+    this.pipeline = new MiddlewarePipeline([...builtinMiddleware(), ...(deps.middleware ?? [])], deps.onLayerTiming);
     this.policySource = deps.policy ?? staticPolicySource(permissivePolicy);
   }
 

@@ -89,6 +89,8 @@ test('metrics match the runs, and pass promtool check metrics', async () => {
   assert.equal(sample(text, 'agent_tool_calls_total', { tool: 'calculator', outcome: 'ok' }), sum((r) => r.usage.toolCalls) + pausedUsage.toolCalls);
   assert.equal(sample(text, 'agent_steps_total', { template: 'react' }) >= 4, true);
   assert.ok(sample(text, 'agent_run_transitions_total', { transition: 'paused' }) >= 1);
+  // Each middleware layer's own time is measured for every model call attempt, cancelled ones too.
+  assert.equal(sample(text, 'agent_middleware_duration_seconds_count', { middleware: 'auth', hook: 'model' }), sample(text, 'agent_model_calls_total'));
   // The Temporal SDK's own worker metrics are served too.
   assert.match(text, /^temporal_\w+/m);
 

@@ -36,7 +36,10 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await loadWorkflowBundle(options.workflowBundlePath),
-    activities: createActivities(options.activities),
+    activities: createActivities({
+      ...options.activities,
+      onLayerTiming: (middleware, hook, durationSeconds) => bus.publish({ type: 'middleware.layer', at: new Date().toISOString(), data: { middleware, hook, durationSeconds } }),
+    }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,

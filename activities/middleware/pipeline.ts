@@ -13,7 +13,13 @@ export class MiddlewarePipeline {
   private readonly composed = new WeakMap<object, { model: Map<ModelCallHandler, ModelCallHandler>; tool: Map<ToolCallHandler, ToolCallHandler> }>();
   private static readonly noToggles: MiddlewareToggles = {};
 
-  constructor(middleware: readonly AgentMiddleware[]) {
+  /**
+   * @param onLayer Reports each layer's own time (excluding the layers inside it), in seconds, for metrics.
+   */
+  constructor(
+    middleware: readonly AgentMiddleware[],
+    private readonly onLayer?: (middleware: string, hook: 'model' | 'tool', seconds: number) => void,
+  ) {
     const names = new Set<string>();
     for (const m of middleware) {
       if (names.has(m.name)) throw new Error(`Two middleware are named "${m.name}"; give each a unique name`);
@@ -38,7 +44,7 @@ export class MiddlewarePipeline {
         if (!m.wrapModelCall) continue;
         const next: ModelCallHandler = handler;
         const wrap = m.wrapModelCall.bind(m);
-        handler = (request: ModelCallRequest) => wrap(request, next);
+        handler = this.onLayer ? this.timed(m.name, 'model', wrap, next) : (request: ModelCallRequest) => wrap(request, next);
       }
       cache.set(inner, handler);
     }
@@ -55,11 +61,32 @@ export class MiddlewarePipeline {
         if (!m.wrapToolCall) continue;
         const next: ToolCallHandler = handler;
         const wrap = m.wrapToolCall.bind(m);
-        handler = (request: ToolCallRequest) => wrap(request, next);
+        handler = this.onLayer ? this.timed(m.name, 'tool', wrap, next) : (request: ToolCallRequest) => wrap(request, next);
       }
       cache.set(inner, handler);
     }
     return handler;
+  }
+
+  /** A layer that measures its own time: total minus the time spent inside `next`. */
+  private timed<Req, Res>(name: string, hook: 'model' | 'tool', wrap: (request: Req, next: (r: Req) => Promise<Res>) => Promise<Res>, next: (r: Req) => Promise<Res>) {
+    return async (request: Req): Promise<Res> => {
+      const started = performance.now();
+      let inner = 0;
+      const timedNext = async (r: Req) => {
+        const t = performance.now();
+        try {
+          return await next(r);
+        } finally {
+          inner += performance.now() - t;
+        }
+      };
+      try {
+        return await wrap(request, timedNext);
+      } finally {
+        this.onLayer!(name, hook, Math.max(0, performance.now() - started - inner) / 1000);
+      }
+    };
   }
 
   private enabled(toggles: MiddlewareToggles): AgentMiddleware[] {
