@@ -3,7 +3,8 @@ import { Context } from '@temporalio/activity';
 import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
-import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
+import { toolCallSchema } from '../agents/conversation';
+import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec';
 import { fetchConversation } from './conversation-fetch';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
@@ -12,6 +13,7 @@ import { createChatModel } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
 import { TokenPublisher } from './token-publisher';
+import { noticeRetryableFailure } from './failure-notice';
 import type { CallMiddleware } from './call-middleware';
 import { usageOf } from './middleware/quota';
 import type { ModelCallRequest } from './middleware/types';
@@ -60,7 +62,9 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
       const messages = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
       const chat = createChatModel(spec, deps.providerEnv, {
         headers: { 'x-agent-run': workflowId, 'x-agent-step': String(input.step), 'x-agent-attempt': String(ctx.info.attempt) },
-        timeoutMs: input.timeoutMs,
+        // A little under the activity's start-to-close timeout, so a hung provider fails as a typed, retried
+        // ModelUnavailable (recorded as a `retry` event) instead of a bare Temporal timeout.
+        timeoutMs: input.timeoutMs - Math.min(2000, Math.floor(input.timeoutMs / 4)),
       });
       const lcMessages = toLangChainMessages(messages);
       // Auth, quota, rate limit and logging wrap the call (activities/middleware); typed failures pass through.
@@ -89,8 +93,18 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
       if (reply.invalidToolCalls > 0) {
         throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent ${reply.invalidToolCalls} tool call(s) with unparseable arguments`);
       }
+      // Parseable but the wrong shape (arguments an array, a name too long): the model's fault, so retried like
+      // unparseable ones, rather than recorded and then refused by the tool-call activity, failing the run.
+      const misshapen = (reply.message.toolCalls ?? []).map((call) => toolCallSchema.safeParse(call)).find((parsed) => !parsed.success);
+      if (misshapen) {
+        throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent a tool call of the wrong shape: ${describeZodError(misshapen.error!)}`);
+      }
       const costUsd = context.costUsd ?? context.prices.costOf(spec.spec, reply.usage);
       return { message: reply.message, usage: { ...reply.usage, costUsd }, model: spec.spec, durationMs: Date.now() - started };
+    } catch (err) {
+      // Before failing, so the run's `retry` event is in history ahead of the next attempt.
+      await noticeRetryableFailure(ctx, ctx.client.workflow.getHandle(workflowId, runId), input.step, err);
+      throw err;
     } finally {
       clearInterval(heartbeat);
     }

@@ -18,7 +18,8 @@ export interface RunEventData {
   'model.call': { step: number; model: string; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number; durationMs: number };
   'tool.call': { step: number; tool: string; isError: boolean };
   'middleware.rejection': { step: number; kind: string; message: string };
-  retry: { step: number; waitMs: number; reason: string };
+  /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
+  retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };
 }
 export type RunEventType = keyof RunEventData;
 

@@ -49,6 +49,21 @@ export type TokenDelta = z.infer<typeof tokenDeltaSchema>;
 /** Sent by the model-call activity while it streams; batched so history grows per batch, not per token. */
 export const tokenDeltasSignal = defineSignal<[TokenDelta]>('tokenDeltas');
 
+/**
+ * A model-call attempt failed and Temporal will retry it: sent by the model-call activity before it fails,
+ * so the run records a durable `retry` event (what failed, and how long until the next attempt).
+ */
+export const modelCallFailureSchema = z.object({
+  step: z.number().int().positive(),
+  attempt: z.number().int().positive(),
+  errorType: z.string().min(1).max(100),
+  message: z.string().max(2000),
+  /** The provider's Retry-After, in milliseconds, when it sent one. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+export type ModelCallFailure = z.infer<typeof modelCallFailureSchema>;
+export const modelCallFailedSignal = defineSignal<[ModelCallFailure]>('modelCallFailed');
+
 export interface TokensPage {
   /** Step whose model call the text belongs to (0 before any). */
   step: number;
@@ -74,4 +89,5 @@ export const messageDescriptions = {
   events: 'Durable step events after a sequence number; args { after, limit? }.',
   tokens: 'Streamed text of the current model call; args { step, from }.',
   tokenDeltas: 'Streamed text from the model-call activity (internal).',
+  modelCallFailed: 'A model-call attempt failed and will be retried (internal); recorded as a "retry" event.',
 } as const;

@@ -57,6 +57,14 @@ export async function* followTokens(handle: WorkflowHandle, options: FollowOptio
   let finished = false;
   for (;;) {
     const page = await query(handle, () => handle.query(tokensQuery, { step, from }));
+    if (page.step === step && page.attempt !== attempt && from > 0 && page.offset > 0) {
+      // A retry of the same call streams from the start, but the page began at our offset in the old
+      // attempt's text: read the new attempt from its start.
+      attempt = page.attempt;
+      from = 0;
+      finished = false;
+      continue;
+    }
     if (page.step !== step || page.attempt !== attempt) {
       // A new call, or a retry streaming from the start.
       step = page.step;

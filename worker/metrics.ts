@@ -27,6 +27,12 @@ export function registerAgentMetrics(registry: Registry, bus: EventBus): AgentMe
   const steps = new Counter({ name: 'agent_steps_total', help: 'Agent steps finished (a model call and its tool calls).', labelNames: ['template'], registers });
   const runTransitions = new Counter({ name: 'agent_run_transitions_total', help: 'Pause, resume and stop transitions of runs.', labelNames: ['transition'], registers });
   const modelCalls = new Counter({ name: 'agent_model_calls_total', help: 'Model call attempts, by model and outcome.', labelNames: ['model', 'outcome'], registers });
+  const modelCallErrors = new Counter({
+    name: 'agent_model_call_errors_total',
+    help: 'Model call attempts that failed, by model and error type (ModelRateLimited, ModelUnavailable, ...).',
+    labelNames: ['model', 'error_type'],
+    registers,
+  });
   const modelDuration = new Histogram({
     name: 'agent_model_call_duration_seconds',
     help: 'Duration of model call attempts.',
@@ -68,7 +74,7 @@ export function registerAgentMetrics(registry: Registry, bus: EventBus): AgentMe
     const model = modelLabel(data.model);
     modelCalls.inc({ model, outcome: data.outcome });
     modelDuration.observe({ model }, data.durationSeconds);
-    if (data.outcome !== 'ok') return;
+    if (data.outcome !== 'ok') return void modelCallErrors.inc({ model, error_type: data.errorType ?? 'Error' });
     tokens.inc({ model, kind: 'input' }, data.inputTokens);
     tokens.inc({ model, kind: 'output' }, data.outputTokens);
     tokens.inc({ model, kind: 'cached' }, data.cachedTokens);

@@ -21,7 +21,16 @@ import {
 import type { AgentActivities, InvokeModelInput, InvokeModelResult } from '../activities';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import { agentFailure, ErrorType, nonRetryableErrorTypes } from '../agents/errors';
-import { eventsQuery, messageDescriptions, tokenDeltasSignal, tokenDeltaSchema, tokensQuery, type ConversationSlice } from '../agents/messages';
+import {
+  eventsQuery,
+  messageDescriptions,
+  modelCallFailedSignal,
+  modelCallFailureSchema,
+  tokenDeltasSignal,
+  tokenDeltaSchema,
+  tokensQuery,
+  type ConversationSlice,
+} from '../agents/messages';
 import { agentPausedAtKey } from '../agents/search-attributes';
 import type { RunStatus } from '../agents/run';
 import { checkStructuredAnswer } from '../agents/structured-output';
@@ -33,6 +42,14 @@ import { TokenStream } from './token-stream';
  * writes nothing to the blob store unless one message is larger; far under gRPC's 4 MB message limit too.
  */
 const conversationPageBytes = 200_000;
+
+/** Retry policy of model and tool calls: exponential backoff from 1 s, doubling, at most 30 s apart. */
+const retryBackoff = { initialMs: 1000, coefficient: 2, maxMs: 30_000 };
+
+/** Time Temporal waits after failed attempt `attempt` (1-based) under {@link retryBackoff}, unless the failure set its own. */
+function backoffMs(attempt: number): number {
+  return Math.min(retryBackoff.initialMs * retryBackoff.coefficient ** (attempt - 1), retryBackoff.maxMs);
+}
 
 export interface LoopConfig {
   template: string;
@@ -77,7 +94,7 @@ export class AgentLoop {
     /** Durable step events; pass the carried log across continue-as-new. */
     readonly events: RunEventLog = new RunEventLog(),
   ) {
-    const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes };
+    const retry = { initialInterval: retryBackoff.initialMs, backoffCoefficient: retryBackoff.coefficient, maximumInterval: retryBackoff.maxMs, nonRetryableErrorTypes };
     // proxyActivities returns a Proxy: pick functions off it, never spread it.
     const { invokeModel } = proxyActivities<AgentActivities>({
       startToCloseTimeout: `${config.modelTimeoutSeconds}s`,
@@ -88,8 +105,9 @@ export class AgentLoop {
     this.activities = { invokeModel, callTool };
   }
 
-  /** Registers `events`, `tokens` and `tokenDeltas`: the observation handlers every agent workflow has. */
+  /** Registers `events`, `tokens`, `tokenDeltas` and `modelCallFailed`: the observation handlers every agent workflow has. */
   registerObservationHandlers(): void {
+    setHandler(modelCallFailedSignal, (failure) => this.recordRetry(failure), { description: messageDescriptions.modelCallFailed });
     setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
     setHandler(tokensQuery, (args) => this.tokens.page(args, this.isFinished()), { description: messageDescriptions.tokens });
     setHandler(
@@ -102,6 +120,16 @@ export class AgentLoop {
       },
       { description: messageDescriptions.tokenDeltas },
     );
+  }
+
+  /** A retried model-call attempt becomes a durable `retry` event; a bad or late notice is logged, never fails the run. */
+  recordRetry(failure: unknown): void {
+    const parsed = modelCallFailureSchema.safeParse(failure);
+    if (!parsed.success) return void log.warn('Ignoring malformed modelCallFailed signal', { error: parsed.error.message });
+    const { step, attempt, errorType, message, retryAfterMs } = parsed.data;
+    if (this.isFinished() || step !== this.state.step + 1) return;
+    const waitMs = retryAfterMs ?? backoffMs(attempt);
+    this.events.emit('retry', { step, attempt, errorType, waitMs, reason: `attempt ${attempt} failed with ${errorType}: ${message}` });
   }
 
   pause(): void {
