@@ -19,6 +19,10 @@ const hostile = [
   'require("child_process").execSync("id")',
   'constructor.constructor("return process")()',
   '__proto__',
+  // Names on Object.prototype are not constants: each of these once evaluated to a number.
+  'constructor ^ 0',
+  '__proto__ ^ 0',
+  '(constructor ^ 0) * 42',
   '1; 2',
   '`id`',
   '1 + ',

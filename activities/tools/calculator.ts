@@ -97,7 +97,8 @@ export function evaluateArithmetic(expression: string): number {
     if (token.kind === 'num') return pos++, token.value;
     if (token.kind === 'name') {
       pos++;
-      if (token.value in constants) return constants[token.value];
+      // Own properties only: `in` would also find `constructor` and `__proto__` on Object.prototype.
+      if (Object.prototype.hasOwnProperty.call(constants, token.value)) return constants[token.value];
       const fn = Object.prototype.hasOwnProperty.call(functions, token.value) ? functions[token.value] : undefined;
       if (!fn) throw new CalculatorError(`unknown name "${token.value}"; functions: ${Object.keys(functions).join(', ')}`);
       expect('(');
