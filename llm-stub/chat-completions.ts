@@ -72,7 +72,12 @@ export async function handleChatCompletion(ctx: ChatCompletionContext): Promise<
   const reply = scriptedReply(messages, tools, scriptedParams(modelParams(request.model)));
   const meta: ResponseMeta = { id: `chatcmpl-stub-${entry.seq}`, created: Math.floor(Date.now() / 1000), model: request.model };
   const usage = usageFor(messages, reply);
-  const broken = fault?.kind === 'bad-tool-call' ? badToolCalls(fault, tools) : undefined;
+  const broken =
+    fault?.kind === 'bad-tool-call'
+      ? badToolCalls(fault, tools)
+      : fault?.kind === 'tool-call'
+        ? [{ id: 'call_forced_1', type: 'function' as const, function: { name: fault.name, arguments: fault.arguments } }]
+        : undefined;
   const content = broken ? '' : reply.content;
   const toolCalls = broken ?? toWireToolCalls(reply.toolCalls);
 

@@ -74,11 +74,24 @@ export const badToolCallFaultSchema = z.strictObject({
   ...common,
 });
 
-export const faultKinds = ['status', 'delay', 'hang', 'reset', 'malformed-json', 'bad-tool-call'] as const;
+/**
+ * Reply 200 with exactly this tool call instead of the scripted answer: a model that a prompt talked into
+ * calling a tool it may not use, or into passing hostile arguments.
+ */
+export const toolCallFaultSchema = z.strictObject({
+  kind: z.literal('tool-call'),
+  /** Tool name, offered to the model or not. */
+  name: z.string().min(1).max(200),
+  /** `function.arguments` as sent, a JSON string (or not). */
+  arguments: z.string().max(100_000),
+  ...common,
+});
+
+export const faultKinds = ['status', 'delay', 'hang', 'reset', 'malformed-json', 'bad-tool-call', 'tool-call'] as const;
 
 export const faultSchema = z.discriminatedUnion(
   'kind',
-  [statusFaultSchema, delayFaultSchema, hangFaultSchema, resetFaultSchema, malformedJsonFaultSchema, badToolCallFaultSchema],
+  [statusFaultSchema, delayFaultSchema, hangFaultSchema, resetFaultSchema, malformedJsonFaultSchema, badToolCallFaultSchema, toolCallFaultSchema],
   { error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of ${faultKinds.join(', ')}` : undefined) },
 );
 export type Fault = z.infer<typeof faultSchema>;
