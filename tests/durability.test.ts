@@ -12,6 +12,7 @@ import { startLlmStub, type LlmStub, type LoggedRequest } from '../llm-stub';
 import { AgentClient } from '../client';
 import { startDevServer, type DevServer } from './helpers/dev-server';
 import { eventually, uniqueTaskQueue } from './helpers/environment';
+import { sigkillWorker } from './helpers/processes';
 import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 let server: DevServer;
@@ -27,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await Promise.all(workers.map(sigkillWorker));
   await connection.close();
   await stub.close();
   await server.stop();
@@ -52,7 +53,8 @@ test('SIGKILL mid-run: a new worker finishes it and no finished model call is re
   const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, model: 'openai:stub-model?rounds=6', user: 'carol', runId: 'crash-run' });
 
   await eventually(async () => modelCalls('crash-run').some((r) => r.key.step === 3 && r.outcome === 'pending'), 'step 3 in flight');
-  await first.kill('SIGKILL');
+  // The worker itself, not only its tsx wrapper (which would leave the worker polling).
+  await sigkillWorker(first);
   const inFlight = modelCalls('crash-run').filter((r) => r.outcome === 'pending' || r.outcome === 'client-closed').map((r) => r.key.step);
 
   await worker(taskQueue);
