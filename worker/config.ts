@@ -13,6 +13,12 @@ export const workerEnvSchema = z.object({
   METRICS_HOST: z.string().default('0.0.0.0'),
   AGENT_MAX_CONCURRENT_ACTIVITIES: intFromEnv(200, 1, 10_000),
   AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(100, 1, 10_000),
+  /**
+   * Workflows kept in memory between tasks (runs, sessions, ledgers); each costs about 1.7 MB. Default: the SDK's
+   * (about 600 per GB of heap). Smaller bounds memory; evicted workflows replay their history on their next task.
+   * Workflow-task slots are lowered to it if larger.
+   */
+  AGENT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Seconds in-flight activities get to finish on SIGINT/SIGTERM before they are handed back. */
   AGENT_SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /** Where events also go: `jsonl:PATH`, `jsonl:-` (stdout) or an http(s) collector URL. */

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     workflowBundlePath: env.WORKFLOW_BUNDLE,
     maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: env.AGENT_MAX_CACHED_WORKFLOWS,
     shutdownGraceTimeMs: env.AGENT_SHUTDOWN_GRACE_SECONDS * 1000,
     bus: observability.bus,
     dataConverter,
