@@ -5,7 +5,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, QueryNotRegisteredError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { AgentError, ErrorType } from '../agents/errors';
+import { describeZodError } from '../agents/errors';
 import { pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
+import { sendMessageInputSchema } from '../agents/session-messages';
 import {
   checkpointQuery,
   closeUpdate,
@@ -36,6 +38,7 @@ export class SessionHandle {
    * turn's failure (e.g. `ModelRejected`, `QuotaExceeded`); a failed turn leaves the session open.
    */
   async send(message: string, options: SendOptions = {}): Promise<TurnReply> {
+    checkMessage(message);
     const updateId = options.messageId;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -142,4 +145,13 @@ async function exists(workflow: WorkflowHandle): Promise<boolean> {
 
 export function sessionHandle(client: Client, sessionId: string): SessionHandle {
   return new SessionHandle(sessionId, client.workflow.getHandle<typeof sessionWorkflow>(sessionId));
+}
+
+/**
+ * Refuses a bad message here, before it is sent: an update over Temporal's payload limit would reach the
+ * session and fail its workflow task until the update timed out.
+ */
+export function checkMessage(message: unknown): void {
+  const parsed = sendMessageInputSchema.safeParse({ message });
+  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid message: ${describeZodError(parsed.error)}`);
 }

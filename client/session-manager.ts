@@ -25,7 +25,7 @@ import {
 import type { sessionWorkflow } from '../workflows';
 import { deleteSession, type DeleteOptions } from './session-delete';
 import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
-import { sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
+import { checkMessage, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
 
 export interface SessionManagerOptions {
   /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
@@ -89,6 +89,7 @@ export class SessionManager {
 
   /** Creates the session if needed and runs its first (or next) turn in one call (update-with-start). */
   async createAndSend(options: CreateSessionOptions, message: string, send: SendOptions = {}): Promise<TurnReply> {
+    checkMessage(message);
     const { sessionId, startOptions } = this.prepare(options);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof sessionWorkflow>('sessionWorkflow', startOptions);
     try {

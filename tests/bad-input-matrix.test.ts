@@ -138,13 +138,8 @@ test('CLI: a 3 MB --input and hostile ids are one typed line each, exit 1, nothi
   await notStarted('bim-cli-user');
 });
 
-/**
- * Known gap (reported): an update bigger than Temporal's 2 MB payload limit reaches the workflow, whose rejection
- * carries the request back and cannot be uploaded, so the session's workflow task fails in a loop (queries and
- * messages fail) until the update times out (~20 s). The fix is in the client, which should refuse the message
- * before sending it, as it does for runs; kept last here because it wedges its session while it runs.
- */
-test('sessions: a 3 MB message is refused by the client with InvalidInput, and the session is not wedged', { todo: 'SessionHandle.send and createAndSend do not check the message before sending' }, async () => {
+/** An update over Temporal's 2 MB payload limit would wedge the session's workflow task: the client refuses it first. */
+test('sessions: a 3 MB message is refused by the client with InvalidInput, and the session is not wedged', async () => {
   const session = await sessions.create({ user: 'u' });
   const started = Date.now();
   await assert.rejects(session.send(threeMb), isAgentError('InvalidInput', /message: Too big/));

