@@ -40,6 +40,8 @@ export const ErrorType = {
   SessionClosed: 'SessionClosed',
   /** The session is busy and its strategy is `reject`. */
   SessionBusy: 'SessionBusy',
+  /** The session is moving its memory into a fresh run (continue-as-new); send again shortly (our client does). */
+  SessionContinuing: 'SessionContinuing',
   /** The run was cancelled (Temporal cancellation). */
   Cancelled: 'Cancelled',
   /** The run was terminated by an operator. */

@@ -35,11 +35,15 @@ export class SessionHandle {
   /**
    * Runs one turn and returns its reply. Under strategy `enqueue` it waits for earlier messages' turns.
    * Throws `AgentError` `SessionClosed`, `SessionBusy` (strategy `reject`), `InvalidInput`, `NotFound`, or the
-   * turn's failure (e.g. `ModelRejected`, `QuotaExceeded`); a failed turn leaves the session open.
+   * turn's failure (e.g. `ModelRejected`, `QuotaExceeded`); a failed turn leaves the session open. While the
+   * session continues as new it refuses messages with `SessionContinuing`; this sends again until it is through.
    */
   async send(message: string, options: SendOptions = {}): Promise<TurnReply> {
     checkMessage(message);
-    const updateId = options.messageId;
+    return retryWhileContinuing(() => this.sendOnce(message, options.messageId));
+  }
+
+  private async sendOnce(message: string, updateId: string | undefined): Promise<TurnReply> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.workflow.executeUpdate(sendMessageUpdate, { args: [{ message }], ...(updateId ? { updateId } : {}) });
@@ -154,4 +158,21 @@ export function sessionHandle(client: Client, sessionId: string): SessionHandle 
 export function checkMessage(message: unknown): void {
   const parsed = sendMessageInputSchema.safeParse({ message });
   if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid message: ${describeZodError(parsed.error)}`);
+}
+
+/** Backoff for a message refused with `SessionContinuing`: the session first runs the messages it accepted. */
+const continuingRetry = { firstDelayMs: 100, maxDelayMs: 2000, giveUpAfterMs: 10 * 60_000 };
+
+/** Runs `send` (which throws `AgentError`s), again while the session answers `SessionContinuing`. */
+export async function retryWhileContinuing<T>(send: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let delayMs = continuingRetry.firstDelayMs; ; delayMs = Math.min(delayMs * 2, continuingRetry.maxDelayMs)) {
+    try {
+      return await send();
+    } catch (err) {
+      const continuing = err instanceof AgentError && err.type === ErrorType.SessionContinuing;
+      if (!continuing || Date.now() - started > continuingRetry.giveUpAfterMs) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

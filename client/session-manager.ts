@@ -25,7 +25,7 @@ import {
 import type { sessionWorkflow } from '../workflows';
 import { deleteSession, type DeleteOptions } from './session-delete';
 import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
-import { checkMessage, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
+import { checkMessage, retryWhileContinuing, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
 
 export interface SessionManagerOptions {
   /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
@@ -91,16 +91,19 @@ export class SessionManager {
   async createAndSend(options: CreateSessionOptions, message: string, send: SendOptions = {}): Promise<TurnReply> {
     checkMessage(message);
     const { sessionId, startOptions } = this.prepare(options);
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof sessionWorkflow>('sessionWorkflow', startOptions);
-    try {
-      return await this.client.workflow.executeUpdateWithStart(sendMessageUpdate, {
-        args: [{ message }],
-        startWorkflowOperation,
-        ...(send.messageId ? { updateId: send.messageId } : {}),
-      });
-    } catch (err) {
-      throw this.startError(err, sessionId);
-    }
+    return retryWhileContinuing(async () => {
+      // An operation is used once: every attempt gets its own.
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof sessionWorkflow>('sessionWorkflow', startOptions);
+      try {
+        return await this.client.workflow.executeUpdateWithStart(sendMessageUpdate, {
+          args: [{ message }],
+          startWorkflowOperation,
+          ...(send.messageId ? { updateId: send.messageId } : {}),
+        });
+      } catch (err) {
+        throw this.startError(err, sessionId);
+      }
+    });
   }
 
   getHandle(sessionId: string): SessionHandle {

@@ -100,3 +100,21 @@ test('a 500-turn session continues as new every 100 turns and keeps its memory b
   assert.ok(state.continuations >= 4, `continued ${state.continuations} times in ${turns} turns (every 100 asked)`);
   assert.ok(chain.every((r) => r.events < 1500), 'a run of the session held more than 100 turns');
 });
+
+test('a busy session, four messages always in flight, still continues as new and keeps each run bounded', async () => {
+  const turns = 121;
+  const session = await sessions.create({ user: 'limits', sessionId: 'limits-busy', options: { continueAsNewEveryTurns: 20 } });
+  await session.send('hello');
+  const replies = await sendTurns(session, turns, 4);
+  const state = await session.state();
+
+  // Refused messages were sent again, so arrival order may differ from sending order: each still got one turn.
+  assert.deepEqual(replies.map((r) => r.turn ?? 0).sort((a, b) => a - b), Array.from({ length: turns - 1 }, (_, i) => i + 2), 'every message got its own turn');
+  assert.ok(replies.every((r) => r.status === 'completed'));
+  assert.equal(state.turns, turns);
+  const chain = await historyChain(env.client, session.sessionId, state.continuations + 1);
+  console.log(`busy session: ${turns} turns, 4 in flight; ${chainFigures(chain)}`);
+  assert.ok(state.continuations >= 4, `continued ${state.continuations} times in ${turns} turns (every 20 asked) although never idle`);
+  // 20 turns plus the few accepted while the run drained.
+  assert.ok(chain.every((r) => r.events < 20 * 14 + 4 * 14 + 50), `a run held too many turns: ${chainFigures(chain)}`);
+});

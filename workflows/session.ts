@@ -74,6 +74,8 @@ class Session {
   /** Messages accepted so far; under `interrupt` only the newest one runs. */
   private messageSeq = 0;
   private turnsThisRun = 0;
+  /** Set once this run's history is long: new messages are refused with `SessionContinuing` until it continues as new. */
+  private continuing = false;
   private readonly continuations: number;
 
   constructor(private readonly session: ResolvedSession) {
@@ -104,11 +106,18 @@ class Session {
     if (!this.session.input.carried?.events) events.emit('run.started', { template: this.session.template, user: this.session.input.user, model: this.session.input.model });
     const ttlMs = this.session.ttlSeconds * 1000;
     while (!this.closeReason) {
-      if (this.lock.size > 0) {
+      if (this.historyIsLong()) {
+        // A session that always has a message waiting would otherwise never be idle enough to continue as new:
+        // refuse new messages (retryably) until the accepted ones have run, so this run's history stays bounded.
+        this.continuing = true;
         await condition(() => this.lock.size === 0 || this.closeReason !== undefined);
+        if (this.closeReason) break;
+        return this.continueAsNew();
+      }
+      if (this.lock.size > 0) {
+        await condition(() => this.lock.size === 0 || this.closeReason !== undefined || this.historyIsLong());
         continue;
       }
-      if (this.historyIsLong()) return this.continueAsNew();
       const remaining = this.lastActivityAt + ttlMs - Date.now();
       if (remaining <= 0) {
         this.closeReason = 'expired';
@@ -143,6 +152,9 @@ class Session {
       throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`, {
         nonRetryable: true,
       });
+    }
+    if (this.continuing) {
+      throw agentFailure(ErrorType.SessionContinuing, `Session ${this.id} is continuing as new after ${this.lock.size} waiting message(s); send again shortly`);
     }
     if (this.session.strategy === 'reject' && this.lock.size > 0) {
       const running = this.conversation.current?.turn ?? this.conversation.turnCount + 1;
