@@ -157,6 +157,17 @@ test('a failed turn fails its message only: typed error, memory unchanged, the s
   assert.deepEqual(steps, [1, 2, 3], 'the failed call keeps its step number; the next turn does not reuse it');
 });
 
+test('a retried model call shows as a retry event in the session, as in a run', async () => {
+  const session = await sessions.create({ user: 'ada', sessionId: 'retry-session', model: 'openai:stub-model' });
+  stub.addFaults([{ kind: 'status', status: 503, match: { run: 'retry-session', step: 1 } }]);
+  assert.equal((await session.send('my name is Ada')).answer, 'Nice to meet you, Ada.');
+  const { events } = await session.workflow.query(eventsQuery, { after: 0 });
+  const retries = events.filter((e) => e.type === 'retry').map((e) => e.data as { step: number; attempt: number; errorType: string });
+  assert.deepEqual(retries.map((r) => [r.step, r.attempt, r.errorType]), [[1, 1, 'ModelUnavailable']]);
+  const attempts = stub.requests().filter((r) => r.key.run === 'retry-session').map((r) => [r.key.step, r.key.attempt, r.status]);
+  assert.deepEqual(attempts, [[1, 1, 503], [1, 2, 200]]);
+});
+
 test('a turn streams like a run: step events and model tokens, readable while it runs', async () => {
   const session = await sessions.create({ user: 'ada', model: 'scripted:auto?tokenDelayMs=30', options: { streamTokens: true } });
   await session.send('my name is Ada');

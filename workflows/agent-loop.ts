@@ -107,19 +107,9 @@ export class AgentLoop {
 
   /** Registers `events`, `tokens`, `tokenDeltas` and `modelCallFailed`: the observation handlers every agent workflow has. */
   registerObservationHandlers(): void {
-    setHandler(modelCallFailedSignal, (failure) => this.recordRetry(failure), { description: messageDescriptions.modelCallFailed });
     setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
     setHandler(tokensQuery, (args) => this.tokens.page(args, this.isFinished()), { description: messageDescriptions.tokens });
-    setHandler(
-      tokenDeltasSignal,
-      (delta) => {
-        const parsed = tokenDeltaSchema.safeParse(delta);
-        // A bad signal is logged, never fails the run.
-        if (parsed.success) this.tokens.apply(parsed.data);
-        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
-      },
-      { description: messageDescriptions.tokenDeltas },
-    );
+    setModelCallReportHandlers(() => this);
   }
 
   /** A retried model-call attempt becomes a durable `retry` event; a bad or late notice is logged, never fails the run. */
@@ -345,4 +335,21 @@ function admissionRefusal(err: unknown): AdmissionRefusal | undefined {
   const { type, message, details } = err.cause;
   if (type !== ErrorType.RateLimited && type !== ErrorType.QuotaExceeded) return undefined;
   return { type, message, details: (details?.[0] ?? {}) as AdmissionRefusal['details'] };
+}
+
+/**
+ * Handlers for what a model-call activity reports while it runs: token batches (`tokenDeltas`) and failed
+ * attempts (`modelCallFailed`), for the loop running that call. A bad signal is logged, never fails the workflow.
+ */
+export function setModelCallReportHandlers(currentLoop: () => AgentLoop | undefined): void {
+  setHandler(modelCallFailedSignal, (failure) => currentLoop()?.recordRetry(failure), { description: messageDescriptions.modelCallFailed });
+  setHandler(
+    tokenDeltasSignal,
+    (delta) => {
+      const parsed = tokenDeltaSchema.safeParse(delta);
+      if (parsed.success) currentLoop()?.tokens.apply(parsed.data);
+      else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
+    },
+    { description: messageDescriptions.tokenDeltas },
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { addUsage, emptyUsage, type ChatMessage, type Usage } from '../agents/conversation';
-import { eventsQuery, messageDescriptions, tokenDeltaSchema, tokenDeltasSignal, tokensQuery, type ConversationSlice } from '../agents/messages';
+import { eventsQuery, messageDescriptions, tokensQuery, type ConversationSlice } from '../agents/messages';
 import {
   memoryMessages,
   type CarriedSessionState,
@@ -18,13 +18,13 @@ import {
   type TurnRecord,
   type TurnReply,
 } from '../agents/session';
-import { AgentLoop, type LoopConfig } from './agent-loop';
+import { AgentLoop, setModelCallReportHandlers, type LoopConfig } from './agent-loop';
 import { RunEventLog } from './run-events';
+import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, sliceConversation, summaryPrompt, turnsToFold } from './session-memory';
 import { TokenStream } from './token-stream';
 
 /** Answers `tokens` before the first model call. */
 const idleTokens = new TokenStream();
-import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, sliceConversation, summaryPrompt, turnsToFold } from './session-memory';
 
 interface RunningTurn {
   turn: number;
@@ -75,16 +75,7 @@ export class SessionConversation {
   registerObservationHandlers(isClosed: () => boolean): void {
     setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
     setHandler(tokensQuery, (args) => (this.lastLoop?.tokens ?? idleTokens).page(args, isClosed()), { description: messageDescriptions.tokens });
-    setHandler(
-      tokenDeltasSignal,
-      (delta) => {
-        const parsed = tokenDeltaSchema.safeParse(delta);
-        // A bad signal is logged, never fails the session.
-        if (parsed.success) this.lastLoop?.tokens.apply(parsed.data);
-        else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
-      },
-      { description: messageDescriptions.tokenDeltas },
-    );
+    setModelCallReportHandlers(() => this.lastLoop);
   }
 
   memory(): ChatMessage[] {
