@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { parseOrFail } from '../agents/errors';
 import type { CallMiddleware } from './call-middleware';
+import { startHeartbeats } from './heartbeats';
 import type { ToolCallRequest } from './middleware/types';
 import { builtinTools } from './tools/registry';
 
@@ -39,13 +40,20 @@ export function createCallTool(calls: CallMiddleware) {
       tool: input.name,
       callKey: `${Context.current().info.workflowExecution?.workflowId}#${input.step}#${input.toolCallId}`,
     });
-    const message = await calls.pipeline.toolCall(runTool, toggles)({
-      toolCall: { id: input.toolCallId, name: input.name, args: input.args, type: 'tool_call' },
-      tool: input.allowed.includes(input.name) ? builtinTools[input.name] : undefined,
-      state: { messages: [], allowedTools: input.allowed },
-      runtime: { context, signal: Context.current().cancellationSignal },
-      context,
-    });
+    // A tool may run long: heartbeats let a crashed worker's call be retried within the heartbeat timeout.
+    const stopHeartbeats = startHeartbeats(Context.current(), { tool: input.name });
+    let message: ToolMessage;
+    try {
+      message = await calls.pipeline.toolCall(runTool, toggles)({
+        toolCall: { id: input.toolCallId, name: input.name, args: input.args, type: 'tool_call' },
+        tool: input.allowed.includes(input.name) ? builtinTools[input.name] : undefined,
+        state: { messages: [], allowedTools: input.allowed },
+        runtime: { context, signal: Context.current().cancellationSignal },
+        context,
+      });
+    } finally {
+      stopHeartbeats();
+    }
     const content = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
     return { content: content.slice(0, maxToolOutputChars), isError: message.status === 'error' };
   };

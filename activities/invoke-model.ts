@@ -7,6 +7,7 @@ import { toolCallSchema } from '../agents/conversation';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec';
 import { fetchConversation } from './conversation-fetch';
+import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
 import { toModelFailure } from './models/errors';
 import { createChatModel } from './models/factory';
@@ -56,8 +57,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
     const started = Date.now();
 
     // Heartbeats let a stop or cancel reach this call within seconds, and let Temporal see a dead worker.
-    ctx.heartbeat({ phase: 'fetching' });
-    const heartbeat = setInterval(() => ctx.heartbeat({ phase: 'calling' }), deps.heartbeatIntervalMs ?? 1000);
+    const stopHeartbeats = startHeartbeats(ctx, { phase: 'calling' }, deps.heartbeatIntervalMs);
     try {
       const messages = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
       const chat = createChatModel(spec, deps.providerEnv, {
@@ -106,7 +106,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
       await noticeRetryableFailure(ctx, ctx.client.workflow.getHandle(workflowId, runId), input.step, err);
       throw err;
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeats();
     }
   };
 }

@@ -101,7 +101,7 @@ export class AgentLoop {
       heartbeatTimeout: '10s',
       retry: { ...retry, maximumAttempts: 10 },
     });
-    const { callTool } = proxyActivities<AgentActivities>({ startToCloseTimeout: '60s', retry: { ...retry, maximumAttempts: 3 } });
+    const { callTool } = proxyActivities<AgentActivities>({ startToCloseTimeout: '60s', heartbeatTimeout: '10s', retry: { ...retry, maximumAttempts: 3 } });
     this.activities = { invokeModel, callTool };
   }
 
