@@ -34,14 +34,10 @@ import {
 import { agentPausedAtKey } from '../agents/search-attributes';
 import type { RunStatus } from '../agents/run';
 import { checkStructuredAnswer } from '../agents/structured-output';
+import { workflowNow } from './clock';
+import { sliceConversation } from './conversation-slice';
 import { RunEventLog } from './run-events';
 import { TokenStream } from './token-stream';
-
-/**
- * Query pages stay under the claim-check codec's default threshold (256 KiB), so reading a conversation
- * writes nothing to the blob store unless one message is larger; far under gRPC's 4 MB message limit too.
- */
-const conversationPageBytes = 200_000;
 
 /** Retry policy of model and tool calls: exponential backoff from 1 s, doubling, at most 30 s apart. */
 const retryBackoff = { initialMs: 1000, coefficient: 2, maxMs: 30_000 };
@@ -149,7 +145,7 @@ export class AgentLoop {
     if (status === 'paused') {
       this.events.emit('run.paused', { step, reason: this.error?.type });
       // Added after v1 histories were recorded: they replay without this upsert.
-      if (patched('paused-at-search-attribute')) upsertSearchAttributes([{ key: agentPausedAtKey, value: new Date() }]);
+      if (patched('paused-at-search-attribute')) upsertSearchAttributes([{ key: agentPausedAtKey, value: new Date(workflowNow()) }]);
     } else if (status === 'running' && previous === 'paused') {
       this.events.emit('run.resumed', { step });
     } else if (status === 'stopped') {
@@ -207,18 +203,8 @@ export class AgentLoop {
     return '';
   }
 
-  conversationSlice({ from, to }: { from: number; to: number }): ConversationSlice {
-    const { messages: all } = this.state;
-    const start = Math.max(0, Math.min(from, all.length));
-    const end = Math.max(start, Math.min(to, all.length));
-    const messages: ChatMessage[] = [];
-    let bytes = 0;
-    for (let i = start; i < end; i++) {
-      bytes += JSON.stringify(all[i]).length;
-      if (messages.length > 0 && bytes > conversationPageBytes) break;
-      messages.push(all[i]);
-    }
-    return { from: start, messages, total: all.length };
+  conversationSlice(args: { from: number; to: number }): ConversationSlice {
+    return sliceConversation(this.state.messages, args);
   }
 
   private async modelAndTools(maxSteps: number): Promise<StepOutcome> {

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { AgentSinks } from '../agents/events';
 import { agentTemplateKey } from '../agents/search-attributes';
+import { workflowNow, workflowNowIso } from './clock';
 
 const { agentEvents } = proxySinks<AgentSinks>();
 
@@ -31,14 +32,14 @@ class WorkflowOutcomeInterceptor implements WorkflowInboundCallsInterceptor {
       const info = workflowInfo();
       agentEvents.publish({
         type: 'workflow.finished',
-        at: new Date().toISOString(),
+        at: workflowNowIso(),
         runId: info.workflowId,
         data: {
           workflowType: info.workflowType,
           template: info.typedSearchAttributes.get(agentTemplateKey) ?? 'none',
           outcome,
           // Workflow time: from the first run of the chain, so continue-as-new does not reset it.
-          durationSeconds: Math.max(0, (Date.now() - info.startTime.getTime()) / 1000),
+          durationSeconds: Math.max(0, (workflowNow() - info.startTime.getTime()) / 1000),
         },
       });
     }

@@ -5,6 +5,7 @@
 import { proxySinks, workflowInfo } from '@temporalio/workflow';
 import type { AgentSinks, RunEvent, RunEventData, RunEventType } from '../agents/events';
 import type { EventsPage } from '../agents/messages';
+import { workflowNowIso } from './clock';
 
 /** Events kept in state; older ones are dropped (their seq numbers stay taken). */
 export const maxEventsKept = 500;
@@ -30,7 +31,7 @@ export class RunEventLog {
   }
 
   emit<T extends RunEventType>(type: T, data: RunEventData[T]): void {
-    const event: RunEvent<T> = { seq: ++this.lastSeq, type, at: new Date().toISOString(), runId: workflowInfo().workflowId, data };
+    const event: RunEvent<T> = { seq: ++this.lastSeq, type, at: workflowNowIso(), runId: workflowInfo().workflowId, data };
     this.events.push(event as RunEvent);
     if (this.events.length > maxEventsKept) this.events.splice(0, this.events.length - maxEventsKept);
     agentEvents.publish(event);

@@ -20,8 +20,10 @@ import {
 } from '../agents/session';
 import { AgentLoop, setModelCallReportHandlers, type LoopConfig } from './agent-loop';
 import { RunEventLog } from './run-events';
-import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, sliceConversation, summaryPrompt, turnsToFold } from './session-memory';
+import { sliceConversation } from './conversation-slice';
+import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, summaryPrompt, turnsToFold } from './session-memory';
 import { TokenStream } from './token-stream';
+import { workflowNow } from './clock';
 
 /** Answers `tokens` before the first model call. */
 const idleTokens = new TokenStream();
@@ -171,7 +173,7 @@ export class SessionConversation {
     addUsage(this.usage, usage);
     this.steps = loop.state.step;
     const status = finishReason === 'interrupted' || finishReason === 'stopped' ? finishReason : 'completed';
-    this.turns.push({ turn, messages, status, finishReason, usage, totalUsage: { ...this.usage }, at: Date.now() });
+    this.turns.push({ turn, messages, status, finishReason, usage, totalUsage: { ...this.usage }, at: workflowNow() });
     this.turnCount = turn;
     this.messages = this.memory();
     return { sessionId: workflowInfo().workflowId, turn, status, finishReason, answer: lastAnswer(messages), steps: loop.state.step - firstStep, usage };

@@ -8,11 +8,7 @@
  * or drops them (`'none'`).
  */
 import type { ChatMessage } from '../agents/conversation';
-import type { ConversationSlice } from '../agents/messages';
 import { memoryMessages, type CheckpointResult, type MemoryOptions, type SessionSummary, type TurnRecord } from '../agents/session';
-
-/** Query pages stay under the claim-check threshold (256 KiB) and gRPC's 4 MB limit (as in AgentLoop). */
-const conversationPageBytes = 200_000;
 
 export function messageChars(messages: ChatMessage[]): number {
   let chars = 0;
@@ -89,19 +85,6 @@ export function lastAnswer(messages: ChatMessage[]): string {
     if (m.role === 'assistant' && m.content) return m.content;
   }
   return '';
-}
-
-export function sliceConversation(all: ChatMessage[], { from, to }: { from: number; to: number }): ConversationSlice {
-  const start = Math.max(0, Math.min(from, all.length));
-  const end = Math.max(start, Math.min(to, all.length));
-  const messages: ChatMessage[] = [];
-  let bytes = 0;
-  for (let i = start; i < end; i++) {
-    bytes += JSON.stringify(all[i]).length;
-    if (messages.length > 0 && bytes > conversationPageBytes) break;
-    messages.push(all[i]);
-  }
-  return { from: start, messages, total: all.length };
 }
 
 export interface CheckpointSource {

@@ -38,6 +38,7 @@ import {
   type SessionStatus,
   type TurnReply,
 } from '../agents/session';
+import { workflowNow, workflowNowIso } from './clock';
 import { SessionConversation } from './session-conversation';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
@@ -82,8 +83,8 @@ class Session {
     const carried = session.input.carried;
     this.conversation = new SessionConversation(session, carried);
     this.pauseRequested = carried?.pauseRequested ?? false;
-    this.createdAt = carried?.createdAt ?? Date.now();
-    this.lastActivityAt = carried?.lastActivityAt ?? Date.now();
+    this.createdAt = carried?.createdAt ?? workflowNow();
+    this.lastActivityAt = carried?.lastActivityAt ?? workflowNow();
     this.continuations = carried?.continuations ?? 0;
   }
 
@@ -118,7 +119,7 @@ class Session {
         await condition(() => this.lock.size === 0 || this.closeReason !== undefined || this.historyIsLong());
         continue;
       }
-      const remaining = this.lastActivityAt + ttlMs - Date.now();
+      const remaining = this.lastActivityAt + ttlMs - workflowNow();
       if (remaining <= 0) {
         this.closeReason = 'expired';
         break;
@@ -141,7 +142,7 @@ class Session {
       turns: conversation.turnCount,
       usage: conversation.usage,
       createdAt: new Date(this.createdAt).toISOString(),
-      closedAt: new Date(Date.now()).toISOString(),
+      closedAt: workflowNowIso(),
     };
   }
 
@@ -220,7 +221,7 @@ class Session {
   }
 
   private touch(): void {
-    this.lastActivityAt = Date.now();
+    this.lastActivityAt = workflowNow();
     this.activity++;
   }
 

@@ -41,6 +41,7 @@ import {
   type UserLedgerInput,
   userLedgerInputSchema,
 } from '../agents/ledger';
+import { workflowNow } from './clock';
 
 const defaultHistoryEventLimit = 2_000;
 /** Buckets kept per period kind: 48 hours, 62 days, 13 months. */
@@ -94,7 +95,7 @@ class UserLedger {
   }
 
   acquire({ key, requests, windowMs, replace }: AcquireInput): AcquireResult {
-    const now = Date.now();
+    const now = workflowNow();
     const { state } = this;
     state.grants = state.grants.filter((g) => g.at > now - windowMs && !(replace && g.key === key));
     const earlier = state.grants.find((g) => g.key === key);
@@ -122,7 +123,7 @@ class UserLedger {
   }
 
   reserve(input: ReserveInput): ReserveResult {
-    const now = Date.now();
+    const now = workflowNow();
     const { state } = this;
     this.dropExpiredReservations(now);
     const { period } = input.quota;
@@ -173,7 +174,7 @@ class UserLedger {
 
   /** Returns false when the key was committed before (a retried activity): nothing is added. */
   commit(input: CommitInput): boolean {
-    const now = Date.now();
+    const now = workflowNow();
     const { state } = this;
     delete state.reservations[input.key];
     this.prune(now);
@@ -195,7 +196,7 @@ class UserLedger {
   usage(): LedgerUsage {
     let tokens = 0;
     let usd = 0;
-    const live = Object.values(this.state.reservations).filter((r) => r.expiresAt > Date.now());
+    const live = Object.values(this.state.reservations).filter((r) => r.expiresAt > workflowNow());
     for (const r of live) {
       tokens += r.tokens;
       usd += r.usd;
