@@ -13,6 +13,7 @@ import { defaultModelSpec } from '../agents/model-spec';
 import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
+import { taskQueueFrom } from './connection';
 import { toAgentError } from './errors';
 import { userUsage, type UserUsage } from './usage';
 
@@ -66,7 +67,7 @@ export class AgentClient {
     readonly client: Client,
     options: AgentClientOptions = {},
   ) {
-    this.taskQueue = options.taskQueue ?? process.env.AGENT_TASK_QUEUE ?? 'agents';
+    this.taskQueue = taskQueueFrom(options.taskQueue);
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {

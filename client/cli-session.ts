@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { parseArgs } from 'node:util';
+import { taskQueueFrom } from './connection';
 import { UsageError } from './cli-args';
 import { formatCheckpoint, formatReply, formatSessions, formatSessionState, formatStats } from './cli-session-format';
 import { SessionManager, type CreateSessionOptions } from './session-manager';
@@ -94,7 +95,7 @@ export async function runSessionCommand(argv: string[], io: SessionCommandIO, co
   const { values: v, args } = cmd;
   const client = await connect();
   try {
-    const sessions = new SessionManager(client, { taskQueue: v['task-queue'] ?? (io.env.AGENT_TASK_QUEUE || 'agents') });
+    const sessions = new SessionManager(client, { taskQueue: taskQueueFrom(v['task-queue'], io.env) });
     switch (cmd.name) {
       case 'create': {
         const handle = await sessions.create(createOptions(v));

@@ -14,7 +14,7 @@ import { parseCommandLine, usage, UsageError, wantsJson, type ParsedCommand } fr
 import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
 import { runSessionCommand } from './cli-session';
 import { formatUsage } from './cli-usage';
-import { connectClient } from './connection';
+import { connectClient, taskQueueFrom } from './connection';
 import { followEvents, followTokens } from './follow';
 import { toAgentError } from './errors';
 
@@ -76,7 +76,7 @@ async function execute(cmd: ParsedCommand, io: CliIO): Promise<void> {
 
   const client = await connect(io.env);
   try {
-    const agents = new AgentClient(client, { taskQueue: cmd.taskQueue ?? (io.env.AGENT_TASK_QUEUE || 'agents') });
+    const agents = new AgentClient(client, { taskQueue: taskQueueFrom(cmd.taskQueue, io.env) });
     switch (cmd.command) {
       case 'start': {
         const input = parseJsonFlag(cmd.input!, '--input');

@@ -19,3 +19,8 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env, option
   });
   return new Client({ connection, namespace: config.namespace ?? 'default', dataConverter });
 }
+
+/** The task queue our workers poll: the one given, else `AGENT_TASK_QUEUE`, else `agents` (as the worker defaults). */
+export function taskQueueFrom(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return given ?? (env.AGENT_TASK_QUEUE || 'agents');
+}

@@ -23,6 +23,7 @@ import {
   type TurnReply,
 } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
+import { taskQueueFrom } from './connection';
 import { deleteSession, type DeleteOptions } from './session-delete';
 import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
 import { checkMessage, retryWhileContinuing, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
@@ -71,7 +72,7 @@ export class SessionManager {
     readonly client: Client,
     options: SessionManagerOptions = {},
   ) {
-    this.taskQueue = options.taskQueue ?? process.env.AGENT_TASK_QUEUE ?? 'agents';
+    this.taskQueue = taskQueueFrom(options.taskQueue);
   }
 
   /** Creates a session, or returns the open one with that id (idempotent). `SessionClosed` if that id's session is closed. */
