@@ -8,12 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
-import { pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
+import { stateQuery } from '../agents/messages';
 import { defaultModelSpec } from '../agents/model-spec';
 import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
+import { ControlSignals } from './control-signals';
 import { toAgentError } from './errors';
 import { userUsage, type UserUsage } from './usage';
 
@@ -136,23 +137,13 @@ export class AgentClient {
   }
 }
 
-export class AgentRunHandle {
+/** One run: `pause`, `resume`, `stop` (from {@link ControlSignals}), `cancel`, `state`, `result`. */
+export class AgentRunHandle extends ControlSignals {
   constructor(
     readonly runId: string,
     readonly workflow: WorkflowHandle<typeof agentRunWorkflow>,
-  ) {}
-
-  pause(): Promise<void> {
-    return this.call(() => this.workflow.signal(pauseSignal));
-  }
-
-  resume(): Promise<void> {
-    return this.call(() => this.workflow.signal(resumeSignal));
-  }
-
-  /** Ends the run gracefully with status `stopped` and its partial result. */
-  stop(): Promise<void> {
-    return this.call(() => this.workflow.signal(stopSignal));
+  ) {
+    super();
   }
 
   /** Temporal cancellation: aborts the call in flight; the run ends as `cancelled`. */
@@ -169,7 +160,7 @@ export class AgentRunHandle {
     return this.call(() => this.workflow.result());
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  protected async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

@@ -6,7 +6,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, QueryNotRegisteredErr
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { AgentError, ErrorType } from '../agents/errors';
 import { describeZodError } from '../agents/errors';
-import { pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
 import { sendMessageInputSchema } from '../agents/session-messages';
 import {
   checkpointQuery,
@@ -19,6 +18,7 @@ import {
   type TurnReply,
 } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
+import { ControlSignals } from './control-signals';
 import { toAgentError } from './errors';
 
 export interface SendOptions {
@@ -26,11 +26,14 @@ export interface SendOptions {
   messageId?: string;
 }
 
-export class SessionHandle {
+/** One session: `send`, `state`, `checkpoint`, `close`, `result`, and `pause`, `resume`, `stop` (from {@link ControlSignals}). */
+export class SessionHandle extends ControlSignals {
   constructor(
     readonly sessionId: string,
     readonly workflow: WorkflowHandle<typeof sessionWorkflow>,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Runs one turn and returns its reply. Under strategy `enqueue` it waits for earlier messages' turns.
@@ -76,19 +79,6 @@ export class SessionHandle {
     }
   }
 
-  pause(): Promise<void> {
-    return this.call(() => this.workflow.signal(pauseSignal));
-  }
-
-  resume(): Promise<void> {
-    return this.call(() => this.workflow.signal(resumeSignal));
-  }
-
-  /** Cancels the running turn (its reply says `stopped`), fails waiting messages with `SessionClosed`, closes the session. */
-  stop(): Promise<void> {
-    return this.call(() => this.workflow.signal(stopSignal));
-  }
-
   /** Waits for the session to close (explicitly, by TTL or by stop). */
   result(): Promise<SessionResult> {
     return this.call(() => this.workflow.result());
@@ -102,7 +92,7 @@ export class SessionHandle {
     }
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  protected async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {

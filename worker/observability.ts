@@ -2,7 +2,6 @@
  * Observability of one worker process: the event bus, our Prometheus metrics, and the Temporal SDK's own
  * worker metrics (Core's Prometheus exporter on a loopback port, served again through our /metrics).
  */
-import { createServer } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -10,6 +9,7 @@ import { EventBus } from './events/event-bus';
 import { transportFromSetting } from './events/transports';
 import { jsonLogFunction } from './json-log';
 import { registerFleetGauges } from './fleet-gauges';
+import { freePort } from './free-port';
 import { registerAgentMetrics } from './metrics';
 
 export interface WorkerObservability {
@@ -22,20 +22,9 @@ export interface WorkerObservability {
   addFleetGauges(client: Client): void;
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Must run before any connection is made: it installs the SDK runtime. */
 export async function setUpObservability(options: { eventsTransport?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; logFormat?: 'json' | 'text' }): Promise<WorkerObservability> {
-  const sdkMetricsPort = await freeLoopbackPort();
+  const sdkMetricsPort = await freePort();
   Runtime.install({
     logger: new DefaultLogger(options.logLevel ?? 'INFO', options.logFormat === 'text' ? undefined : jsonLogFunction),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } },
