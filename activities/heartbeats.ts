@@ -1,9 +1,12 @@
 /** Periodic heartbeats for an activity's long call: Temporal notices a dead worker, and a cancel reaches the call. */
 import type { Context } from '@temporalio/activity';
 
-/** Heartbeats now and every `intervalMs` (the SDK throttles what it sends) until the returned stop is called. */
+/**
+ * Heartbeats every `intervalMs` (the SDK throttles what it sends) until the returned stop is called. The first
+ * one comes after `intervalMs`, so a call that ends sooner costs no heartbeat; the heartbeat timeout runs from
+ * the start of the attempt either way.
+ */
 export function startHeartbeats(ctx: Context, details: unknown, intervalMs = 1000): () => void {
-  ctx.heartbeat(details);
   const timer = setInterval(() => ctx.heartbeat(details), intervalMs);
   return () => clearInterval(timer);
 }
