@@ -169,6 +169,17 @@ function print(r: PhaseReport): void {
   if (r.lost.length) console.log(`  lost or stuck: ${r.lost.slice(0, 10).join(', ')}${r.lost.length > 10 ? ', ...' : ''}`);
 }
 
+/** Two workers against the one-worker baseline of the same script. */
+function printRatios(one: PhaseReport, two: PhaseReport): void {
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const peak = (r: PhaseReport) => Math.max(...r.rssMb);
+  console.log(
+    `two workers vs one: runs/s ${ratio(two.completed / two.seconds, one.completed / one.seconds)}, ` +
+      `step latency p50 ${ratio(percentile(two.stepLatencyMs, 50), percentile(one.stepLatencyMs, 50))}, p99 ${ratio(percentile(two.stepLatencyMs, 99), percentile(one.stepLatencyMs, 99))}, ` +
+      `peak RSS per worker ${ratio(peak(two), peak(one))}`,
+  );
+}
+
 async function main(): Promise<void> {
   console.log(`load bench: ${runs} runs x ${steps} steps (react, scripted model), ${users} users, ${quota ? 'quota accounting on' : 'no policy (commit only)'}; then ${hotRuns} runs of one user`);
   const env = await startDevEnvironment();
@@ -181,6 +192,7 @@ async function main(): Promise<void> {
       print(report);
       reports.push(report);
     }
+    printRatios(reports[0], reports[1]);
     if (hotRuns > 0) {
       const report = await runPhase(env, 'hot-user', 1, hotRuns, () => 'load-hot-user');
       print(report);
