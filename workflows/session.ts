@@ -155,7 +155,8 @@ class Session {
       });
     }
     if (this.continuing) {
-      throw agentFailure(ErrorType.SessionContinuing, `Session ${this.id} is continuing as new after ${this.lock.size} waiting message(s); send again shortly`);
+      const after = this.pauseRequested ? 'once it is resumed and has run' : 'after';
+      throw agentFailure(ErrorType.SessionContinuing, `Session ${this.id} is continuing as new ${after} ${this.lock.size} waiting message(s); send again shortly`);
     }
     if (this.session.strategy === 'reject' && this.lock.size > 0) {
       const running = this.conversation.current?.turn ?? this.conversation.turnCount + 1;
