@@ -69,10 +69,21 @@ function workerErrors(workers: WorkerProcess[]): Record<string, { count: number;
   const found: Record<string, { count: number; first: string }> = {};
   for (const line of workers.flatMap((w) => w.output().split('\n'))) {
     for (const [kind, pattern] of Object.entries(kinds)) {
-      if (pattern.test(line)) (found[kind] ??= { count: 0, first: line.slice(0, 400) }).count++;
+      if (pattern.test(line)) (found[kind] ??= { count: 0, first: summarizeLogLine(line) }).count++;
     }
   }
   return found;
+}
+
+/** A JSON log line as its workflow, activity and error (the part that says what went wrong); other lines cut short. */
+function summarizeLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { message?: string; workflowId?: string; activityType?: string; error?: { type?: string; message?: string } };
+    if (entry.error) return `${entry.message} (${entry.workflowId}, ${entry.activityType}): ${entry.error.type ?? ''} ${entry.error.message ?? ''}`.slice(0, 600);
+  } catch {
+    // Not JSON: the SDK's own log format.
+  }
+  return line.slice(0, 400);
 }
 
 async function runPhase(env: TestWorkflowEnvironment, name: string, workerCount: number, runCount: number, userOf: (i: number) => string): Promise<PhaseReport> {
