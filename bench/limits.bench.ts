@@ -4,7 +4,8 @@
  * continuations, events and bytes per run of the chain, memory. tests/limits.test.ts checks the same at CI size.
  *
  * Run: `npm run bench:limits`. Settings: BENCH_STEPS (default 1000), BENCH_TURNS (10000; 0 skips the session),
- * BENCH_TURN_CONCURRENCY (messages in flight, default 1: a session kept busy does not continue as new yet).
+ * BENCH_TURN_CONCURRENCY (messages in flight, default 1; with more the session is never idle and still continues
+ * as new: it refuses messages with `SessionContinuing` meanwhile, and the client sends them again).
  */
 import { SessionManager, type TurnReply } from '../client';
 import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
