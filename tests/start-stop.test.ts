@@ -1,0 +1,44 @@
+/**
+ * `scripts/start.sh` interrupted in the middle of its demo (Ctrl-C, SIGTERM): it exits, the worker drains
+ * and stops gracefully, and no process it started remains. (The demo run to its end: tests/main-job.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { killLeftovers, runStartScript } from './helpers/start-script';
+
+async function interruptMidDemo(send: (pid: number) => void): Promise<{ code: number | null; output: string; workerLog: string }> {
+  // EXIT_AFTER_DEMO too, so a signal that is not acted on shows as a demo run to its end, not as a hang.
+  const run = await runStartScript({ EXIT_AFTER_DEMO: '1' });
+  try {
+    await run.waitFor('== chat');
+  } catch (err) {
+    killLeftovers((await run.exited).left);
+    throw err;
+  }
+  send(run.pid);
+  const { code, seen, left } = await run.exited;
+  killLeftovers(left);
+  const output = run.output();
+  assert.ok(seen.some((p) => /worker\/main\.ts/.test(p.command)), 'the worker was seen');
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
+  assert.ok(!output.includes('== pause/resume result'), `the demo was cut short:\n${output}`);
+  return { code, output, workerLog: readFileSync(join(run.dataDir, 'worker.log'), 'utf8') };
+}
+
+test('Ctrl-C (SIGINT to its process group) mid-demo: start.sh exits, the worker drains, nothing remains', { timeout: 240_000 }, async () => {
+  const { code, output, workerLog } = await interruptMidDemo((pid) => process.kill(-pid, 'SIGINT'));
+  assert.equal(code, 130, output);
+  assert.match(output, /\[start\] stopped/);
+  assert.match(workerLog, /"state":"DRAINED"/);
+  assert.match(workerLog, /^worker stopped$/m);
+});
+
+test('SIGTERM to start.sh alone mid-demo: it exits, the worker drains, nothing remains', { timeout: 240_000 }, async () => {
+  const { code, output, workerLog } = await interruptMidDemo((pid) => process.kill(pid, 'SIGTERM'));
+  assert.equal(code, 143, output);
+  assert.match(output, /\[start\] stopped/);
+  assert.match(workerLog, /"state":"DRAINED"/);
+  assert.match(workerLog, /^worker stopped$/m);
+});
