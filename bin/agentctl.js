@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// `agentctl`: the agent-run CLI (client/cli.ts). Registers tsx so the TypeScript sources run without a build step.
+// `agentctl`: the agent-run CLI (client/cli.ts). In a checkout it runs the TypeScript sources through tsx;
+// installed as a package it runs the compiled JavaScript (build/), with no tsx.
 'use strict';
 
-require('tsx/cjs/api').register();
-require('../client/cli.ts').main();
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const source = join(__dirname, '..', 'client', 'cli.ts');
+if (existsSync(source)) {
+  require('tsx/cjs/api').register();
+  require(source).main();
+} else {
+  require('../build/client/cli.js').main();
+}

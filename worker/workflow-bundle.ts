@@ -1,16 +1,29 @@
 /** The workflow bundle: prebuilt by `npm run build:workflow`, rebuilt when `workflows/` or `agents/` changed since. */
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const projectRoot = resolve(__dirname, '..');
-export const workflowsPath = join(projectRoot, 'workflows', 'index.ts');
-export const workflowInterceptorsPath = join(projectRoot, 'workflows', 'interceptors.ts');
+/** The folder with our package.json: the checkout, or the installed package when this runs compiled from build/. */
+function findProjectRoot(from: string): string {
+  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  return dirname(from);
+}
+
+export const projectRoot = findProjectRoot(join(__dirname, '..'));
+/** A workflow module: its TypeScript source in a checkout, else the compiled JavaScript next to this file. */
+const workflowModule = (name: string) => {
+  const source = join(projectRoot, 'workflows', `${name}.ts`);
+  return existsSync(source) ? source : join(__dirname, '..', 'workflows', `${name}.js`);
+};
+export const workflowsPath = workflowModule('index');
+export const workflowInterceptorsPath = workflowModule('interceptors');
 export const defaultBundlePath = join(projectRoot, 'dist', 'workflow-bundle.js');
+// An installed package ships no sources: its prebuilt bundle is the one to use.
 const sourceDirs = ['workflows', 'agents'].map((dir) => join(projectRoot, dir));
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
+  if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestSourceMtime(path) : statSync(path).mtimeMs);

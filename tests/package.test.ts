@@ -1,0 +1,138 @@
+/**
+ * The project as an installed package: `npm pack`, `npm install` of the tarball in a new project, then that
+ * project's own plain-JavaScript worker and client (no tsx) run a built-in template on a real dev server.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { projectRoot } from './helpers/paths';
+import { spawnGroup } from './helpers/process-group';
+
+let env: TestWorkflowEnvironment;
+let project: string;
+let runId: string | undefined;
+const timings: Record<string, number> = {};
+
+/** Runs a command to its end in a process group of its own; rejects with its output unless it exits 0. */
+function run(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
+  const child = spawnGroup(command, args, { cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`))));
+  });
+}
+
+async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings[what] = (Date.now() - start) / 1000;
+  }
+}
+
+// What a user writes: their own worker and client from the installed package, plain JavaScript.
+const userScript = `
+import { existsSync } from 'node:fs';
+import { createAgentWorker, defaultBundlePath, NativeConnection } from 'temporal-agents/worker';
+import { AgentClient, connectClient } from 'temporal-agents/client';
+import { ErrorType } from 'temporal-agents';
+
+const taskQueue = process.env.AGENT_TASK_QUEUE;
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
+const worker = await createAgentWorker({ connection, namespace: 'default', taskQueue, activities: { providerEnv: {} } });
+const temporal = await connectClient();
+const agents = new AgentClient(temporal, { taskQueue });
+const result = await worker.runUntil(async () => {
+  const run = await agents.start({ template: 'chat', input: { message: 'hello from an installed package' }, model: 'scripted:auto', user: 'package-user' });
+  return { runId: run.runId, ...(await run.result()) };
+});
+let unknown;
+try {
+  await agents.start({ template: 'no-such-template', input: {}, model: 'scripted:auto', user: 'package-user' });
+} catch (err) {
+  unknown = err.type;
+}
+console.log(JSON.stringify({ bundle: defaultBundlePath, bundleFound: existsSync(defaultBundlePath), result, unknown, knownType: ErrorType.UnknownTemplate }));
+await temporal.connection.close();
+await connection.close();
+`;
+
+// The same from TypeScript: the declarations resolve through the exports map and carry real types.
+const userTypes = `
+import { createAgentWorker, type AgentWorkerOptions } from 'temporal-agents/worker';
+import { AgentClient, type RunResult } from 'temporal-agents/client';
+import { AgentError } from 'temporal-agents';
+
+export const create: (options: AgentWorkerOptions) => Promise<unknown> = createAgentWorker;
+export type Answer = RunResult['answer'];
+export const isAgentError = (e: unknown): e is AgentError => e instanceof AgentError;
+export type Start = AgentClient['start'];
+// @ts-expect-error a task queue is a string (this line errs only if the types are real)
+export const queue: AgentWorkerOptions['taskQueue'] = 42;
+`;
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
+  env = await startDevEnvironment();
+  const packed = await timed('npm pack (with build)', () => run('npm', ['pack', '--silent', '--pack-destination', dir], projectRoot));
+  const tarball = join(dir, packed.trim().split('\n').pop()!);
+  project = join(dir, 'user-project');
+  await run('mkdir', ['-p', project], dir);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
+  await timed('npm install of the tarball', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project));
+});
+
+after(async () => {
+  console.log(`package test timings (s): ${JSON.stringify(timings)}`);
+  await env?.teardown();
+});
+
+test('the installed package carries compiled JavaScript, declarations, the workflow bundle and no tsx', () => {
+  const pkg = join(project, 'node_modules', 'temporal-agents');
+  for (const file of ['build/worker/index.js', 'build/worker/index.d.ts', 'build/client/index.js', 'build/client/index.d.ts', 'build/agents/index.d.ts', 'dist/workflow-bundle.js', 'bin/agentctl.js']) {
+    assert.ok(existsSync(join(pkg, file)), `${file} is in the package`);
+  }
+  for (const source of ['worker/main.ts', 'client/index.ts', 'tests', 'scripts']) assert.ok(!existsSync(join(pkg, source)), `${source} is not in the package`);
+  assert.ok(!existsSync(join(project, 'node_modules', 'tsx')), 'tsx is not installed with the package');
+});
+
+test("a user's plain-JavaScript worker and client from the package run the chat template", async () => {
+  writeFileSync(join(project, 'agent.mjs'), userScript);
+  const out = await timed('user script', () => run(process.execPath, ['agent.mjs'], project, { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: uniqueTaskQueue('package') }));
+  const report = JSON.parse(out.trim().split('\n').pop()!);
+  assert.equal(realpathSync(report.bundle), realpathSync(join(project, 'node_modules', 'temporal-agents', 'dist', 'workflow-bundle.js')), 'the prebuilt bundle is found in the package');
+  assert.equal(report.bundleFound, true);
+  assert.equal(report.result.status, 'completed', JSON.stringify(report.result));
+  assert.match(report.result.answer, /hello from an installed package/);
+  assert.equal(report.result.usage.modelCalls, 1);
+  assert.equal(report.unknown, 'UnknownTemplate');
+  assert.equal(report.knownType, 'UnknownTemplate');
+  runId = report.result.runId;
+});
+
+test('agentctl from the package runs compiled, without tsx', async () => {
+  assert.ok(runId, 'the run of the previous test');
+  const out = await run(join(project, 'node_modules', '.bin', 'agentctl'), ['result', runId, '--json'], project, { TEMPORAL_ADDRESS: env.address });
+  const result = JSON.parse(out);
+  assert.equal(result.status, 'completed', out);
+  assert.match(result.answer, /hello from an installed package/);
+});
+
+test('TypeScript code type-checks against the declarations the package exports', async () => {
+  writeFileSync(join(project, 'check.ts'), userTypes);
+  const tsconfig = {
+    compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(projectRoot, 'node_modules', '@types')] },
+    files: ['check.ts'],
+  };
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+  await timed('tsc on user code', () => run(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], project));
+});
