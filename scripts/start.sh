@@ -30,21 +30,27 @@ stop_child() { # name pid seconds: SIGTERM to the group, then SIGKILL to whateve
   local name=$1 pid=$2 deadline=$((SECONDS + $3))
   group_alive "$pid" || return 0
   kill -TERM -- "-${pid}" 2>/dev/null || true
-  while group_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+  while group_alive "$pid" && [ "$SECONDS" -lt "$deadline" ] && [ "$force" = 0 ]; do sleep 0.2; done
   if group_alive "$pid"; then
-    echo "[start] ${name} still running after $3 s: killing it" >&2
+    echo "[start] ${name} still running: killing it" >&2
     kill -KILL -- "-${pid}" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || true
 }
+force=0
 cleanup() {
   local status=$?
-  trap '' INT TERM # a second Ctrl-C must not cut the worker's drain short
+  trap 'force=1' INT # a second Ctrl-C kills what is left at once
+  trap '' TERM
   trap - EXIT
   for child in "${children[@]}"; do
     local name=${child% *} pid=${child#* }
     case $name in
-      worker) stop_child "$name" "$pid" $((GRACE_SECONDS + 10)) ;;
+      # Its in-flight activities get the grace time; after them a long poll may hold the drain up to ~30 s more
+      # (seen with this SDK and dev server), and the worker keeps polling no new task meanwhile.
+      worker)
+        group_alive "$pid" && echo "[start] stopping the worker: in-flight activities get ${GRACE_SECONDS} s (Ctrl-C again to kill it now)"
+        stop_child "$name" "$pid" $((GRACE_SECONDS + 40)) ;;
       *) stop_child "$name" "$pid" 10 ;;
     esac
   done

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { AgentError, type AgentClient } from '../client';
 import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot, tsxBin } from './helpers/paths';
+import { projectRoot } from './helpers/paths';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -82,6 +82,6 @@ test('openai model without key or base URL on the worker fails once with Unknown
 });
 
 test('a worker with bad settings exits with one clear line', async () => {
-  const run = promisify(execFile)(tsxBin, ['worker/main.ts'], { cwd: projectRoot, env: { ...process.env, TEMPORAL_ADDRESS: env.address, METRICS_PORT: 'lots' } });
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: projectRoot, env: { ...process.env, TEMPORAL_ADDRESS: env.address, METRICS_PORT: 'lots' } });
   await assert.rejects(run, (err: { code?: number; stderr?: string }) => err.code === 1 && /^worker failed: Invalid worker settings: METRICS_PORT: /m.test(err.stderr ?? ''));
 });

@@ -2,10 +2,11 @@
  * A Temporal dev server process we own (not through @temporalio/testing) so tests can kill it and
  * start it again on the same SQLite file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { freePort } from '../../worker/free-port';
 import { temporalCli } from './paths';
+import { spawnGroup, stopGroup } from './process-group';
 
 export { freePort };
 
@@ -23,18 +24,18 @@ export async function startDevServer(options: { dbFilename: string; port?: numbe
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn(temporalCli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', options.dbFilename, '--log-level', 'error'], {
+    child = spawnGroup(temporalCli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', options.dbFilename, '--log-level', 'error'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    await waitForServer(address);
+    try {
+      await waitForServer(address);
+    } catch (err) {
+      await stopGroup(child, 'SIGKILL');
+      throw err;
+    }
   };
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    const c = child;
-    if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill(signal);
-    });
+    if (child) await stopGroup(child, signal);
   };
   await start();
   return { address, port, start, stop };

@@ -52,6 +52,11 @@ export function isAlive(p: ProcessRecord): boolean {
   return stat(p.pid)?.startTime === p.startTime;
 }
 
+/** Pids of the running (not zombie) processes in process group `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  return [...allStats()].filter(([, s]) => s.pgid === pgid).map(([pid]) => pid);
+}
+
 /** Processes alive now that are one of `seen` or in one of their process groups. */
 export function survivors(seen: ProcessRecord[]): ProcessRecord[] {
   const groups = new Set(seen.map((p) => p.pgid));

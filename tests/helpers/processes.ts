@@ -1,45 +1,12 @@
 /**
- * Worker processes for crash tests and benchmarks: SIGKILL the worker itself (not only its `tsx` wrapper),
- * keep a crashing worker alive by restarting it, read a worker's `/metrics`.
+ * Worker processes for crash tests and benchmarks: SIGKILL a worker with all it started, keep a crashing
+ * worker alive by restarting it, read a worker's `/metrics`.
  */
-import { execFileSync } from 'node:child_process';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
-/**
- * SIGKILLs the worker and its `tsx` wrapper: `tsx` runs the worker in a child process, and a SIGKILL to
- * `tsx` alone would leave that child running (and polling). Resolves when both are gone.
- */
+/** SIGKILLs the worker's process group (the worker and anything it started); resolves when all of it is gone. */
 export async function sigkillWorker(w: WorkerProcess): Promise<void> {
-  const pids = w.child.exitCode === null && w.child.signalCode === null ? childPids(w.child.pid!) : [];
-  for (const pid of pids) signal(pid, 'SIGKILL');
   await w.kill('SIGKILL');
-  const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function exited(w: WorkerProcess): Promise<void> {

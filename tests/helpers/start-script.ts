@@ -2,12 +2,12 @@
  * Runs `scripts/start.sh` as the README says, on free ports and a data directory of its own, and records
  * every process it starts (tests/helpers/process-tree.ts) so a test can show none is left when it ends.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../worker/free-port';
 import { projectRoot } from './paths';
+import { spawnGroup } from './process-group';
 import { survivors, watchDescendants, type ProcessRecord } from './process-tree';
 
 export interface StartScriptRun {
@@ -27,9 +27,8 @@ export async function runStartScript(env: Record<string, string> = {}): Promise<
   const [temporalPort, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'agents-main-'));
   // Its own process group, as a terminal would give it: a Ctrl-C there reaches this group and nothing else.
-  const child = spawn('bash', ['scripts/start.sh'], {
+  const child = spawnGroup('bash', ['scripts/start.sh'], {
     cwd: projectRoot,
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -49,8 +48,8 @@ export async function runStartScript(env: Record<string, string> = {}): Promise<
     output += d;
     for (const l of listeners) l();
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; seen: ProcessRecord[]; left: ProcessRecord[] }>((resolve) => {
     child.once('exit', async (code, signal) => {
       const seen = watch.stop();

@@ -1,19 +1,21 @@
 /** A worker in its own process (`worker/main.ts`), so tests can SIGKILL it mid-run. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from './paths';
+import { spawnGroup, stopGroup } from './process-group';
 
 export interface WorkerProcess {
   child: ChildProcess;
   output(): string;
+  /** Sends `signal` to the worker's process group; resolves with its exit code once no process of the group is left. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** `script`: the worker entry; default `worker/main.ts` (tests/fixtures has variants). */
 export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000, script = join(projectRoot, 'worker', 'main.ts')): Promise<WorkerProcess> {
-  // Node itself with tsx's loader, not the tsx wrapper: a signal must reach the worker, and the tsx wrapper
-  // cannot pass SIGKILL on (its child would live on, orphaned).
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // Node itself with tsx's loader, not the tsx wrapper (which cannot pass SIGKILL on), in a process group of
+  // its own so a stop reaches whatever the worker started too.
+  const child = spawnGroup(process.execPath, ['--import', 'tsx', script], {
     cwd: projectRoot,
     env: { ...process.env, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +24,8 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), timeoutMs);
+    // A worker that did not start in time is not left running.
+    const timer = setTimeout(() => void stopGroup(child, 'SIGKILL').then(() => reject(new Error(`worker did not start:\n${output}`))), timeoutMs);
     const check = () => {
       if (/state: 'RUNNING'|"state":"RUNNING"/.test(output)) {
         clearTimeout(timer);
@@ -40,11 +43,9 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   return {
     child,
     output: () => output,
-    kill: (signal: NodeJS.Signals = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      }),
+    kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      await stopGroup(child, signal);
+      return child.exitCode;
+    },
   };
 }
