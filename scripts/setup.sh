@@ -28,15 +28,18 @@ fi
 if ! command -v promtool >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing promtool (Debian package prometheus)"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    # The package may start a Prometheus daemon; we only want its promtool.
-    (service prometheus stop || pkill -x prometheus) >/dev/null 2>&1 || true
+    # The package would start a Prometheus daemon; we only want its promtool. Debian's policy-rc.d refuses
+    # service starts during the install (rather than stopping a daemon by name afterwards).
+    policy=/usr/sbin/policy-rc.d made_policy=0 status=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1; fi
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || status=$?
+    if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi
+    [ "$status" = 0 ] || exit "$status"
   else
     say "promtool not found and cannot install it (need root and apt-get); install Debian package 'prometheus'"
   fi
 fi
 
 say "building workflow bundle"
-npx tsx scripts/build-workflow-bundle.ts >/dev/null
+node --import tsx scripts/build-workflow-bundle.ts >/dev/null
 say "ready"
