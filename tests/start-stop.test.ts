@@ -1,5 +1,5 @@
 /**
- * `scripts/start.sh` interrupted in the middle of its demo (Ctrl-C, SIGTERM): it exits, the worker drains
+ * `scripts/start.sh` interrupted (Ctrl-C, SIGTERM; mid-demo or after it) or failing: it exits, the worker drains
  * and stops gracefully, and no process it started remains. (The demo run to its end: tests/main-job.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -41,4 +41,34 @@ test('SIGTERM to start.sh alone mid-demo: it exits, the worker drains, nothing r
   assert.match(output, /\[start\] stopped/);
   assert.match(workerLog, /"state":"DRAINED"/);
   assert.match(workerLog, /^worker stopped$/m);
+});
+
+test('a failed step (the worker refuses its settings): start.sh exits 1 and stops the dev server it started', { timeout: 240_000 }, async () => {
+  const run = await runStartScript({ EXIT_AFTER_DEMO: '1', AGENT_MAX_CONCURRENT_ACTIVITIES: 'lots' });
+  const { code, seen, left } = await run.exited;
+  killLeftovers(left);
+  const output = run.output();
+  assert.equal(code, 1, output);
+  assert.match(output, /\[start\] worker failed/);
+  assert.ok(seen.some((p) => /temporal server start-dev/.test(p.command)), 'the dev server was seen');
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
+  assert.match(readFileSync(join(run.dataDir, 'worker.log'), 'utf8'), /worker failed: Invalid worker settings: AGENT_MAX_CONCURRENT_ACTIVITIES/);
+});
+
+test('Ctrl-C once the demo is done and start.sh keeps running: it exits, the worker drains, nothing remains', { timeout: 240_000 }, async () => {
+  const run = await runStartScript();
+  try {
+    await run.waitFor('[start] running.');
+  } catch (err) {
+    killLeftovers((await run.exited).left);
+    throw err;
+  }
+  process.kill(-run.pid, 'SIGINT');
+  const { code, seen, left } = await run.exited;
+  killLeftovers(left);
+  const output = run.output();
+  assert.equal(code, 130, output);
+  assert.ok(seen.some((p) => /worker\/main\.ts/.test(p.command)), 'the worker was seen');
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
+  assert.match(readFileSync(join(run.dataDir, 'worker.log'), 'utf8'), /^worker stopped$/m);
 });
