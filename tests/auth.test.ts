@@ -13,8 +13,8 @@ import type { Worker } from '@temporalio/worker';
 import { filePolicySource, type PolicyInput } from '../activities/middleware/policy';
 import type { AgentClient, AgentError } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { startWorkerProcess } from './helpers/worker-process';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { startWorkerProcess } from '../testing/worker-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'agents-auth-'));
 const policyFile = join(dir, 'policy.json');

@@ -14,7 +14,7 @@ import { eventsQuery, modelCallFailedSignal, tokenDeltasSignal } from '../agents
 import { sendMessageUpdate } from '../agents/session';
 import { AgentError, SessionManager, type AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { AgentError, type AgentClient } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot, tsxBin } from './helpers/paths';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot, tsxBin } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

@@ -8,9 +8,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { freePort } from './helpers/dev-server';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { freePort } from '../testing/dev-server';
+import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
 
 interface CliRun {
   code: number | null;

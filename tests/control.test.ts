@@ -12,8 +12,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { startLlmStub, type LlmStub } from '../llm-stub';
 import type { AgentClient, AgentRunHandle, RunState } from '../client';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot, temporalCli } from './helpers/paths';
+import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot, temporalCli } from '../testing/paths';
 
 /** 40 calculator rounds, 300 ms a model call: long enough to act on, short enough to finish. */
 const slowModel = 'scripted:auto?rounds=40&delayMs=300';

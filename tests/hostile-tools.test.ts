@@ -15,7 +15,7 @@ import type { PolicyInput } from '../activities/middleware/policy';
 import { conversationQuery } from '../agents/messages';
 import type { AgentClient, AgentRunHandle } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const policy: PolicyInput = {
   roles: { everything: {}, noCalculator: { tools: ['word_count', 'current_time'] } },

@@ -12,7 +12,7 @@ import type { LedgerClient } from '../activities/middleware/types';
 import { acquireUpdate, ledgerWorkflowId, type ReserveInput } from '../agents/ledger';
 import { userUsage } from '../client/usage';
 import type { userLedgerWorkflow } from '../workflows';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

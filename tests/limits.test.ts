@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { SessionManager, type AgentClient, type TurnReply } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { chainFigures, historyChain } from './helpers/history-chain';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { chainFigures, historyChain } from '../testing/history-chain';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

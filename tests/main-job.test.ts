@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { freePort } from './helpers/dev-server';
-import { projectRoot } from './helpers/paths';
+import { freePort } from '../testing/dev-server';
+import { projectRoot } from '../testing/paths';
 
 test('scripts/start.sh runs every template and a pause/resume, with UI and metrics up', async () => {
   const [temporalPort, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];

@@ -16,9 +16,9 @@ import { eventsQuery } from '../agents/messages';
 import { AgentClient, type AgentError, type AgentRunHandle } from '../client';
 import { runCli } from '../client/cli';
 import { startLlmStub, type LlmStub, type LoggedRequest } from '../llm-stub';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const tokenLimit = 1000;
 const policyFile = join(mkdtempSync(join(tmpdir(), 'agents-quota-')), 'policy.json');

@@ -7,8 +7,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { SessionCheckpoint, SessionInfo, SessionState, SessionStats, TurnReply } from '../client';
 import { runCli } from '../client/cli';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
 
 interface CliRun {
   code: number | null;

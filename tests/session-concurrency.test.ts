@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { AgentError, SessionManager, type SessionHandle } from '../client';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const EventType = temporal.api.enums.v1.EventType;
 

@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { eventsQuery } from '../agents/messages';
 import { startLlmStub, type LlmStub } from '../llm-stub';
 import { AgentError, followTokens, SessionManager } from '../client';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

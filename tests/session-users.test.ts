@@ -9,8 +9,8 @@ import type { Worker } from '@temporalio/worker';
 import { addUsage, emptyUsage, type Usage } from '../agents/conversation';
 import { AgentClient, AgentError, SessionManager, type SessionHandle } from '../client';
 import { agentSearchAttributeKeys } from '../agents/search-attributes';
-import { eventually, inProcessWorker, uniqueTaskQueue } from './helpers/environment';
-import { temporalCli } from './helpers/paths';
+import { eventually, inProcessWorker, uniqueTaskQueue } from '../testing/environment';
+import { temporalCli } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { freePort } from '../../worker/free-port';
+import { freePort } from '../worker/free-port';
 import { temporalCli } from './paths';
 
 export { freePort };

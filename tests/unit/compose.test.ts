@@ -1,6 +1,6 @@
 // Deployment config checks (scripts/compose-check): docker-compose.yml against the Compose schema and our wiring,
 // Prometheus rules and their unit tests, Grafana provisioning. Needs promtool (apt-get install prometheus).
-//   node --import tsx --test tests/compose.test.ts
+//   node --import tsx --test tests/unit/compose.test.ts
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,9 @@ import {
   withDefaults,
   workerMetricNames,
   type Problem,
-} from '../scripts/compose-check';
+} from '../../scripts/compose-check';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '../..');
 const composeFile = path.join(root, 'docker-compose.yml');
 const rulesFile = 'deploy/prometheus/rules/agents.rules.yml';
 const rulesTestFile = 'deploy/prometheus/rules/agents.rules.test.yml';
