@@ -49,7 +49,7 @@ async function waitForServer(address: string, timeoutMs = 30_000): Promise<void>
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }

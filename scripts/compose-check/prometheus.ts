@@ -19,7 +19,7 @@ export interface PrometheusFiles {
 }
 
 export function checkPrometheus(compose: ComposeFile): { problems: Problem[]; files: PrometheusFiles } {
-  const { file, root, services } = compose;
+  const { file, root } = compose;
   const problems: Problem[] = [];
   const files: PrometheusFiles = { ruleFiles: [], testFiles: [] };
   const found = findService(compose, 'prom/prometheus');
