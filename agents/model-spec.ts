@@ -17,7 +17,7 @@ export interface ModelSpec {
   spec: string;
 }
 
-const specPattern = /^([a-z]+):([A-Za-z0-9._\-/:]+?)(?:\?([A-Za-z0-9_=&.\-]*))?$/;
+const specPattern = /^([a-z]+):([A-Za-z0-9._\-/:]+?)(?:\?([A-Za-z0-9_=&.-]*))?$/;
 
 /** Zod schema that parses a spec string into a {@link ModelSpec}. */
 export const modelSpecSchema = z

@@ -12,7 +12,7 @@ import { EventBus } from '../worker/events/event-bus';
 import { JsonLinesTransport } from '../worker/events/transports';
 import { registerAgentMetrics } from '../worker/metrics';
 import { createAgentWorker } from '../worker/create-worker';
-import { startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const event: AgentEvent = { type: 'activity.model_call', at: new Date().toISOString(), runId: 'r', data: { model: 'scripted:auto', template: 'react', outcome: 'ok', attempt: 1, durationSeconds: 0.01, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: 0 } };
 

@@ -8,8 +8,8 @@
  * as new: it refuses messages with `SessionContinuing` meanwhile, and the client sends them again).
  */
 import { SessionManager, type TurnReply } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
-import { chainFigures, historyChain } from '../tests/helpers/history-chain';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { chainFigures, historyChain } from '../testing/history-chain';
 
 const steps = Number(process.env.BENCH_STEPS ?? 1000);
 const turns = Number(process.env.BENCH_TURNS ?? 10_000);

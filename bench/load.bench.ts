@@ -16,11 +16,11 @@ import type { PolicyInput } from '../activities/middleware/policy';
 import type { RunEvent } from '../agents/events';
 import { eventsQuery } from '../agents/messages';
 import { AgentClient, type AgentRunHandle, type RunResult } from '../client';
-import { freshWorkflowBundle } from '../tests/helpers/bundle';
-import { freePort } from '../tests/helpers/dev-server';
-import { startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
-import { scrapeMetric, sigkillWorker } from '../tests/helpers/processes';
-import { startWorkerProcess, type WorkerProcess } from '../tests/helpers/worker-process';
+import { freshWorkflowBundle } from '../testing/bundle';
+import { freePort } from '../testing/dev-server';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { scrapeMetric, sigkillWorker } from '../testing/processes';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const runs = Number(process.env.BENCH_RUNS ?? 1000);
 const steps = Number(process.env.BENCH_STEPS ?? 3);

@@ -16,8 +16,8 @@ import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import type { Logger } from '@temporalio/common';
 import { builtinMiddleware, MiddlewarePipeline, type AgentMiddleware, type ModelCallHandler, type ModelCallRequest } from '../activities/middleware';
 import type { PolicyInput } from '../activities/middleware/policy';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
-import { fakeContext, modelRequest } from '../tests/fixtures/fake-call';
+import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { fakeContext, modelRequest } from '../testing/fake-call';
 
 const calls = Number(process.env.BENCH_CALLS ?? 200_000);
 const steps = Number(process.env.BENCH_STEPS ?? 60);

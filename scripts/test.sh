@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Sets up (idempotently) and runs the whole test suite against real Temporal servers.
+# Sets up (idempotently), checks types and lint, then runs the whole test suite: the unit tests (tests/unit/, no
+# server) first, then the tests against real Temporal servers (tests/*.test.ts), in one node run so its closing
+# summary (# pass N, # fail N) counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit
-exec node --import tsx --test --test-concurrency=1 tests/*.test.ts
+npm run --silent lint
+exec node --import tsx --test --test-concurrency=1 tests/unit/*.test.ts tests/*.test.ts

@@ -7,14 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { filePolicySource, type PolicyInput } from '../activities/middleware/policy';
+import { before, describe, test } from 'node:test';
+import { filePolicySource, type Policy, type PolicyInput } from '../activities/middleware/policy';
 import type { AgentClient, AgentError } from '../client';
-import { startLlmStub, type LlmStub } from '../llm-stub';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { startWorkerProcess } from './helpers/worker-process';
+import type { LlmStub } from '../llm-stub';
+import { startWorkerProcess } from '../testing/worker-process';
+import { useAgentTestbed } from './helpers/testbed';
 
 const dir = mkdtempSync(join(tmpdir(), 'agents-auth-'));
 const policyFile = join(dir, 'policy.json');
@@ -26,27 +24,15 @@ const policy = (bobTemplates: string[]): PolicyInput => ({
   users: { bob: ['basic'], root: ['admin'] },
 });
 
-let env: TestWorkflowEnvironment;
-let stub: LlmStub;
-let worker: Worker;
-let running: Promise<void>;
+// Checked on every read (interval 0), so a changed file is in force for the next call; reloads are counted.
+writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react'])));
+const reloads: Policy[] = [];
+const policySource = filePolicySource(policyFile, { checkIntervalMs: 0, onReload: (p) => reloads.push(p) });
+const bed = useAgentTestbed({ name: 'auth', llmStub: true, worker: { policy: policySource } });
 let client: AgentClient;
-
-before(async () => {
-  writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react'])));
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('auth');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url }, { policy: filePolicySource(policyFile, { checkIntervalMs: 100 }) });
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
+let stub: LlmStub;
+before(() => {
+  ({ client, stub } = bed);
 });
 
 const isDenied = (pattern: RegExp) => (err: AgentError) => err.type === 'PermissionDenied' && pattern.test(err.message);
@@ -92,9 +78,9 @@ test('a denied tool call goes back to the model as an error, the run carries on,
 
 test('a changed policy file takes effect without a restart', async () => {
   writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react', 'structured'])));
-  await new Promise((r) => setTimeout(r, 300));
   const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'bob', model: 'scripted:auto' })).result();
   assert.equal(result.status, 'completed');
+  assert.deepEqual(reloads.at(-1)?.roles.basic?.templates, ['chat', 'react', 'structured'], 'the reload was reported');
 });
 
 describe('bad policy at worker start', () => {

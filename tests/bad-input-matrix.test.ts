@@ -5,37 +5,23 @@
  * is started by a refused start, and no workflow is failed or left stuck by a bad message.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { admitUpdate, commitSignal, ledgerWorkflowId } from '../agents/ledger';
 import { eventsQuery, modelCallFailedSignal, tokenDeltasSignal } from '../agents/messages';
 import { sendMessageUpdate } from '../agents/session';
 import { AgentError, SessionManager, type AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
+const bed = useAgentTestbed({ name: 'bad-input-matrix' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
 let sessions: SessionManager;
 let taskQueue: string;
-
-before(async () => {
-  env = await startDevEnvironment();
-  taskQueue = uniqueTaskQueue('bad-input-matrix');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-  sessions = new SessionManager(env.client, { taskQueue });
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ env, client, sessions, taskQueue } = bed);
 });
 
 /** 3 MB: past Temporal's 2 MB payload limit (and gRPC's 4 MB message limit is not far off). */

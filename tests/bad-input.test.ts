@@ -1,32 +1,19 @@
 /** Bad input gets a typed error before anything starts; bad signals and raw inputs never wedge a run. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { AgentClient, AgentError, SessionManager } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { projectRoot } from '../testing/paths';
+import { useAgentTestbed } from './helpers/testbed';
 
+const bed = useAgentTestbed({ name: 'bad-input' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
 let taskQueue: string;
-
-before(async () => {
-  env = await startDevEnvironment();
-  taskQueue = uniqueTaskQueue('bad-input');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ env, client, taskQueue } = bed);
 });
 
 const cases: [string, Record<string, unknown>, string][] = [

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { freePort } from './helpers/dev-server';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { freePort } from '../testing/dev-server';
+import { eventually } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { useAgentTestbed } from './helpers/testbed';
 
 interface CliRun {
   code: number | null;
@@ -18,12 +18,19 @@ interface CliRun {
   stderr: string;
 }
 
+let unreachable: Promise<CliRun>;
+before(() => {
+  // Nothing listens on this port; the connect attempt times out after ~10 s, so it runs while the server starts.
+  unreachable = freePort().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
+});
+
+const bed = useAgentTestbed({ name: 'cli' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
 let taskQueue: string;
-let unreachable: Promise<CliRun>;
+before(() => {
+  ({ env, client, taskQueue } = bed);
+});
 
 /** The model of runs started without --model: the scripted stand-in, configured as a user would. */
 const defaultModel = { AGENT_DEFAULT_MODEL: 'scripted:auto' };
@@ -70,22 +77,6 @@ function json(run: CliRun): any {
   assert.equal(run.stderr, '');
   return JSON.parse(run.stdout);
 }
-
-before(async () => {
-  // Nothing listens on this port; the connect attempt times out after ~10 s, so it runs while the server starts.
-  unreachable = freePort().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
-  env = await startDevEnvironment();
-  taskQueue = uniqueTaskQueue('cli');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
 
 describe('start --wait --json prints the result of each template', () => {
   test('chat', async () => {

@@ -9,38 +9,24 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { startLlmStub, type LlmStub } from '../llm-stub';
+import type { LlmStub } from '../llm-stub';
 import type { AgentClient, AgentRunHandle, RunState } from '../client';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot, temporalCli } from './helpers/paths';
+import { eventually } from '../testing/environment';
+import { projectRoot, temporalCli } from '../testing/paths';
+import { useAgentTestbed } from './helpers/testbed';
 
 /** 40 calculator rounds, 300 ms a model call: long enough to act on, short enough to finish. */
 const slowModel = 'scripted:auto?rounds=40&delayMs=300';
 const maxSteps = 50;
 const execFileAsync = promisify(execFile);
 
+const bed = useAgentTestbed({ name: 'control', llmStub: true });
 let env: TestWorkflowEnvironment;
 let stub: LlmStub;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
 let taskQueue: string;
-
-before(async () => {
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  taskQueue = uniqueTaskQueue('control');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url });
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
+before(() => {
+  ({ env, stub, client, taskQueue } = bed);
 });
 
 function startSlow(model = slowModel, runId?: string): Promise<AgentRunHandle> {

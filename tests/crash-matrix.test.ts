@@ -14,12 +14,12 @@ import type { PolicyInput } from '../activities/middleware/policy';
 import { AgentClient, type AgentRunHandle } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
 import type { FiredCrash, PlannedCrash } from './fixtures/crash-matrix-worker';
-import { freshWorkflowBundle } from './helpers/bundle';
-import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
-import { sigkillWorker, superviseWorker, type SupervisedWorker } from './helpers/processes';
+import { freshWorkflowBundle } from '../testing/bundle';
+import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { sigkillWorker, superviseWorker, type SupervisedWorker } from '../testing/processes';
 import { checkRepeats, recordedModelCalls, type RecordedModelCall } from './helpers/repeated-calls';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 /** A quota every run stays far below: it makes the quota middleware reserve and commit on every call. */
 const policy: PolicyInput = {

@@ -10,10 +10,10 @@ import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startLlmStub, type LlmStub, type LoggedRequest } from '../llm-stub';
 import { AgentClient } from '../client';
-import { startDevServer, type DevServer } from './helpers/dev-server';
-import { eventually, uniqueTaskQueue } from './helpers/environment';
-import { sigkillWorker } from './helpers/processes';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { startDevServer, type DevServer } from '../testing/dev-server';
+import { eventually, uniqueTaskQueue } from '../testing/environment';
+import { sigkillWorker } from '../testing/processes';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 let server: DevServer;
 let stub: LlmStub;

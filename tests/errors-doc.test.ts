@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ErrorType, nonRetryableErrorTypes } from '../agents/errors';
-import { projectRoot } from './helpers/paths';
+import { projectRoot } from '../testing/paths';
 
 const doc = readFileSync(join(projectRoot, 'docs', 'errors.md'), 'utf8');
 /** `| \`Type\` | raised by | retried | meaning |` rows. */

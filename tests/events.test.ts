@@ -13,8 +13,8 @@ import type { AgentEvent, RunEvent } from '../agents/events';
 import { followEvents, type AgentClient } from '../client';
 import { EventBus } from '../worker/events/event-bus';
 import { createAgentWorker } from '../worker/create-worker';
-import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;

@@ -11,11 +11,11 @@ import type { RunEvent } from '../agents/events';
 import type { RunOptions } from '../agents/run';
 import { AgentClient, followEvents, followTokens, type AgentRunHandle, type TokenChunk } from '../client';
 import { startLlmStub, type Fault, type LlmStub } from '../llm-stub';
-import { freshWorkflowBundle } from './helpers/bundle';
-import { freePort } from './helpers/dev-server';
-import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { metricSum, sigkillWorker } from './helpers/processes';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { freshWorkflowBundle } from '../testing/bundle';
+import { freePort } from '../testing/dev-server';
+import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { metricSum, sigkillWorker } from '../testing/processes';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 let env: TestWorkflowEnvironment;
 let stub: LlmStub;

@@ -5,30 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { AgentClient } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const bed = useAgentTestbed({ name: 'history' });
 let client: AgentClient;
-
-before(async () => {
-  env = await startDevEnvironment();
-  const taskQueue = uniqueTaskQueue('history');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ client } = bed);
 });
 
 /** Bytes of history added by each step, a step starting at each model-call ActivityTaskScheduled. */

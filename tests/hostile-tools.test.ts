@@ -8,14 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { before, test } from 'node:test';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { conversationQuery } from '../agents/messages';
 import type { AgentClient, AgentRunHandle } from '../client';
-import { startLlmStub, type LlmStub } from '../llm-stub';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import type { LlmStub } from '../llm-stub';
+import { useAgentTestbed } from './helpers/testbed';
 
 const policy: PolicyInput = {
   roles: { everything: {}, noCalculator: { tools: ['word_count', 'current_time'] } },
@@ -23,28 +21,13 @@ const policy: PolicyInput = {
   defaultRoles: ['everything'],
 };
 
-let env: TestWorkflowEnvironment;
+const bed = useAgentTestbed({ name: 'hostile', llmStub: true, worker: { policy } });
 let stub: LlmStub;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
+before(() => {
+  ({ stub, client } = bed);
+});
 const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-
-before(async () => {
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('hostile');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url }, { policy });
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
-});
 
 /** The tool messages of a finished run. */
 async function toolMessages(handle: AgentRunHandle) {

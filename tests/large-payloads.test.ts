@@ -17,7 +17,7 @@ import type { Worker } from '@temporalio/worker';
 import { AgentClient } from '../client';
 import { createDataConverter } from '../codec';
 import { createAgentWorker } from '../worker/create-worker';
-import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const EventType = temporal.api.enums.v1.EventType;
 const blobDir = mkdtempSync(join(tmpdir(), 'large-payloads-'));

@@ -6,32 +6,21 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { temporalLedgerClient } from '../activities/middleware/ledger-client';
 import type { LedgerClient } from '../activities/middleware/types';
 import { acquireUpdate, ledgerWorkflowId, type ReserveInput } from '../agents/ledger';
 import { userUsage } from '../client/usage';
 import type { userLedgerWorkflow } from '../workflows';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually } from '../testing/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
+const bed = useAgentTestbed({ name: 'ledger' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let ledger: LedgerClient;
 let taskQueue: string;
-
-before(async () => {
-  env = await startDevEnvironment();
-  taskQueue = uniqueTaskQueue('ledger');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
+let ledger: LedgerClient;
+before(() => {
+  ({ env, taskQueue } = bed);
   ledger = temporalLedgerClient(env.client, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
 });
 
 const commit = (key: string) => ({ key, kind: 'model' as const, name: 'scripted:auto', inputTokens: 10, outputTokens: 5, cachedTokens: 0, usd: 0.001 });

@@ -6,30 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { SessionManager, type AgentClient, type TurnReply } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { chainFigures, historyChain } from './helpers/history-chain';
+import { chainFigures, historyChain } from '../testing/history-chain';
+import { useAgentTestbed } from './helpers/testbed';
 
+const bed = useAgentTestbed({ name: 'limits' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
 let sessions: SessionManager;
-
-before(async () => {
-  env = await startDevEnvironment();
-  const taskQueue = uniqueTaskQueue('limits');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-  sessions = new SessionManager(env.client, { taskQueue });
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ env, client, sessions } = bed);
 });
 
 test('a 300-step run continues as new before its history limit and finishes with its whole conversation', async () => {

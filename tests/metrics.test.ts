@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AgentClient, type RunResult } from '../client';
-import { freePort } from './helpers/dev-server';
-import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { freePort } from '../testing/dev-server';
+import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 let env: TestWorkflowEnvironment;
 let worker: WorkerProcess;

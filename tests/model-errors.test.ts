@@ -4,32 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { startLlmStub, type Fault, type LlmStub } from '../llm-stub';
+import { type Fault, type LlmStub } from '../llm-stub';
 import type { AgentClient } from '../client';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
-let env: TestWorkflowEnvironment;
+const bed = useAgentTestbed({ name: 'faults', llmStub: true });
 let stub: LlmStub;
-let worker: Worker;
-let running: Promise<void>;
 let client: AgentClient;
-
-before(async () => {
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('faults');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url });
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
+before(() => {
+  ({ stub, client } = bed);
 });
 
 function callsOf(runId: string) {

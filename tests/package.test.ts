@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
-import { spawnGroup } from './helpers/process-group';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { spawnGroup } from '../testing/process-group';
 
 let env: TestWorkflowEnvironment;
 let project: string;

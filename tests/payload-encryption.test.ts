@@ -22,7 +22,7 @@ import { createAgentWorker } from '../worker/create-worker';
 import { EventBus } from '../worker/events/event-bus';
 import { agentSinks } from '../worker/sinks';
 import { loadWorkflowBundle } from '../worker/workflow-bundle';
-import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const keyA = `a:${randomBytes(32).toString('base64')}`;
 const keyB = `b:${randomBytes(32).toString('base64')}`;

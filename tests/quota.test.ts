@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { filePolicySource, type PolicyInput } from '../activities/middleware/policy';
+import { filePolicySource, type Policy, type PolicyInput } from '../activities/middleware/policy';
 import type { Usage } from '../agents/conversation';
 import { eventsQuery } from '../agents/messages';
 import { AgentClient, type AgentError, type AgentRunHandle } from '../client';
 import { runCli } from '../client/cli';
 import { startLlmStub, type LlmStub, type LoggedRequest } from '../llm-stub';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const tokenLimit = 1000;
 const policyFile = join(mkdtempSync(join(tmpdir(), 'agents-quota-')), 'policy.json');
@@ -136,7 +136,14 @@ test('a crash between the model call and the accounting, or after it: the step i
 });
 
 test('pause mode: the run pauses with the quota error, and resumes after the quota is raised', async () => {
-  const handle = await client.start({ runId: 'quota-pause', template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=3', user: 'q-pause' });
+  // A worker of its own reads the policy file on every call (interval 0), so the raised quota is in force for the
+  // resumed call without waiting for a check interval; onReload tells the test the file was reloaded.
+  const reloads: Policy[] = [];
+  const taskQueue = uniqueTaskQueue('quota-pause');
+  const policySource = filePolicySource(policyFile, { checkIntervalMs: 0, onReload: (p) => reloads.push(p) });
+  const worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url }, { policy: policySource });
+  inProcess.push({ worker, running: worker.run() });
+  const handle = await new AgentClient(env.client, { taskQueue }).start({ runId: 'quota-pause', template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=3', user: 'q-pause' });
   const paused = await eventually(async () => {
     const s = await handle.state();
     return s.status === 'paused' && s;
@@ -146,10 +153,10 @@ test('pause mode: the run pauses with the quota error, and resumes after the quo
   assert.ok(paused.step >= 1 && paused.step < 4);
 
   writeFileSync(policyFile, JSON.stringify(policy(100_000)));
-  await new Promise((r) => setTimeout(r, 1500)); // workers check the file at most once a second
   await handle.resume();
   const result = await handle.result();
   assert.equal(result.status, 'completed');
+  assert.equal(reloads.at(-1)?.roles.pausable?.quota?.tokens, 100_000, 'the raised quota was reloaded');
   assert.equal(result.steps, 4);
   assert.equal((await handle.state()).error, undefined);
 

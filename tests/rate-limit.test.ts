@@ -9,8 +9,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { AgentClient, type AgentError } from '../client';
 import { startLlmStub, type LlmStub, type LoggedRequest } from '../llm-stub';
-import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const windowMs = 2000;
 const policy: PolicyInput = {

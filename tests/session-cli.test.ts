@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { SessionCheckpoint, SessionInfo, SessionState, SessionStats, TurnReply } from '../client';
 import { runCli } from '../client/cli';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { eventually } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { useAgentTestbed } from './helpers/testbed';
 
 interface CliRun {
   code: number | null;
@@ -16,22 +16,11 @@ interface CliRun {
   stderr: string;
 }
 
+const bed = useAgentTestbed({ name: 'session-cli' });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let taskQueue: string;
-
-before(async () => {
-  env = await startDevEnvironment();
-  taskQueue = uniqueTaskQueue('session-cli');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ env, taskQueue } = bed);
 });
 
 /** The environment agentctl reads: the test server, its task queue, and the scripted stand-in as default model. */

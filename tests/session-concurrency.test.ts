@@ -3,32 +3,18 @@
  * stops the running turn. Pause, resume, stop and close, and messages to a closed session.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { AgentError, SessionManager, type SessionHandle } from '../client';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually } from '../testing/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const bed = useAgentTestbed({ name: 'session-concurrency' });
 let sessions: SessionManager;
-
-before(async () => {
-  env = await startDevEnvironment();
-  const taskQueue = uniqueTaskQueue('session-concurrency');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  sessions = new SessionManager(env.client, { taskQueue });
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+before(() => {
+  ({ sessions } = bed);
 });
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;

@@ -5,32 +5,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { eventsQuery } from '../agents/messages';
-import { startLlmStub, type LlmStub } from '../llm-stub';
+import type { LlmStub } from '../llm-stub';
 import { AgentError, followTokens, SessionManager } from '../client';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { eventually } from '../testing/environment';
+import { useAgentTestbed } from './helpers/testbed';
 
+const bed = useAgentTestbed({ name: 'sessions', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test' } });
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let sessions: SessionManager;
 let stub: LlmStub;
-
-before(async () => {
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('sessions');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test' });
-  running = worker.run();
-  sessions = new SessionManager(env.client, { taskQueue });
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
+let sessions: SessionManager;
+before(() => {
+  ({ env, stub, sessions } = bed);
 });
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;

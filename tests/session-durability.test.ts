@@ -11,8 +11,8 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SessionManager, type SessionHandle } from '../client';
 import { writeWorkflowBundle } from '../worker/workflow-bundle';
-import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const EventType = temporal.api.enums.v1.EventType;
 

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { agentSearchAttributeKeys } from '../agents/search-attributes';
 import { AgentError, SessionManager } from '../client';
-import { inProcessWorker, startTimeSkippingEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { inProcessWorker, startTimeSkippingEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

@@ -3,40 +3,30 @@
  * and stats that add up to the turns' own usage.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addUsage, emptyUsage, type Usage } from '../agents/conversation';
 import { AgentClient, AgentError, SessionManager, type SessionHandle } from '../client';
 import { agentSearchAttributeKeys } from '../agents/search-attributes';
-import { eventually, inProcessWorker, uniqueTaskQueue } from './helpers/environment';
-import { temporalCli } from './helpers/paths';
+import { eventually } from '../testing/environment';
+import { temporalCli } from '../testing/paths';
+import { useAgentTestbed } from './helpers/testbed';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let sessions: SessionManager;
-
-before(async () => {
-  // As startDevEnvironment, but deleting a closed workflow takes effect at once: by default the server first waits
-  // (10-30 s) until it has processed the workflow's close tasks, which proves nothing about our code.
-  env = await TestWorkflowEnvironment.createLocal({
+// As startDevEnvironment, but deleting a closed workflow takes effect at once: by default the server first waits
+// (10-30 s) until it has processed the workflow's close tasks, which proves nothing about our code.
+const startEnvironment = () =>
+  TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       searchAttributes: agentSearchAttributeKeys,
       extraArgs: ['--log-level', 'error', ...['transfer', 'visibility'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorEnsureCloseBeforeDelete=false`])],
     },
   });
-  const taskQueue = uniqueTaskQueue('session-users');
-  worker = await inProcessWorker(env, taskQueue);
-  running = worker.run();
-  sessions = new SessionManager(env.client, { taskQueue });
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
+const bed = useAgentTestbed({ name: 'session-users', startEnvironment });
+let env: TestWorkflowEnvironment;
+let sessions: SessionManager;
+before(() => {
+  ({ env, sessions } = bed);
 });
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;

@@ -1,11 +1,9 @@
 /** Each template end to end through worker and client: scripted model, and `openai:` against our stub server. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { startLlmStub, type LlmStub } from '../llm-stub';
-import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { before, describe, test } from 'node:test';
+import type { LlmStub } from '../llm-stub';
 import type { AgentClient } from '../client';
+import { useAgentTestbed } from './helpers/testbed';
 
 const personSchema = {
   type: 'object',
@@ -13,26 +11,11 @@ const personSchema = {
   required: ['name', 'age'],
 };
 
-let env: TestWorkflowEnvironment;
+const bed = useAgentTestbed({ name: 'templates', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test-secret' } });
 let stub: LlmStub;
-let worker: Worker;
 let client: AgentClient;
-let running: Promise<void>;
-
-before(async () => {
-  env = await startDevEnvironment();
-  stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('templates');
-  worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test-secret' });
-  running = worker.run();
-  client = agentClient(env, taskQueue);
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stub.close();
-  await env.teardown();
+before(() => {
+  ({ stub, client } = bed);
 });
 
 for (const model of ['scripted:auto', 'openai:stub-model']) {

@@ -15,7 +15,7 @@ import { AgentClient, connectClient } from '../client';
 import { loadTemporalSettings } from '../worker/config';
 import { createAgentWorker } from '../worker/create-worker';
 import { makeCertificates, startTlsProxy, type TestCertificates, type TlsProxy } from './fixtures/tls-proxy';
-import { startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
 const dir = mkdtempSync(join(tmpdir(), 'temporal-access-'));
 const apiKey = 'test-api-key-0123456789';

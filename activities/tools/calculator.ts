@@ -103,7 +103,10 @@ export function evaluateArithmetic(expression: string): number {
       if (!fn) throw new CalculatorError(`unknown name "${token.value}"; functions: ${Object.keys(functions).join(', ')}`);
       expect('(');
       const args = [nested(sum)];
-      while (isOp(',')) pos++, args.push(nested(sum));
+      while (isOp(',')) {
+        pos++;
+        args.push(nested(sum));
+      }
       expect(')');
       return fn(...args);
     }

@@ -6,9 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../worker/free-port';
-import { projectRoot } from './paths';
-import { spawnGroup } from './process-group';
-import { survivors, watchDescendants, type ProcessRecord } from './process-tree';
+import { projectRoot } from '../../testing/paths';
+import { spawnGroup } from '../../testing/process-group';
+import { survivors, watchDescendants, type ProcessRecord } from '../../testing/process-tree';
 
 export interface StartScriptRun {
   pid: number;

@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { temporalCli } from '../helpers/paths';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../helpers/environment';
+import { temporalCli } from '../../testing/paths';
+import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../../testing/environment';
 import { SessionManager, type AgentClient, type AgentRunHandle, type SessionHandle } from '../../client';
 import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { ApplicationFailure } from '@temporalio/common';
-import { authMiddleware, builtinMiddleware, fromLangChainMiddleware, MiddlewarePipeline, type AgentMiddleware, type ModelCallHandler, type ToolCallHandler } from '../activities/middleware';
-import { agentFailure, ErrorType } from '../agents/errors';
-import { fakeContext, modelRequest, recordingLogger, toolRequest } from './fixtures/fake-call';
+import { authMiddleware, builtinMiddleware, fromLangChainMiddleware, MiddlewarePipeline, type AgentMiddleware, type ModelCallHandler, type ToolCallHandler } from '../../activities/middleware';
+import { agentFailure, ErrorType } from '../../agents/errors';
+import { fakeContext, modelRequest, recordingLogger, toolRequest } from '../../testing/fake-call';
 
 const model: ModelCallHandler = async (request) => new AIMessage({ content: `model saw ${request.messages.length} message(s)${request.systemPrompt ? ` and "${request.systemPrompt}"` : ''}` });
 const tool: ToolCallHandler = async (request) => new ToolMessage({ content: `ran ${request.toolCall.name}`, tool_call_id: request.toolCall.id, status: 'success' });

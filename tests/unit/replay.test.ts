@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { EventBus } from '../worker/events/event-bus';
-import { agentSinks } from '../worker/sinks';
-import { loadWorkflowBundle } from '../worker/workflow-bundle';
-import './helpers/environment';
+import { EventBus } from '../../worker/events/event-bus';
+import { agentSinks } from '../../worker/sinks';
+import { loadWorkflowBundle } from '../../worker/workflow-bundle';
+import '../../testing/environment';
 
-const dir = join(__dirname, 'histories');
+const dir = join(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('recorded histories exist for every scenario', () => {

@@ -10,7 +10,7 @@ import { getRetryable } from '@langchain/core/errors';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI, type ChatOpenAIFields } from '@langchain/openai';
 import { z } from 'zod';
-import { startLlmStub, type Fault, type LlmStub, type LoggedRequest } from '../llm-stub';
+import { startLlmStub, type Fault, type LlmStub, type LoggedRequest } from '../../llm-stub';
 
 const calculator = tool(async ({ expression }) => String(Function(`return (${expression})`)()), {
   name: 'calculator',
@@ -265,7 +265,7 @@ describe('fault queue and admin API', () => {
   });
 
   test('CLI prints its URL and takes --faults', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'llm-stub/main.ts', '--port', '0', '--faults', '{"kind":"status","status":429}'], { cwd: join(__dirname, '..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'llm-stub/main.ts', '--port', '0', '--faults', '{"kind":"status","status":429}'], { cwd: join(__dirname, '../..') });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

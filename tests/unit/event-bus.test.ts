@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { AgentEvent } from '../agents/events';
-import { EventBus } from '../worker/events/event-bus';
-import { JsonLinesTransport, transportFromSetting } from '../worker/events/transports';
+import type { AgentEvent } from '../../agents/events';
+import { EventBus } from '../../worker/events/event-bus';
+import { JsonLinesTransport, transportFromSetting } from '../../worker/events/transports';
 
 const event = (type: AgentEvent['type'], runId = 'r1'): AgentEvent => ({ type, at: new Date().toISOString(), runId, data: { step: 1 } as never });
 

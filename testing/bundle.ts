@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultBundlePath, writeWorkflowBundle } from '../../worker/workflow-bundle';
+import { defaultBundlePath, writeWorkflowBundle } from '../worker/workflow-bundle';
 import { projectRoot } from './paths';
 
 let fresh: Promise<string> | undefined;

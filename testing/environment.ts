@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { agentSearchAttributeKeys } from '../../agents/search-attributes';
-import { AgentClient } from '../../client';
-import { createAgentWorker } from '../../worker/create-worker';
-import type { ProviderEnv } from '../../activities/models/provider-config';
-import type { MiddlewareDeps } from '../../activities/call-middleware';
-import { policySchema, staticPolicySource, type PolicyInput, type PolicySource } from '../../activities/middleware/policy';
+import { agentSearchAttributeKeys } from '../agents/search-attributes';
+import { AgentClient } from '../client';
+import { createAgentWorker } from '../worker/create-worker';
+import type { ProviderEnv } from '../activities/models/provider-config';
+import type { MiddlewareDeps } from '../activities/call-middleware';
+import { policySchema, staticPolicySource, type PolicyInput, type PolicySource } from '../activities/middleware/policy';
 import { temporalCli, temporalTestServer } from './paths';
 
 // Keep test output readable: the SDK logs every worker state change at INFO.

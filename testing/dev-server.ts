@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { freePort } from '../../worker/free-port';
+import { freePort } from '../worker/free-port';
 import { temporalCli } from './paths';
 import { spawnGroup, stopGroup } from './process-group';
 
@@ -50,7 +50,7 @@ async function waitForServer(address: string, timeoutMs = 30_000): Promise<void>
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -16,7 +16,7 @@ import {
   loadPayloadCodecSettings,
   PayloadCodecError,
   type PayloadKey,
-} from '../codec';
+} from '../../codec';
 
 const dirs: string[] = [];
 const scratch = () => {

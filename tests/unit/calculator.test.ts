@@ -1,8 +1,8 @@
 /** The calculator tool: arithmetic works; anything else, injection included, is a clear error. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { evaluateArithmetic, CalculatorError } from '../activities/tools/calculator';
-import { calculatorTool } from '../activities/tools/registry';
+import { evaluateArithmetic, CalculatorError } from '../../activities/tools/calculator';
+import { calculatorTool } from '../../activities/tools/registry';
 
 test('arithmetic with precedence, unary minus, powers and functions', () => {
   assert.equal(evaluateArithmetic('(12 + 30) * 2'), 84);

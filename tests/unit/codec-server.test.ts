@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { createPayloadCodecs, loadPayloadCodecSettings, startCodecServer, type CodecServer } from '../codec';
+import { createPayloadCodecs, loadPayloadCodecSettings, startCodecServer, type CodecServer } from '../../codec';
 
 const token = randomBytes(24).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'codec-server-'));
