@@ -15,13 +15,20 @@ export default defineConfig(
       // A promise nobody awaits loses its error and its ordering; say `void` where that is meant.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
       ],
       // `any` is at times the honest type (parsed JSON, LangChain generics); the compiler is strict elsewhere.
       '@typescript-eslint/no-explicit-any': 'off',
       // A `let` read by a callback before its assignment (a bus handler, a closure) is meant.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
@@ -32,16 +39,35 @@ export default defineConfig(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'], message: 'No Node APIs in workflow code.' },
-            { group: ['../activities', '../activities/*', '../worker', '../worker/*'], allowTypeImports: true, message: 'Workflow code may import only types from activities/ and worker/.' },
-            { group: ['zod', '@langchain/*', 'langchain', 'ajv', 'yaml'], allowTypeImports: true, message: 'Heavy modules stay out of the workflow bundle.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'],
+              message: 'No Node APIs in workflow code.',
+            },
+            {
+              group: ['../activities', '../activities/*', '../worker', '../worker/*'],
+              allowTypeImports: true,
+              message: 'Workflow code may import only types from activities/ and worker/.',
+            },
+            {
+              group: ['zod', '@langchain/*', 'langchain', 'ajv', 'yaml'],
+              allowTypeImports: true,
+              message: 'Heavy modules stay out of the workflow bundle.',
+            },
           ],
         },
       ],
       'no-restricted-properties': [
         'error',
-        { object: 'Math', property: 'random', message: 'Not deterministic: use uuid4() or a seeded value from @temporalio/workflow.' },
-        { object: 'Date', property: 'now', message: 'Workflow code does not read the clock: use workflowInfo() or the input.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Not deterministic: use uuid4() or a seeded value from @temporalio/workflow.',
+        },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Workflow code does not read the clock: use workflowInfo() or the input.',
+        },
       ],
     },
   },

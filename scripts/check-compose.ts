@@ -9,7 +9,9 @@ function main(argv: string[]): number {
     console.log('Usage: npx tsx scripts/check-compose.ts [docker-compose.yml]');
     return 0;
   }
-  const composeFile = path.resolve(argv.find((a) => !a.startsWith('-')) ?? path.join(__dirname, '..', 'docker-compose.yml'));
+  const composeFile = path.resolve(
+    argv.find((a) => !a.startsWith('-')) ?? path.join(__dirname, '..', 'docker-compose.yml'),
+  );
   const { problems, summary } = checkAll(composeFile);
   if (problems.length === 0) {
     console.log(`check-compose: OK (${summary.join('; ')})`);

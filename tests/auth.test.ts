@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { filePolicySource, type Policy, type PolicyInput } from '../activities/middleware/policy';
 import type { AgentClient, AgentError } from '../client';
 import type { LlmStub } from '../llm-stub';
 import { startWorkerProcess } from '../testing/worker-process';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 const dir = mkdtempSync(join(tmpdir(), 'agents-auth-'));
 const policyFile = join(dir, 'policy.json');
@@ -28,12 +28,13 @@ const policy = (bobTemplates: string[]): PolicyInput => ({
 writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react'])));
 const reloads: Policy[] = [];
 const policySource = filePolicySource(policyFile, { checkIntervalMs: 0, onReload: (p) => reloads.push(p) });
-const bed = useAgentTestbed({ name: 'auth', llmStub: true, worker: { policy: policySource } });
+const testbed = agentTestbed({ name: 'auth', llmStub: true, worker: { policy: policySource } });
 let client: AgentClient;
 let stub: LlmStub;
-before(() => {
-  ({ client, stub } = bed);
+before(async () => {
+  ({ client, stub } = await testbed.start());
 });
+after(() => testbed.stop());
 
 const isDenied = (pattern: RegExp) => (err: AgentError) => err.type === 'PermissionDenied' && pattern.test(err.message);
 

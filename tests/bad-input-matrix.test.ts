@@ -5,7 +5,7 @@
  * is started by a refused start, and no workflow is failed or left stuck by a bad message.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { admitUpdate, commitSignal, ledgerWorkflowId } from '../agents/ledger';
@@ -13,16 +13,17 @@ import { eventsQuery, modelCallFailedSignal, tokenDeltasSignal } from '../agents
 import { sendMessageUpdate } from '../agents/session';
 import { AgentError, SessionManager, type AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'bad-input-matrix' });
+const testbed = agentTestbed({ name: 'bad-input-matrix' });
 let env: TestWorkflowEnvironment;
 let client: AgentClient;
 let sessions: SessionManager;
 let taskQueue: string;
-before(() => {
-  ({ env, client, sessions, taskQueue } = bed);
+before(async () => {
+  ({ env, client, sessions, taskQueue } = await testbed.start());
 });
+after(() => testbed.stop());
 
 /** 3 MB: past Temporal's 2 MB payload limit (and gRPC's 4 MB message limit is not far off). */
 const threeMb = 'x'.repeat(3 * 1024 * 1024);

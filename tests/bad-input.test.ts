@@ -1,20 +1,21 @@
 /** Bad input gets a typed error before anything starts; bad signals and raw inputs never wedge a run. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AgentClient, AgentError, SessionManager } from '../client';
 import { projectRoot } from '../testing/paths';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'bad-input' });
+const testbed = agentTestbed({ name: 'bad-input' });
 let env: TestWorkflowEnvironment;
 let client: AgentClient;
 let taskQueue: string;
-before(() => {
-  ({ env, client, taskQueue } = bed);
+before(async () => {
+  ({ env, client, taskQueue } = await testbed.start());
 });
+after(() => testbed.stop());
 
 const cases: [string, Record<string, unknown>, string][] = [
   ['unknown template', { template: 'poetry', input: { message: 'x' } }, 'UnknownTemplate'],

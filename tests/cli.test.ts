@@ -10,7 +10,7 @@ import { runCli } from '../client/cli';
 import { freePort } from '../testing/dev-server';
 import { eventually } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 interface CliRun {
   code: number | null;
@@ -19,18 +19,16 @@ interface CliRun {
 }
 
 let unreachable: Promise<CliRun>;
-before(() => {
-  // Nothing listens on this port; the connect attempt times out after ~10 s, so it runs while the server starts.
-  unreachable = freePort().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
-});
-
-const bed = useAgentTestbed({ name: 'cli' });
+const testbed = agentTestbed({ name: 'cli' });
 let env: TestWorkflowEnvironment;
 let client: AgentClient;
 let taskQueue: string;
-before(() => {
-  ({ env, client, taskQueue } = bed);
+before(async () => {
+  // Nothing listens on this port; the connect attempt times out after ~10 s, so it runs while the server starts.
+  unreachable = freePort().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
+  ({ env, client, taskQueue } = await testbed.start());
 });
+after(() => testbed.stop());
 
 /** The model of runs started without --model: the scripted stand-in, configured as a user would. */
 const defaultModel = { AGENT_DEFAULT_MODEL: 'scripted:auto' };

@@ -13,21 +13,22 @@ import type { LlmStub } from '../llm-stub';
 import type { AgentClient, AgentRunHandle, RunState } from '../client';
 import { eventually } from '../testing/environment';
 import { projectRoot, temporalCli } from '../testing/paths';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 /** 40 calculator rounds, 300 ms a model call: long enough to act on, short enough to finish. */
 const slowModel = 'scripted:auto?rounds=40&delayMs=300';
 const maxSteps = 50;
 const execFileAsync = promisify(execFile);
 
-const bed = useAgentTestbed({ name: 'control', llmStub: true });
+const testbed = agentTestbed({ name: 'control', llmStub: true });
 let env: TestWorkflowEnvironment;
 let stub: LlmStub;
 let client: AgentClient;
 let taskQueue: string;
-before(() => {
-  ({ env, stub, client, taskQueue } = bed);
+before(async () => {
+  ({ env, stub, client, taskQueue } = await testbed.start());
 });
+after(() => testbed.stop());
 
 function startSlow(model = slowModel, runId?: string): Promise<AgentRunHandle> {
   return client.start({ template: 'react', input: { task: 'count', maxSteps }, model, user: 'control', runId });

@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import type { AgentClient } from '../client';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-const bed = useAgentTestbed({ name: 'history' });
+const testbed = agentTestbed({ name: 'history' });
 let client: AgentClient;
-before(() => {
-  ({ client } = bed);
+before(async () => {
+  ({ client } = await testbed.start());
 });
+after(() => testbed.stop());
 
 /** Bytes of history added by each step, a step starting at each model-call ActivityTaskScheduled. */
 function bytesPerStep(history: temporal.api.history.v1.IHistory): number[] {

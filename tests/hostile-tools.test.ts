@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { conversationQuery } from '../agents/messages';
 import type { AgentClient, AgentRunHandle } from '../client';
 import type { LlmStub } from '../llm-stub';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 const policy: PolicyInput = {
   roles: { everything: {}, noCalculator: { tools: ['word_count', 'current_time'] } },
@@ -21,12 +21,13 @@ const policy: PolicyInput = {
   defaultRoles: ['everything'],
 };
 
-const bed = useAgentTestbed({ name: 'hostile', llmStub: true, worker: { policy } });
+const testbed = agentTestbed({ name: 'hostile', llmStub: true, worker: { policy } });
 let stub: LlmStub;
 let client: AgentClient;
-before(() => {
-  ({ stub, client } = bed);
+before(async () => {
+  ({ stub, client } = await testbed.start());
 });
+after(() => testbed.stop());
 const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
 
 /** The tool messages of a finished run. */

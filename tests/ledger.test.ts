@@ -12,16 +12,17 @@ import { acquireUpdate, ledgerWorkflowId, type ReserveInput } from '../agents/le
 import { userUsage } from '../client/usage';
 import type { userLedgerWorkflow } from '../workflows';
 import { eventually } from '../testing/environment';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'ledger' });
+const testbed = agentTestbed({ name: 'ledger' });
 let env: TestWorkflowEnvironment;
 let taskQueue: string;
 let ledger: LedgerClient;
-before(() => {
-  ({ env, taskQueue } = bed);
+before(async () => {
+  ({ env, taskQueue } = await testbed.start());
   ledger = temporalLedgerClient(env.client, taskQueue);
 });
+after(() => testbed.stop());
 
 const commit = (key: string) => ({ key, kind: 'model' as const, name: 'scripted:auto', inputTokens: 10, outputTokens: 5, cachedTokens: 0, usd: 0.001 });
 

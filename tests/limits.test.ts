@@ -8,15 +8,16 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SessionManager, type AgentClient, type TurnReply } from '../client';
 import { chainFigures, historyChain } from '../testing/history-chain';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'limits' });
+const testbed = agentTestbed({ name: 'limits' });
 let env: TestWorkflowEnvironment;
 let client: AgentClient;
 let sessions: SessionManager;
-before(() => {
-  ({ env, client, sessions } = bed);
+before(async () => {
+  ({ env, client, sessions } = await testbed.start());
 });
+after(() => testbed.stop());
 
 test('a 300-step run continues as new before its history limit and finishes with its whole conversation', async () => {
   const historyEventLimit = 1000;

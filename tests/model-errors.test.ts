@@ -6,14 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Fault, type LlmStub } from '../llm-stub';
 import type { AgentClient } from '../client';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'faults', llmStub: true });
+const testbed = agentTestbed({ name: 'faults', llmStub: true });
 let stub: LlmStub;
 let client: AgentClient;
-before(() => {
-  ({ stub, client } = bed);
+before(async () => {
+  ({ stub, client } = await testbed.start());
 });
+after(() => testbed.stop());
 
 function callsOf(runId: string) {
   return stub.requests().filter((r) => r.path === '/v1/chat/completions' && r.key.run === runId);

@@ -169,5 +169,5 @@ test('pause mode: the run pauses with the quota error, and resumes after the quo
   assert.equal(usage.day.quotaRefused, 1);
   out.length = 0;
   assert.equal(await runCli(['usage', '--user', 'q-pause'], io), 0);
-  assert.match(out.join(''), /^usage of q-pause as of .*\nhour:\S+\s+4 model call\(s\), \d+ tokens .*\$[\d.]+; 1 refused by quota\n  openai:stub-model: 4 call\(s\)/);
+  assert.match(out.join(''), /^usage of q-pause as of .*\nhour:\S+\s+4 model call\(s\), \d+ tokens .*\$[\d.]+; 1 refused by quota\n {2}openai:stub-model: 4 call\(s\)/);
 });

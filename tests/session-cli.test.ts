@@ -8,7 +8,7 @@ import type { SessionCheckpoint, SessionInfo, SessionState, SessionStats, TurnRe
 import { runCli } from '../client/cli';
 import { eventually } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 interface CliRun {
   code: number | null;
@@ -16,12 +16,13 @@ interface CliRun {
   stderr: string;
 }
 
-const bed = useAgentTestbed({ name: 'session-cli' });
+const testbed = agentTestbed({ name: 'session-cli' });
 let env: TestWorkflowEnvironment;
 let taskQueue: string;
-before(() => {
-  ({ env, taskQueue } = bed);
+before(async () => {
+  ({ env, taskQueue } = await testbed.start());
 });
+after(() => testbed.stop());
 
 /** The environment agentctl reads: the test server, its task queue, and the scripted stand-in as default model. */
 function cliEnv(): NodeJS.ProcessEnv {

@@ -3,19 +3,20 @@
  * stops the running turn. Pause, resume, stop and close, and messages to a closed session.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { AgentError, SessionManager, type SessionHandle } from '../client';
 import { eventually } from '../testing/environment';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-const bed = useAgentTestbed({ name: 'session-concurrency' });
+const testbed = agentTestbed({ name: 'session-concurrency' });
 let sessions: SessionManager;
-before(() => {
-  ({ sessions } = bed);
+before(async () => {
+  ({ sessions } = await testbed.start());
 });
+after(() => testbed.stop());
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
 const turnRunning = (session: SessionHandle, turn: number) =>

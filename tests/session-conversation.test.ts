@@ -9,15 +9,16 @@ import { eventsQuery } from '../agents/messages';
 import type { LlmStub } from '../llm-stub';
 import { AgentError, followTokens, SessionManager } from '../client';
 import { eventually } from '../testing/environment';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
-const bed = useAgentTestbed({ name: 'sessions', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test' } });
+const testbed = agentTestbed({ name: 'sessions', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test' } });
 let env: TestWorkflowEnvironment;
 let stub: LlmStub;
 let sessions: SessionManager;
-before(() => {
-  ({ env, stub, sessions } = bed);
+before(async () => {
+  ({ env, stub, sessions } = await testbed.start());
 });
+after(() => testbed.stop());
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
 

@@ -3,14 +3,14 @@
  * and stats that add up to the turns' own usage.
  */
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addUsage, emptyUsage, type Usage } from '../agents/conversation';
 import { AgentClient, AgentError, SessionManager, type SessionHandle } from '../client';
 import { agentSearchAttributeKeys } from '../agents/search-attributes';
 import { eventually } from '../testing/environment';
 import { temporalCli } from '../testing/paths';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 // As startDevEnvironment, but deleting a closed workflow takes effect at once: by default the server first waits
 // (10-30 s) until it has processed the workflow's close tasks, which proves nothing about our code.
@@ -22,12 +22,13 @@ const startEnvironment = () =>
       extraArgs: ['--log-level', 'error', ...['transfer', 'visibility'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorEnsureCloseBeforeDelete=false`])],
     },
   });
-const bed = useAgentTestbed({ name: 'session-users', startEnvironment });
+const testbed = agentTestbed({ name: 'session-users', startEnvironment });
 let env: TestWorkflowEnvironment;
 let sessions: SessionManager;
-before(() => {
-  ({ env, sessions } = bed);
+before(async () => {
+  ({ env, sessions } = await testbed.start());
 });
+after(() => testbed.stop());
 
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
 

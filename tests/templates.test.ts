@@ -1,9 +1,9 @@
 /** Each template end to end through worker and client: scripted model, and `openai:` against our stub server. */
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { LlmStub } from '../llm-stub';
 import type { AgentClient } from '../client';
-import { useAgentTestbed } from './helpers/testbed';
+import { agentTestbed } from './helpers/testbed';
 
 const personSchema = {
   type: 'object',
@@ -11,12 +11,13 @@ const personSchema = {
   required: ['name', 'age'],
 };
 
-const bed = useAgentTestbed({ name: 'templates', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test-secret' } });
+const testbed = agentTestbed({ name: 'templates', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test-secret' } });
 let stub: LlmStub;
 let client: AgentClient;
-before(() => {
-  ({ stub, client } = bed);
+before(async () => {
+  ({ stub, client } = await testbed.start());
 });
+after(() => testbed.stop());
 
 for (const model of ['scripted:auto', 'openai:stub-model']) {
   describe(`templates on ${model}`, () => {

@@ -30,7 +30,12 @@ export interface ComposeFile {
 }
 
 /** A parsed compose document; `problems` gets the Compose schema's findings. */
-export function composeFileOf(doc: unknown, root: string, problems: Problem[], file = 'docker-compose.yml'): ComposeFile {
+export function composeFileOf(
+  doc: unknown,
+  root: string,
+  problems: Problem[],
+  file = 'docker-compose.yml',
+): ComposeFile {
   problems.push(...checkComposeSchema(doc, file));
   const services = new Map<string, Obj>();
   for (const [name, svc] of Object.entries(asObj(asObj(doc).services))) services.set(name, asObj(svc));
@@ -65,7 +70,8 @@ export function withDefaults(value: string): string {
 export function environmentOf(service: Obj): Map<string, string | undefined> {
   const env = new Map<string, string | undefined>();
   const raw = service.environment;
-  const set = (key: string, value: string | undefined) => env.set(key, value === undefined ? undefined : withDefaults(value));
+  const set = (key: string, value: string | undefined) =>
+    env.set(key, value === undefined ? undefined : withDefaults(value));
   if (Array.isArray(raw)) {
     for (const item of raw.map(str)) {
       if (item === undefined) continue;
@@ -121,7 +127,10 @@ export function loadYamlFile(file: string, root: string, problems: Problem[]): u
   try {
     return parseYamlText(readFileSync(file, 'utf8'));
   } catch (err) {
-    problems.push({ file: path.relative(root, file), message: `cannot parse YAML: ${(err as Error).message.split('\n')[0]}` });
+    problems.push({
+      file: path.relative(root, file),
+      message: `cannot parse YAML: ${(err as Error).message.split('\n')[0]}`,
+    });
     return undefined;
   }
 }

@@ -29,26 +29,33 @@ export function checkGrafana(compose: ComposeFile): { problems: Problem[]; dashb
   const [name, svc] = found;
   const provisioning = hostPathOf('/etc/grafana/provisioning', svc, root);
   if (!provisioning || !existsSync(provisioning)) {
-    problems.push({ file, where: `services.${name}.volumes`, message: '/etc/grafana/provisioning is not mounted from the repo' });
+    problems.push({
+      file,
+      where: `services.${name}.volumes`,
+      message: '/etc/grafana/provisioning is not mounted from the repo',
+    });
     return { problems, dashboards };
   }
   const rel = (f: string) => path.relative(root, f);
 
   const datasourceUids = new Set<string>();
   const dsFiles = yamlIn(path.join(provisioning, 'datasources'));
-  if (dsFiles.length === 0) problems.push({ file: rel(provisioning), message: 'no datasource provisioning under datasources/' });
+  if (dsFiles.length === 0)
+    problems.push({ file: rel(provisioning), message: 'no datasource provisioning under datasources/' });
   for (const f of dsFiles) {
     for (const d of asArray(asObj(loadYamlFile(f, root, problems)).datasources).map(asObj)) {
       const uid = str(d.uid);
       if (uid) datasourceUids.add(uid);
       const host = /^\w+:\/\/([^:/]+)/.exec(str(d.url) ?? '')?.[1];
       if (!host) problems.push({ file: rel(f), where: str(d.name), message: 'datasource has no URL' });
-      else if (!services.has(host)) problems.push({ file: rel(f), where: str(d.name), message: `datasource URL host "${host}" is not a service` });
+      else if (!services.has(host))
+        problems.push({ file: rel(f), where: str(d.name), message: `datasource URL host "${host}" is not a service` });
     }
   }
 
   const providerFiles = yamlIn(path.join(provisioning, 'dashboards'));
-  if (providerFiles.length === 0) problems.push({ file: rel(provisioning), message: 'no dashboard provisioning under dashboards/' });
+  if (providerFiles.length === 0)
+    problems.push({ file: rel(provisioning), message: 'no dashboard provisioning under dashboards/' });
   for (const f of providerFiles) {
     for (const p of asArray(asObj(loadYamlFile(f, root, problems)).providers)) {
       const containerDir = str(asObj(asObj(p).options).path);
@@ -57,7 +64,9 @@ export function checkGrafana(compose: ComposeFile): { problems: Problem[]; dashb
         problems.push({ file: rel(f), message: `dashboard path ${containerDir} is not mounted from the repo` });
         continue;
       }
-      const jsonFiles = readdirSync(hostDir).filter((n) => n.endsWith('.json')).sort();
+      const jsonFiles = readdirSync(hostDir)
+        .filter((n) => n.endsWith('.json'))
+        .sort();
       if (jsonFiles.length === 0) problems.push({ file: rel(hostDir), message: 'no dashboard JSON' });
       for (const n of jsonFiles) {
         const full = path.join(hostDir, n);
@@ -68,11 +77,16 @@ export function checkGrafana(compose: ComposeFile): { problems: Problem[]; dashb
           problems.push({ file: rel(full), message: `invalid JSON: ${(err as Error).message}` });
           continue;
         }
-        if (!str(json.uid) || !str(json.title)) problems.push({ file: rel(full), message: 'dashboard needs a uid and a title' });
+        if (!str(json.uid) || !str(json.title))
+          problems.push({ file: rel(full), message: 'dashboard needs a uid and a title' });
         for (const panel of panelsOf(json)) {
           const uid = str(asObj(panel.datasource).uid);
           if (uid && !uid.startsWith('$') && !datasourceUids.has(uid)) {
-            problems.push({ file: rel(full), where: `panel "${str(panel.title)}"`, message: `datasource uid "${uid}" is not provisioned` });
+            problems.push({
+              file: rel(full),
+              where: `panel "${str(panel.title)}"`,
+              message: `datasource uid "${uid}" is not provisioned`,
+            });
           }
         }
         dashboards.push({ file: full, json });

@@ -16,17 +16,28 @@ export function workerMetricNames(): string[] {
   registerAgentMetrics(registry, new EventBus());
   // The fleet gauges read the client only when scraped; registering them needs none.
   registerFleetGauges(registry, undefined as unknown as Client);
-  return registry.getMetricsAsArray().map((m) => m.name).sort();
+  return registry
+    .getMetricsAsArray()
+    .map((m) => m.name)
+    .sort();
 }
 
 /** Every `agent_*` name in the rules and dashboards is a worker metric (histogram series suffixes allowed). */
-export function checkMetricNames(ruleFiles: string[], dashboards: Dashboard[], root: string, known = workerMetricNames()): Problem[] {
+export function checkMetricNames(
+  ruleFiles: string[],
+  dashboards: Dashboard[],
+  root: string,
+  known = workerMetricNames(),
+): Problem[] {
   const problems: Problem[] = [];
   const names = new Set(known);
   const scan = (text: string, file: string) => {
     for (const [name] of text.matchAll(/\bagent_[a-z0-9_]+/g)) {
       if (!names.has(name) && !names.has(name.replace(/_(bucket|sum|count)$/, ''))) {
-        problems.push({ file: path.relative(root, file), message: `unknown worker metric ${name} (not registered in worker/metrics.ts or worker/fleet-gauges.ts)` });
+        problems.push({
+          file: path.relative(root, file),
+          message: `unknown worker metric ${name} (not registered in worker/metrics.ts or worker/fleet-gauges.ts)`,
+        });
       }
     }
   };
@@ -34,6 +45,12 @@ export function checkMetricNames(ruleFiles: string[], dashboards: Dashboard[], r
     const groups = asArray(asObj(parseYamlText(readFileSync(f, 'utf8'))).groups);
     scan(groups.flatMap((g) => asArray(asObj(g).rules).map((r) => str(asObj(r).expr) ?? '')).join('\n'), f);
   }
-  for (const d of dashboards) scan(dashboardQueries(d.json).map((q) => q.expr).join('\n'), d.file);
+  for (const d of dashboards)
+    scan(
+      dashboardQueries(d.json)
+        .map((q) => q.expr)
+        .join('\n'),
+      d.file,
+    );
   return problems;
 }

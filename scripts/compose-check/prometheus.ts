@@ -5,7 +5,16 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { globSync } from 'tinyglobby';
-import { asArray, asObj, environmentOf, findService, hostPathOf, loadYamlFile, str, type ComposeFile } from './compose-file';
+import {
+  asArray,
+  asObj,
+  environmentOf,
+  findService,
+  hostPathOf,
+  loadYamlFile,
+  str,
+  type ComposeFile,
+} from './compose-file';
 import type { Problem } from './problem';
 import { workerService } from './stack';
 
@@ -28,12 +37,18 @@ export function checkPrometheus(compose: ComposeFile): { problems: Problem[]; fi
     return { problems, files };
   }
   const [name, svc] = found;
-  const flag = asArray(svc.command).map((a) => str(a) ?? '').find((a) => a.startsWith('--config.file='));
+  const flag = asArray(svc.command)
+    .map((a) => str(a) ?? '')
+    .find((a) => a.startsWith('--config.file='));
   const containerConfig = flag ? flag.slice('--config.file='.length) : '/etc/prometheus/prometheus.yml';
   const hostConfig = hostPathOf(containerConfig, svc, root);
   const config = hostConfig ? asObj(loadYamlFile(hostConfig, root, problems)) : undefined;
   if (!hostConfig || !config) {
-    problems.push({ file, where: `services.${name}.volumes`, message: `${containerConfig} is not bind-mounted from a repo file` });
+    problems.push({
+      file,
+      where: `services.${name}.volumes`,
+      message: `${containerConfig} is not bind-mounted from a repo file`,
+    });
     return { problems, files };
   }
   files.config = hostConfig;
@@ -41,26 +56,38 @@ export function checkPrometheus(compose: ComposeFile): { problems: Problem[]; fi
 
   // rule_files resolve relative to the config file, inside the container.
   const patterns = asArray(config.rule_files).map((p) => str(p) ?? '');
-  if (patterns.length === 0) problems.push({ file: relConfig, where: 'rule_files', message: 'no rule files configured' });
+  if (patterns.length === 0)
+    problems.push({ file: relConfig, where: 'rule_files', message: 'no rule files configured' });
   const loaded = new Set<string>();
   patterns.forEach((pattern, i) => {
     const inContainer = path.posix.resolve(path.posix.dirname(containerConfig), pattern);
     const onHost = hostPathOf(inContainer, svc, root);
     const where = `rule_files[${i}]`;
-    if (!onHost) return void problems.push({ file: relConfig, where, message: `${inContainer} is not under any bind mount of ${name}` });
+    if (!onHost)
+      return void problems.push({
+        file: relConfig,
+        where,
+        message: `${inContainer} is not under any bind mount of ${name}`,
+      });
     const matches = globSync(path.relative(root, onHost), { cwd: root, absolute: true });
-    if (matches.length === 0) problems.push({ file: relConfig, where, message: `"${pattern}" matches no file in the repo` });
+    if (matches.length === 0)
+      problems.push({ file: relConfig, where, message: `"${pattern}" matches no file in the repo` });
     for (const m of matches) loaded.add(path.resolve(m));
   });
   files.ruleFiles = [...loaded].sort();
 
   // Rule files next to the loaded ones but not loaded, and the promtool unit-test files there.
   for (const dir of new Set(files.ruleFiles.map((f) => path.dirname(f)))) {
-    for (const entry of readdirSync(dir).filter((e) => /\.ya?ml$/.test(e)).sort()) {
+    for (const entry of readdirSync(dir)
+      .filter((e) => /\.ya?ml$/.test(e))
+      .sort()) {
       const full = path.join(dir, entry);
       const doc = asObj(loadYamlFile(full, root, problems));
       if ('groups' in doc && !loaded.has(full)) {
-        problems.push({ file: path.relative(root, full), message: `rule file is not matched by rule_files in ${relConfig}` });
+        problems.push({
+          file: path.relative(root, full),
+          message: `rule file is not matched by rule_files in ${relConfig}`,
+        });
       }
       if ('tests' in doc) files.testFiles.push(full);
     }
@@ -98,7 +125,8 @@ function checkAlertTests(files: PrometheusFiles, root: string, relConfig: string
   for (const [alert, ruleFile] of alerts) {
     const rel = path.relative(root, ruleFile);
     if (!firing.has(alert)) problems.push({ file: rel, where: alert, message: 'no unit test where this alert fires' });
-    if (!quiet.has(alert)) problems.push({ file: rel, where: alert, message: 'no unit test where this alert stays quiet' });
+    if (!quiet.has(alert))
+      problems.push({ file: rel, where: alert, message: 'no unit test where this alert stays quiet' });
   }
   return problems;
 }
@@ -109,8 +137,11 @@ function checkWorkerJob(compose: ComposeFile, config: Record<string, unknown>, r
   const add = (where: string, message: string) => problems.push({ file: relConfig, where, message });
   const worker = compose.services.get(workerService);
   const metricsPort = worker ? environmentOf(worker).get('METRICS_PORT') : undefined;
-  const job = asArray(config.scrape_configs).map(asObj).find((j) => j.job_name === workerJob);
-  if (!job) return [{ file: relConfig, where: 'scrape_configs', message: `no "${workerJob}" job (alert rules select on it)` }];
+  const job = asArray(config.scrape_configs)
+    .map(asObj)
+    .find((j) => j.job_name === workerJob);
+  if (!job)
+    return [{ file: relConfig, where: 'scrape_configs', message: `no "${workerJob}" job (alert rules select on it)` }];
   const targets: string[] = [];
   for (const sc of asArray(job.static_configs)) for (const t of asArray(asObj(sc).targets)) targets.push(str(t) ?? '');
   for (const dc of asArray(job.dns_sd_configs).map(asObj)) {
@@ -120,7 +151,8 @@ function checkWorkerJob(compose: ComposeFile, config: Record<string, unknown>, r
   for (const t of targets) {
     const [host, port] = t.split(':');
     if (host !== workerService) add(workerJob, `target ${t} is not the "${workerService}" service`);
-    else if (metricsPort && port !== metricsPort) add(workerJob, `target ${t} does not use the worker's METRICS_PORT ${metricsPort}`);
+    else if (metricsPort && port !== metricsPort)
+      add(workerJob, `target ${t} does not use the worker's METRICS_PORT ${metricsPort}`);
   }
   return problems;
 }

@@ -35,7 +35,11 @@ export function runPromtoolChecks(files: PrometheusFiles, dashboards: Dashboard[
     if (r.ok) return;
     // `test rules` names failing cases as "alertname: X, time: T"; otherwise take the first error line.
     const cases = [...r.output.matchAll(/alertname: ([^,\s]+), time: ([^,\s]+)/g)].map((m) => `${m[1]} at ${m[2]}`);
-    const firstLine = r.output.split('\n').find((l) => /error|err:|FAILED: \S/i.test(l))?.trim() ?? `exit ${r.status}`;
+    const firstLine =
+      r.output
+        .split('\n')
+        .find((l) => /error|err:|FAILED: \S/i.test(l))
+        ?.trim() ?? `exit ${r.status}`;
     const why = cases.length ? `unexpected alerts for ${cases.join(', ')}` : firstLine;
     problems.push({ file, message: `promtool ${args.join(' ')} failed: ${why}`, detail: r.output });
   };
@@ -49,12 +53,18 @@ export function runPromtoolChecks(files: PrometheusFiles, dashboards: Dashboard[
   const dir = mkdtempSync(path.join(tmpdir(), 'check-compose-'));
   try {
     const rulesFile = path.join(dir, 'dashboard-queries.yml');
-    const rules = queries.map((q, i) => `      - record: dashboard_query_${i}\n        expr: ${JSON.stringify(q.expr)}`);
+    const rules = queries.map(
+      (q, i) => `      - record: dashboard_query_${i}\n        expr: ${JSON.stringify(q.expr)}`,
+    );
     writeFileSync(rulesFile, `groups:\n  - name: dashboard-queries\n    rules:\n${rules.join('\n')}\n`);
     const r = runPromtool(['check', 'rules', rulesFile], root);
     if (!r.ok) {
       const files = [...new Set(queries.map((q) => rel(q.file)))].join(', ');
-      problems.push({ file: files, message: 'a dashboard query is not valid PromQL (promtool check rules)', detail: r.output });
+      problems.push({
+        file: files,
+        message: 'a dashboard query is not valid PromQL (promtool check rules)',
+        detail: r.output,
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

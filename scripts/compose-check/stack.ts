@@ -7,7 +7,12 @@ export const stackServices = ['postgresql', 'temporal', 'temporal-ui', 'worker',
 /** Service that runs our worker image. */
 export const workerService = 'worker';
 /** Worker env vars that must have a non-empty value in the compose file. */
-export const workerRequiredEnv = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'AGENT_TASK_QUEUE', 'METRICS_PORT'] as const;
+export const workerRequiredEnv = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'AGENT_TASK_QUEUE',
+  'METRICS_PORT',
+] as const;
 /** Worker env vars that must be declared; a key without a value passes the host's value through. */
 export const workerPassthroughEnv = [
   'OPENAI_API_KEY',
@@ -41,7 +46,8 @@ export function checkStack(compose: ComposeFile): Problem[] {
     else if (!env.get(key)) add(`${at}.environment`, `${key} is empty`);
   }
   for (const key of workerPassthroughEnv) {
-    if (!env.has(key)) add(`${at}.environment`, `${key} is not declared (declare it without a value to pass the host's through)`);
+    if (!env.has(key))
+      add(`${at}.environment`, `${key} is not declared (declare it without a value to pass the host's through)`);
   }
 
   // Temporal inside the stack: a service the worker waits for.

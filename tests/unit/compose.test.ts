@@ -86,14 +86,23 @@ describe('docker-compose.yml as shipped', () => {
   test('Prometheus config, rule files and alert unit tests line up', () => {
     const { problems, files } = prometheusProblems();
     assert.deepEqual(lines(problems), []);
-    assert.deepEqual(files.ruleFiles.map((f) => path.relative(root, f)), [rulesFile]);
-    assert.deepEqual(files.testFiles.map((f) => path.relative(root, f)), [rulesTestFile]);
+    assert.deepEqual(
+      files.ruleFiles.map((f) => path.relative(root, f)),
+      [rulesFile],
+    );
+    assert.deepEqual(
+      files.testFiles.map((f) => path.relative(root, f)),
+      [rulesTestFile],
+    );
   });
 
   test('Grafana provisioning and dashboard are consistent', () => {
     const { problems, dashboards } = grafanaOf();
     assert.deepEqual(lines(problems), []);
-    assert.deepEqual(dashboards.map((d) => path.relative(root, d.file)), ['deploy/grafana/dashboards/agents.json']);
+    assert.deepEqual(
+      dashboards.map((d) => path.relative(root, d.file)),
+      ['deploy/grafana/dashboards/agents.json'],
+    );
   });
 
   test('rules and dashboard use only metrics the worker registers', () => {
@@ -110,21 +119,39 @@ describe('the Compose schema', () => {
       d.services.worker.depends_on = { temporal: { condition: 'service_up' } };
     });
     assertReported(problems, /services\.grafana: must NOT have additional properties/);
-    assertReported(problems, /services\.worker\.depends_on\.temporal\.condition: must be equal to one of the allowed values/);
+    assertReported(
+      problems,
+      /services\.worker\.depends_on\.temporal\.condition: must be equal to one of the allowed values/,
+    );
   });
 });
 
 describe('stack wiring problems are reported', () => {
   test('a missing service', () => {
-    assertReported(stackProblems((d) => delete d.services['temporal-ui']), /services: no "temporal-ui" service/);
+    assertReported(
+      stackProblems((d) => delete d.services['temporal-ui']),
+      /services: no "temporal-ui" service/,
+    );
   });
 
   test('worker environment', () => {
     const env = (d: Doc) => d.services.worker.environment as Record<string, unknown>;
-    assertReported(stackProblems((d) => delete env(d).TEMPORAL_ADDRESS), /services\.worker\.environment: TEMPORAL_ADDRESS is not set/);
-    assertReported(stackProblems((d) => (env(d).AGENT_TASK_QUEUE = '${AGENT_TASK_QUEUE:-}')), /AGENT_TASK_QUEUE is empty/);
-    assertReported(stackProblems((d) => delete env(d).ANTHROPIC_API_KEY), /ANTHROPIC_API_KEY is not declared/);
-    assertReported(stackProblems((d) => (env(d).TEMPORAL_ADDRESS = 'temporal-frontend:7233')), /host "temporal-frontend" is not a service/);
+    assertReported(
+      stackProblems((d) => delete env(d).TEMPORAL_ADDRESS),
+      /services\.worker\.environment: TEMPORAL_ADDRESS is not set/,
+    );
+    assertReported(
+      stackProblems((d) => (env(d).AGENT_TASK_QUEUE = '${AGENT_TASK_QUEUE:-}')),
+      /AGENT_TASK_QUEUE is empty/,
+    );
+    assertReported(
+      stackProblems((d) => delete env(d).ANTHROPIC_API_KEY),
+      /ANTHROPIC_API_KEY is not declared/,
+    );
+    assertReported(
+      stackProblems((d) => (env(d).TEMPORAL_ADDRESS = 'temporal-frontend:7233')),
+      /host "temporal-frontend" is not a service/,
+    );
     assertReported(
       stackProblems((d) => delete (d.services.worker.depends_on as Record<string, unknown>).temporal),
       /worker talks to "temporal" \(TEMPORAL_ADDRESS\) but does not depend on it/,
@@ -135,7 +162,10 @@ describe('stack wiring problems are reported', () => {
     const env = (d: Doc) => d.services.worker.environment as Record<string, unknown>;
     const problems = stackProblems((d) => (env(d).METRICS_PORT = '9999'));
     assertReported(problems, /services\.worker\.expose: METRICS_PORT 9999 is not exposed/);
-    assertReported(problems, /services\.worker\.healthcheck: worker healthcheck does not call \/healthz on METRICS_PORT 9999/);
+    assertReported(
+      problems,
+      /services\.worker\.healthcheck: worker healthcheck does not call \/healthz on METRICS_PORT 9999/,
+    );
   });
 
   test('stop grace period shorter than the worker drain time', () => {
@@ -144,7 +174,10 @@ describe('stack wiring problems are reported', () => {
       stackProblems((d) => (env(d).AGENT_SHUTDOWN_GRACE_SECONDS = '90')),
       /services\.worker\.stop_grace_period: 60s is not longer than AGENT_SHUTDOWN_GRACE_SECONDS=90/,
     );
-    assert.deepEqual(stackProblems((d) => (d.services.worker.stop_grace_period = '1m30s')), []);
+    assert.deepEqual(
+      stackProblems((d) => (d.services.worker.stop_grace_period = '1m30s')),
+      [],
+    );
   });
 
   test('defaults of ${VAR:-default} are what the checks see', () => {
@@ -154,7 +187,9 @@ describe('stack wiring problems are reported', () => {
 
 describe('Prometheus wiring problems are reported', () => {
   test('scraping a port that is not the worker METRICS_PORT', () => {
-    const { problems } = prometheusProblems((d) => ((d.services.worker.environment as Record<string, unknown>).METRICS_PORT = '9999'));
+    const { problems } = prometheusProblems(
+      (d) => ((d.services.worker.environment as Record<string, unknown>).METRICS_PORT = '9999'),
+    );
     assertReported(lines(problems), /target worker:9464 does not use the worker's METRICS_PORT 9999/);
   });
 
@@ -169,16 +204,27 @@ describe('Prometheus wiring problems are reported', () => {
 
   test('config not mounted', () => {
     const { problems } = prometheusProblems((d) => (d.services.prometheus.volumes = ['prometheus-data:/prometheus']));
-    assertReported(lines(problems), /services\.prometheus\.volumes: \/etc\/prometheus\/prometheus\.yml is not bind-mounted/);
+    assertReported(
+      lines(problems),
+      /services\.prometheus\.volumes: \/etc\/prometheus\/prometheus\.yml is not bind-mounted/,
+    );
   });
 
   test('an alert without a firing unit test', () => {
     const dir = scratchRepo();
     const testPath = path.join(dir, rulesTestFile);
-    const doc = parseYamlText(readFileSync(testPath, 'utf8')) as { tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[] };
-    for (const t of doc.tests) t.alert_rule_test = t.alert_rule_test.filter((a) => !(a.alertname === 'AgentQuotaExhausted' && a.exp_alerts.length));
+    const doc = parseYamlText(readFileSync(testPath, 'utf8')) as {
+      tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+    };
+    for (const t of doc.tests)
+      t.alert_rule_test = t.alert_rule_test.filter(
+        (a) => !(a.alertname === 'AgentQuotaExhausted' && a.exp_alerts.length),
+      );
     writeFileSync(testPath, JSON.stringify(doc));
-    assertReported(lines(prometheusProblems(undefined, dir).problems), /agents\.rules\.yml: AgentQuotaExhausted: no unit test where this alert fires/);
+    assertReported(
+      lines(prometheusProblems(undefined, dir).problems),
+      /agents\.rules\.yml: AgentQuotaExhausted: no unit test where this alert fires/,
+    );
   });
 });
 
@@ -192,15 +238,21 @@ describe('Grafana and metric-name problems are reported', () => {
 
   test('dashboards not mounted', () => {
     const { problems } = grafanaOf((d) => {
-      d.services.grafana.volumes = (d.services.grafana.volumes as string[]).filter((v) => !v.includes('/etc/grafana/dashboards'));
+      d.services.grafana.volumes = (d.services.grafana.volumes as string[]).filter(
+        (v) => !v.includes('/etc/grafana/dashboards'),
+      );
     });
     assertReported(lines(problems), /dashboard path \/etc\/grafana\/dashboards is not mounted from the repo/);
   });
 
   test('the worker metric names come from the worker registry', () => {
     const names = workerMetricNames();
-    for (const n of ['agent_runs_total', 'agent_model_call_duration_seconds', 'agent_runs_paused']) assert.ok(names.includes(n), n);
-    assert.ok(names.every((n) => /^agent_[a-z0-9_]+$/.test(n)), names.join(','));
+    for (const n of ['agent_runs_total', 'agent_model_call_duration_seconds', 'agent_runs_paused'])
+      assert.ok(names.includes(n), n);
+    assert.ok(
+      names.every((n) => /^agent_[a-z0-9_]+$/.test(n)),
+      names.join(','),
+    );
   });
 
   test('a dashboard query or rule on a metric the worker does not export', () => {
@@ -212,7 +264,10 @@ describe('Grafana and metric-name problems are reported', () => {
     assertReported(problems, /agents\.json: unknown worker metric agent_runs_stuck_total/);
     // A metric removed from the worker is reported where the rules still use it.
     const known = workerMetricNames().filter((n) => n !== 'agent_quota_rejections_total');
-    assertReported(lines(checkMetricNames(files.ruleFiles, [], root, known)), /agents\.rules\.yml: unknown worker metric agent_quota_rejections_total/);
+    assertReported(
+      lines(checkMetricNames(files.ruleFiles, [], root, known)),
+      /agents\.rules\.yml: unknown worker metric agent_quota_rejections_total/,
+    );
   });
 });
 
@@ -247,11 +302,15 @@ describe('promtool', () => {
 
 describe('scripts/check-compose.ts CLI', () => {
   const cli = (composePath?: string, env: NodeJS.ProcessEnv = process.env) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/check-compose.ts'), ...(composePath ? [composePath] : [])], {
-      cwd: root,
-      encoding: 'utf8',
-      env,
-    });
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'scripts/check-compose.ts'), ...(composePath ? [composePath] : [])],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env,
+      },
+    );
 
   test('passes on the repo', () => {
     const r = cli(composeFile);
@@ -269,9 +328,20 @@ describe('scripts/check-compose.ts CLI', () => {
     const r = cli(path.join(dir, 'docker-compose.yml'));
     assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
     const out = r.stderr.split('\n');
-    assert.ok(out.some((l) => /^docker-compose\.yml: services\.worker: must NOT have additional properties/.test(l)), r.stderr);
-    assert.ok(out.includes("deploy/prometheus/prometheus.yml: temporal-agents-worker: target worker:9464 does not use the worker's METRICS_PORT 9999"), r.stderr);
-    assert.ok(out.some((l) => /dashboard path \/etc\/grafana\/dashboards is not mounted from the repo$/.test(l)), r.stderr);
+    assert.ok(
+      out.some((l) => /^docker-compose\.yml: services\.worker: must NOT have additional properties/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      out.includes(
+        "deploy/prometheus/prometheus.yml: temporal-agents-worker: target worker:9464 does not use the worker's METRICS_PORT 9999",
+      ),
+      r.stderr,
+    );
+    assert.ok(
+      out.some((l) => /dashboard path \/etc\/grafana\/dashboards is not mounted from the repo$/.test(l)),
+      r.stderr,
+    );
     assert.match(r.stderr, /check-compose: \d+ problem\(s\)/);
   });
 
