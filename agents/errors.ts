@@ -1,7 +1,8 @@
 /**
- * Error types shared by client, workflows and activities.
+ * The error types of every layer: client, CLI, workflows, activities, payload codecs. One table, documented
+ * for operators in docs/errors.md (who raises each, whether Temporal retries it).
  *
- * Safe to import from workflow code: it only depends on `@temporalio/common`.
+ * Safe to import from workflow code: it only depends on `@temporalio/common` (zod as types only).
  * Every failure we raise carries one of these stable `type` strings so callers can branch on it.
  */
 import { ApplicationFailure, type Duration } from '@temporalio/common';
@@ -50,6 +51,26 @@ export const ErrorType = {
   RunFinished: 'RunFinished',
   /** The run failed for a reason without a type of its own. */
   RunFailed: 'RunFailed',
+
+  // agentctl only (printed as `error: <Type>: ...`; never an ApplicationFailure).
+  /** The command line is wrong (unknown command or flag, missing argument, bad number); exit status 2. */
+  Usage: 'Usage',
+  /** The Temporal server could not be reached or the connection settings are wrong. */
+  ConnectionFailed: 'ConnectionFailed',
+  /** Anything else; a bug if seen. */
+  Unexpected: 'Unexpected',
+
+  // Payload codecs (`PayloadCodecError`, codec/).
+  /** AGENT_PAYLOAD_* or AGENT_BLOB_* settings are malformed. */
+  InvalidSettings: 'InvalidSettings',
+  /** A payload names an encryption key id this process does not hold. */
+  UnknownKeyId: 'UnknownKeyId',
+  /** Ciphertext or its metadata was changed, or the key with that id is a different key. */
+  DecryptFailed: 'DecryptFailed',
+  /** A payload reference points at a blob the store does not have. */
+  BlobMissing: 'BlobMissing',
+  /** A stored blob does not match the hash or size in its reference. */
+  BlobCorrupt: 'BlobCorrupt',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -66,7 +87,7 @@ export const nonRetryableErrorTypes: ErrorType[] = [
   ErrorType.PayloadTooLarge,
 ];
 
-/** A typed error raised on the client side before anything reaches Temporal. */
+/** A typed error raised on the client side (library and CLI), e.g. before anything reaches Temporal. */
 export class AgentError extends Error {
   override readonly name = 'AgentError';
   constructor(

@@ -8,6 +8,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { ChatMessage, Usage } from './conversation';
+import type { ErrorType } from './errors';
 import type {
   CloseReason,
   SessionConfig,
@@ -100,7 +101,7 @@ export interface SessionCheckpoint {
   turns: TurnRecord[];
 }
 
-export type CheckpointResult = { ok: true; checkpoint: SessionCheckpoint } | { ok: false; type: 'NotFound' | 'InvalidInput'; message: string };
+export type CheckpointResult = { ok: true; checkpoint: SessionCheckpoint } | { ok: false; type: typeof ErrorType.NotFound | typeof ErrorType.InvalidInput; message: string };
 
 /** Workflow result, when the session closes. */
 export interface SessionResult {

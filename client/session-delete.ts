@@ -9,6 +9,7 @@
 import type { Client } from '@temporalio/client';
 import { AgentError, ErrorType } from '../agents/errors';
 import { agentKindKey } from '../agents/search-attributes';
+import { isNotFound } from './errors';
 import { toSessionError } from './session-handle';
 
 export interface DeleteOptions {
@@ -36,7 +37,7 @@ export async function deleteSession(client: Client, sessionId: string, options: 
       await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: sessionId, runId } });
     } catch (err) {
       // Already gone (deleted meanwhile, or by an earlier call): nothing left to do for that run.
-      if ((err as { code?: number })?.code !== 5) throw toSessionError(err, sessionId);
+      if (!isNotFound(err)) throw toSessionError(err, sessionId);
     }
   }
   if (options.wait) await waitUntilDeleted(client, sessionId, options.timeoutMs ?? 60_000);

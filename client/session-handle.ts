@@ -2,7 +2,7 @@
  * `SessionHandle`: talk to one session (send, state, checkpoint, close, pause, resume, stop, result), and
  * `toSessionError`, which turns Temporal client errors into `AgentError`s that name the session.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, QueryNotRegisteredError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, QueryNotRegisteredError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { AgentError, ErrorType } from '../agents/errors';
 import { describeZodError } from '../agents/errors';
@@ -19,7 +19,7 @@ import {
 } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
 import { ControlSignals } from './control-signals';
-import { toAgentError } from './errors';
+import { isClosedRunError, isNotFound, reachedClosedWorkflow, toAgentError } from './errors';
 
 export interface SendOptions {
   /** Idempotency key of this message: sending again with the same id returns the same reply. Default: a new one. */
@@ -101,7 +101,7 @@ export class SessionHandle extends ControlSignals {
   }
 
   private async toError(err: unknown): Promise<unknown> {
-    if (isClosedRunError(err) && (await exists(this.workflow))) {
+    if (await reachedClosedWorkflow(err, this.workflow)) {
       return new AgentError(ErrorType.SessionClosed, `Session ${this.sessionId} is closed and takes no more messages; create a new session or fork this one`);
     }
     return toSessionError(err, this.sessionId);
@@ -116,25 +116,11 @@ export function toSessionError(err: unknown, sessionId: string): unknown {
     if (cause instanceof ApplicationFailure) return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
     return new AgentError(ErrorType.RunFailed, cause?.message ?? err.message);
   }
-  if (err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5) {
+  if (isNotFound(err)) {
     return new AgentError(ErrorType.NotFound, `No session ${sessionId}`);
   }
   if (err instanceof QueryNotRegisteredError) return new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
   return toAgentError(err, sessionId);
-}
-
-/** An update or signal that reached a run which has already closed (completed, or continued as new). */
-function isClosedRunError(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || /already completed|continued as new|workflow is closing/i.test(String((err as Error)?.message));
-}
-
-async function exists(workflow: WorkflowHandle): Promise<boolean> {
-  try {
-    await workflow.describe();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function sessionHandle(client: Client, sessionId: string): SessionHandle {

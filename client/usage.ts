@@ -2,10 +2,11 @@
  * Per-user usage from the user's ledger workflow (`ledger-<user>`): tokens, cost, calls and refusals in
  * the current hour, day and month (UTC), per model, and calls in flight.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { AgentError, ErrorType, describeZodError } from '../agents/errors';
 import { emptyBucket, ledgerWorkflowId, periodKey, quotaPeriods, usageQuery, type QuotaPeriod, type UsageBucket } from '../agents/ledger';
 import { userIdSchema } from '../agents/run';
+import { isNotFound } from './errors';
 
 export interface PeriodUsage extends UsageBucket {
   /** The period, e.g. `day:2026-01-16`. */
@@ -40,7 +41,7 @@ export async function userUsage(client: Client, user: string, now = Date.now()):
   try {
     ({ buckets, pending } = await client.workflow.getHandle(ledgerWorkflowId(user)).query(usageQuery));
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError || (err as { code?: number })?.code === 5)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   const period = (p: QuotaPeriod): PeriodUsage => {
     const key = periodKey(p, now);

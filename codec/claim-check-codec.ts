@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { BlobStore } from './blob-store';
-import { PayloadCodecError, PayloadCodecErrorType } from './errors';
+import { ErrorType } from '../agents/errors';
+import { PayloadCodecError } from './errors';
 import { metadataString } from './payload-metadata';
 import { defaultBlobThresholdBytes } from './settings';
 
@@ -65,13 +66,13 @@ export class ClaimCheckCodec implements PayloadCodec {
         const bytes = await this.store.get(ref.sha256);
         if (!bytes) {
           throw new PayloadCodecError(
-            PayloadCodecErrorType.BlobMissing,
+            ErrorType.BlobMissing,
             `Payload blob ${ref.sha256} (${ref.size} bytes) is not in the blob store at ${this.store.location}. ` +
               'Workers, clients and the codec server must share one store (AGENT_BLOB_DIR on a shared volume, or a shared BlobStore).',
           );
         }
         if (bytes.length !== ref.size || sha256Hex(bytes) !== ref.sha256) {
-          throw new PayloadCodecError(PayloadCodecErrorType.BlobCorrupt, `Payload blob ${ref.sha256} in ${this.store.location} does not match its reference (hash or size differs)`);
+          throw new PayloadCodecError(ErrorType.BlobCorrupt, `Payload blob ${ref.sha256} in ${this.store.location} does not match its reference (hash or size differs)`);
         }
         return ProtoPayload.decode(bytes);
       }),
@@ -86,7 +87,7 @@ function parseRef(payload: Payload): BlobRef {
   } catch {
     // reported below
   }
-  throw new PayloadCodecError(PayloadCodecErrorType.BlobCorrupt, `Malformed ${blobRefEncoding} payload: expected {"sha256": <64 hex>, "size": <bytes>}`);
+  throw new PayloadCodecError(ErrorType.BlobCorrupt, `Malformed ${blobRefEncoding} payload: expected {"sha256": <64 hex>, "size": <bytes>}`);
 }
 
 function sha256Hex(bytes: Uint8Array): string {

@@ -2,7 +2,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { PayloadCodecError, PayloadCodecErrorType } from './errors';
+import { ErrorType } from '../agents/errors';
+import { PayloadCodecError } from './errors';
 import { metadataString } from './payload-metadata';
 import type { PayloadKey } from './settings';
 
@@ -39,11 +40,11 @@ export class EncryptionCodec implements PayloadCodec {
 
   constructor(options: EncryptionCodecOptions) {
     for (const { id, key } of options.keys) {
-      if (key.length !== 32) throw new PayloadCodecError(PayloadCodecErrorType.InvalidSettings, `Encryption key "${id}" has ${key.length} bytes; AES-256 needs 32`);
+      if (key.length !== 32) throw new PayloadCodecError(ErrorType.InvalidSettings, `Encryption key "${id}" has ${key.length} bytes; AES-256 needs 32`);
       this.keys.set(id, createSecretKey(key));
     }
     if (options.currentKeyId !== undefined && !this.keys.has(options.currentKeyId)) {
-      throw new PayloadCodecError(PayloadCodecErrorType.InvalidSettings, `Current key id "${options.currentKeyId}" is not among the keys (${[...this.keys.keys()].join(', ')})`);
+      throw new PayloadCodecError(ErrorType.InvalidSettings, `Current key id "${options.currentKeyId}" is not among the keys (${[...this.keys.keys()].join(', ')})`);
     }
     this.currentKeyId = options.currentKeyId;
   }
@@ -72,7 +73,7 @@ export class EncryptionCodec implements PayloadCodec {
       const key = keyId === undefined ? undefined : this.keys.get(keyId);
       if (keyId === undefined || !key) {
         throw new PayloadCodecError(
-          PayloadCodecErrorType.UnknownKeyId,
+          ErrorType.UnknownKeyId,
           `Cannot decrypt payload: encryption key id "${keyId ?? '(none)'}" is not in AGENT_PAYLOAD_KEYS (this process holds: ${[...this.keys.keys()].join(', ')}). ` +
             'Add the key that had this id back to AGENT_PAYLOAD_KEYS.',
         );
@@ -97,5 +98,5 @@ function additionalData(keyId: string): Buffer {
 }
 
 function decryptFailed(keyId: string, why: string): PayloadCodecError {
-  return new PayloadCodecError(PayloadCodecErrorType.DecryptFailed, `Cannot decrypt payload encrypted with key "${keyId}": ${why}`);
+  return new PayloadCodecError(ErrorType.DecryptFailed, `Cannot decrypt payload encrypted with key "${keyId}": ${why}`);
 }

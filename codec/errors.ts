@@ -1,18 +1,13 @@
-/** Errors of the payload codecs and their settings: one class, a stable `type` to branch on. */
+/** Errors of the payload codecs and their settings: one class; its `type` is one of the shared `ErrorType`s. */
+import { ErrorType } from '../agents/errors';
 
-export const PayloadCodecErrorType = {
-  /** AGENT_PAYLOAD_* or AGENT_BLOB_* settings are malformed. */
-  InvalidSettings: 'InvalidSettings',
-  /** A payload names an encryption key id this process does not hold. */
-  UnknownKeyId: 'UnknownKeyId',
-  /** Ciphertext or its metadata was changed, or the key with that id is a different key. */
-  DecryptFailed: 'DecryptFailed',
-  /** A payload reference points at a blob the store does not have. */
-  BlobMissing: 'BlobMissing',
-  /** A stored blob does not match the hash or size in its reference. */
-  BlobCorrupt: 'BlobCorrupt',
-} as const;
-export type PayloadCodecErrorType = (typeof PayloadCodecErrorType)[keyof typeof PayloadCodecErrorType];
+/** The `ErrorType`s a {@link PayloadCodecError} carries (see agents/errors.ts and docs/errors.md). */
+export type PayloadCodecErrorType =
+  | typeof ErrorType.InvalidSettings
+  | typeof ErrorType.UnknownKeyId
+  | typeof ErrorType.DecryptFailed
+  | typeof ErrorType.BlobMissing
+  | typeof ErrorType.BlobCorrupt;
 
 /**
  * Raised by `EncryptionCodec`, `ClaimCheckCodec` and `loadPayloadCodecSettings`. Messages name the key id or

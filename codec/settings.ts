@@ -1,7 +1,7 @@
 /** Codec settings from env (zod): encryption keys AGENT_PAYLOAD_*, claim-check store AGENT_BLOB_*. */
 import { z } from 'zod';
-import { describeZodError } from '../agents/errors';
-import { PayloadCodecError, PayloadCodecErrorType } from './errors';
+import { describeZodError, ErrorType } from '../agents/errors';
+import { PayloadCodecError } from './errors';
 
 /** One AES-256 key and the id that names it in payload metadata (the id is public, the key is secret). */
 export interface PayloadKey {
@@ -83,7 +83,7 @@ export const payloadCodecEnvSchema = z
 /** Reads and checks the codec settings; throws `PayloadCodecError` (`InvalidSettings`) saying what to change. */
 export function loadPayloadCodecSettings(env: NodeJS.ProcessEnv = process.env): PayloadCodecSettings {
   const parsed = payloadCodecEnvSchema.safeParse(env);
-  if (!parsed.success) throw new PayloadCodecError(PayloadCodecErrorType.InvalidSettings, `Invalid payload codec settings: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new PayloadCodecError(ErrorType.InvalidSettings, `Invalid payload codec settings: ${describeZodError(parsed.error)}`);
   const data = parsed.data;
   const keys = data.AGENT_PAYLOAD_KEYS ?? [];
   return {

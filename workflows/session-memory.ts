@@ -8,6 +8,7 @@
  * or drops them (`'none'`).
  */
 import type { ChatMessage } from '../agents/conversation';
+import { ErrorType } from '../agents/errors';
 import { memoryMessages, type CheckpointResult, type MemoryOptions, type SessionSummary, type TurnRecord } from '../agents/session';
 
 export function messageChars(messages: ChatMessage[]): number {
@@ -99,13 +100,13 @@ export interface CheckpointSource {
 export function checkpointAt(source: CheckpointSource, turn: unknown): CheckpointResult {
   const { summary, turns, turnCount } = source;
   if (typeof turn !== 'number' || !Number.isInteger(turn) || turn < 0) {
-    return { ok: false, type: 'InvalidInput', message: `turn must be a whole number from 0 to ${turnCount}` };
+    return { ok: false, type: ErrorType.InvalidInput, message: `turn must be a whole number from 0 to ${turnCount}` };
   }
-  if (turn > turnCount) return { ok: false, type: 'NotFound', message: `Session ${source.sessionId} has ${turnCount} turn(s); no turn ${turn} yet` };
+  if (turn > turnCount) return { ok: false, type: ErrorType.NotFound, message: `Session ${source.sessionId} has ${turnCount} turn(s); no turn ${turn} yet` };
   if (summary && turn <= summary.throughTurn) {
     return {
       ok: false,
-      type: 'NotFound',
+      type: ErrorType.NotFound,
       message: `Turn ${turn} of session ${source.sessionId} was folded into its summary; checkpoints are kept for turns ${summary.throughTurn + 1} to ${turnCount} (raise memory.keepTurns to keep more)`,
     };
   }
