@@ -1,6 +1,6 @@
 // Handler for POST /v1/chat/completions: validates the request, applies the next matching fault, replies from the brain.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { scriptedParams, scriptedReply } from '../activities/models/scripted-brain';
+import { scriptedParams, scriptedReply } from '../stand-ins/scripted-brain';
 import type { Fault } from './faults';
 import type { FaultQueue } from './fault-queue';
 import { readJson, sendJson, sleep, untilAborted, writeFlushed } from './http';

@@ -1,6 +1,6 @@
 // OpenAI chat-completion responses: completion objects, SSE chunks, usage and error bodies, in OpenAI's wire shape.
 import type { ChatMessage, ToolCall } from '../agents/conversation';
-import { approximateTokens, type ScriptedReply } from '../activities/models/scripted-brain';
+import { approximateTokens, type ScriptedReply } from '../stand-ins/scripted-brain';
 
 /** Identity shared by every object of one response. */
 export interface ResponseMeta {

@@ -7,7 +7,7 @@ import { agentFailure, ErrorType } from '../../agents/errors';
 import type { ModelSpec } from '../../agents/model-spec';
 import type { ProviderEnv } from './provider-config';
 import { ScriptedChatModel } from './scripted-chat-model';
-import { scriptedParams } from './scripted-brain';
+import { scriptedParams } from '../../stand-ins/scripted-brain';
 
 export interface ModelCallContext {
   /** Headers that identify the call to the provider's logs: run, step, attempt. Never secrets. */

@@ -12,7 +12,7 @@ import type { Runnable } from '@langchain/core/runnables';
 import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import { fromLangChainMessages } from './convert';
-import { approximateTokens, scriptedReply, type ScriptedParams } from './scripted-brain';
+import { approximateTokens, scriptedReply, type ScriptedParams } from '../../stand-ins/scripted-brain';
 
 export interface ScriptedChatModelOptions extends ScriptedParams {
   /** Milliseconds each call takes (honours abort). Default 0. */

@@ -1,12 +1,13 @@
 /**
- * The deterministic "brain" behind the scripted chat model and the OpenAI-compatible stub server.
+ * A stand-in, not a model: the deterministic "brain" behind the scripted chat model (`scripted:` specs) and the
+ * OpenAI-compatible stub server (llm-stub/), for tests, the demo and benchmarks. Never a default of anything.
  *
  * Same conversation in, same reply out: no randomness, no clock. It knows just enough to drive every
  * template: it calls `calculator` for arithmetic (or for `rounds` steps), answers structured prompts with
  * JSON built from the schema, and remembers "my name is X" across turns.
  */
-import type { ChatMessage, ToolCall } from '../../agents/conversation';
-import { schemaFence } from '../../agents/templates/structured';
+import type { ChatMessage, ToolCall } from '../agents/conversation';
+import { schemaFence } from '../agents/templates/structured';
 
 export interface ScriptedParams {
   /** Call `calculator` this many times before answering (drives long runs). */
