@@ -41,6 +41,3 @@ export const modelSpecSchema = z
     }
     return { provider: provider as ModelProvider, model, params, spec };
   });
-
-/** The spec used when neither the caller nor the template names one. */
-export const defaultModelSpec = 'scripted:auto';

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     }
     if (turns > 0) {
       const sessions = new SessionManager(env.client, { taskQueue });
-      const session = await sessions.create({ user: 'bench', sessionId: `bench-${turns}-turns` });
+      const session = await sessions.create({ user: 'bench', sessionId: `bench-${turns}-turns`, model: 'scripted:auto' });
       const started = Date.now();
       let next = 1;
       let last: TurnReply | undefined;

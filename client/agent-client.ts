@@ -9,24 +9,31 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { z } from 'zod';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { stateQuery } from '../agents/messages';
-import { defaultModelSpec } from '../agents/model-spec';
 import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
+import { defaultModelFrom, modelOrDefault } from './default-model';
 import { ControlSignals } from './control-signals';
-import { toAgentError } from './errors';
+import { reachedClosedWorkflow, toAgentError } from './errors';
 import { userUsage, type UserUsage } from './usage';
 
 export interface AgentClientOptions {
-  /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
+  /** Task queue the workers poll. Default AGENT_TASK_QUEUE, else `agents`. */
   taskQueue?: string;
+  /**
+   * Model spec of runs started without one, e.g. `openai:gpt-4o-mini`. Default AGENT_DEFAULT_MODEL; with
+   * neither, `start` without a model is an `InvalidInput` error.
+   */
+  defaultModel?: string;
+  /** Where AGENT_TASK_QUEUE and AGENT_DEFAULT_MODEL are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface StartRunOptions {
   template: string;
   input: unknown;
-  /** Model spec `provider:model`. Default `scripted:auto`. */
+  /** Model spec `provider:model`. Default: the client's `defaultModel` (AGENT_DEFAULT_MODEL). */
   model?: string;
   user: string;
   /** Idempotency key: starting twice with the same id returns the same run. Generated when omitted. */
@@ -63,17 +70,19 @@ const listFilterSchema = z.object({
 
 export class AgentClient {
   readonly taskQueue: string;
+  private readonly defaultModel: ReturnType<typeof defaultModelFrom>;
 
   constructor(
     readonly client: Client,
     options: AgentClientOptions = {},
   ) {
-    this.taskQueue = taskQueueFrom(options.taskQueue);
+    this.taskQueue = taskQueueFrom(options.taskQueue, options.env);
+    this.defaultModel = defaultModelFrom(options.defaultModel, options.env);
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
-    const model = options.model ?? defaultModelSpec;
+    const model = modelOrDefault(options.model, this.defaultModel);
     const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options });
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
@@ -164,6 +173,9 @@ export class AgentRunHandle extends ControlSignals {
     try {
       return await fn();
     } catch (err) {
+      if (await reachedClosedWorkflow(err, this.workflow)) {
+        throw new AgentError(ErrorType.RunFinished, `Run ${this.runId} has already finished; it takes no more signals`);
+      }
       throw toAgentError(err, this.runId);
     }
   }

@@ -11,7 +11,6 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type 
 import { z } from 'zod';
 import { emptyUsage } from '../agents/conversation';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
-import { defaultModelSpec } from '../agents/model-spec';
 import { userIdSchema } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import {
@@ -24,20 +23,28 @@ import {
 } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
+import { defaultModelFrom, modelOrDefault } from './default-model';
 import { deleteSession, type DeleteOptions } from './session-delete';
 import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
 import { checkMessage, retryWhileContinuing, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
 
 export interface SessionManagerOptions {
-  /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
+  /** Task queue the workers poll. Default AGENT_TASK_QUEUE, else `agents`. */
   taskQueue?: string;
+  /**
+   * Model spec of sessions created without one, e.g. `openai:gpt-4o-mini`. Default AGENT_DEFAULT_MODEL; with
+   * neither, `create` without a model is an `InvalidInput` error.
+   */
+  defaultModel?: string;
+  /** Where AGENT_TASK_QUEUE and AGENT_DEFAULT_MODEL are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A session's configuration (see `SessionConfig` for every field and its default) and, optionally, its id. */
 export type CreateSessionOptions = Omit<SessionConfig, 'template' | 'model'> & {
   /** `chat` (default) or `react`. */
   template?: string;
-  /** Model spec `provider:model`. Default `scripted:auto`. */
+  /** Model spec `provider:model`. Default: the manager's `defaultModel` (AGENT_DEFAULT_MODEL). */
   model?: string;
   /** Caller-given id (creating twice returns the same session); generated as `session-<uuid>` when omitted. */
   sessionId?: string;
@@ -67,12 +74,14 @@ const batchConcurrency = 16;
 
 export class SessionManager {
   readonly taskQueue: string;
+  private readonly defaultModel: ReturnType<typeof defaultModelFrom>;
 
   constructor(
     readonly client: Client,
     options: SessionManagerOptions = {},
   ) {
-    this.taskQueue = taskQueueFrom(options.taskQueue);
+    this.taskQueue = taskQueueFrom(options.taskQueue, options.env);
+    this.defaultModel = defaultModelFrom(options.defaultModel, options.env);
   }
 
   /** Creates a session, or returns the open one with that id (idempotent). `SessionClosed` if that id's session is closed. */
@@ -194,7 +203,7 @@ export class SessionManager {
   private prepare(options: CreateSessionOptions, carried?: CarriedSessionState) {
     if (options.sessionId !== undefined) parseArg(sessionIdSchema, options.sessionId, 'session id');
     const { sessionId: givenId, ...config } = options;
-    const resolution = resolveSession({ ...config, template: config.template ?? 'chat', model: config.model ?? defaultModelSpec, carried });
+    const resolution = resolveSession({ ...config, template: config.template ?? 'chat', model: modelOrDefault(config.model, this.defaultModel), carried });
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { session } = resolution;
     const sessionId = givenId ?? `session-${randomUUID()}`;

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   await show('pause/resume result', run);
 
   console.log(`\nAll runs: ${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`AgentUser="${user}"`)}`);
-  console.log('Try: npx agentctl ls --user demo-user   |   npx agentctl start react --input \'{"task":"What is 7*6?"}\' --user me --wait');
+  console.log(`Try: npx agentctl ls --user demo-user   |   npx agentctl start react --input '{"task":"What is 7*6?"}' --model ${model} --user me --wait`);
 }
 
 main().catch((err) => {

@@ -53,7 +53,7 @@ const isDenied = (pattern: RegExp) => (err: AgentError) => err.type === 'Permiss
 
 describe('model calls', () => {
   test('a template the user may not use fails the run with PermissionDenied', async () => {
-    const handle = await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object' } }, user: 'bob' });
+    const handle = await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object' } }, user: 'bob', model: 'scripted:auto' });
     await assert.rejects(handle.result(), isDenied(/user "bob" \(roles: basic\) may not use template "structured"/));
     const state = await handle.state();
     assert.equal(state.status, 'failed');
@@ -68,19 +68,19 @@ describe('model calls', () => {
   });
 
   test('an unknown user gets defaultRoles (none here) and is denied, with the fix in the message', async () => {
-    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, user: 'eve' });
+    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, user: 'eve', model: 'scripted:auto' });
     await assert.rejects(handle.result(), isDenied(/not in the policy and defaultRoles is empty/));
   });
 
   test('an allowed user runs normally', async () => {
-    const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'root' })).result();
+    const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'root', model: 'scripted:auto' })).result();
     assert.equal(result.status, 'completed');
   });
 });
 
 test('a denied tool call goes back to the model as an error, the run carries on, and the denial is counted', async () => {
   const before = await client.usage('bob');
-  const result = await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'bob' })).result();
+  const result = await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'bob', model: 'scripted:auto' })).result();
   assert.equal(result.status, 'completed');
   assert.match(result.answer, /permission denied: user "bob" \(roles: basic\) may not use tool "calculator"/);
   assert.equal(result.usage.toolCalls, 1);
@@ -93,7 +93,7 @@ test('a denied tool call goes back to the model as an error, the run carries on,
 test('a changed policy file takes effect without a restart', async () => {
   writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react', 'structured'])));
   await new Promise((r) => setTimeout(r, 300));
-  const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'bob' })).result();
+  const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'bob', model: 'scripted:auto' })).result();
   assert.equal(result.status, 'completed');
 });
 

@@ -54,10 +54,10 @@ test('client: a 3 MB prompt, wrong-typed options and oversized ids → InvalidIn
     ['bim-history-limit', { template: 'chat', input: { message: 'x' }, user: 'u', options: { historyEventLimit: 1 } }, /historyEventLimit/],
   ];
   for (const [runId, options, message] of cases) {
-    await assert.rejects(client.start({ ...options, runId }), isAgentError('InvalidInput', message), runId);
+    await assert.rejects(client.start({ model: 'scripted:auto', ...options, runId }), isAgentError('InvalidInput', message), runId);
     await notStarted(runId);
   }
-  await assert.rejects(client.start({ template: 'chat', input: { message: 'x' }, user: 'u', runId: 'r'.repeat(201) }), isAgentError('InvalidInput', /run id/));
+  await assert.rejects(client.start({ template: 'chat', input: { message: 'x' }, user: 'u', runId: 'r'.repeat(201), model: 'scripted:auto' }), isAgentError('InvalidInput', /run id/));
   await assert.rejects(client.usage("x' OR '1'='1"), isAgentError('InvalidInput', /user id/));
   assert.throws(() => client.getHandle('../../etc/passwd'), isAgentError('InvalidInput'));
 });
@@ -86,7 +86,7 @@ test('signals with malformed or oversized payloads are ignored or refused; the r
 });
 
 test('sessions: wrong-typed, extra-field and oversized sendMessage updates are refused; the session goes on', async () => {
-  const session = await sessions.create({ user: 'u' });
+  const session = await sessions.create({ user: 'u', model: 'scripted:auto' });
   const raw = (input: unknown) => session.workflow.executeUpdate(sendMessageUpdate, { args: [input as never] });
   for (const input of [{ message: 42 }, { message: 'hi', role: 'system' }, {}, 'hi', { message: 'x'.repeat(100_001) }]) {
     await assert.rejects(raw(input), (err: unknown) => err instanceof WorkflowUpdateFailedError && /InvalidInput|Invalid message/.test(`${(err.cause as { type?: string })?.type} ${(err.cause as Error)?.message}`), JSON.stringify(input).slice(0, 60));
@@ -99,7 +99,7 @@ test('sessions: wrong-typed, extra-field and oversized sendMessage updates are r
 
 test('ledger: bad commit signals are ignored, bad admit updates refused with InvalidInput; totals stay as they were', async () => {
   const user = 'bim-ledger';
-  await (await client.start({ template: 'chat', input: { message: 'hi' }, user })).result();
+  await (await client.start({ template: 'chat', input: { message: 'hi' }, user, model: 'scripted:auto' })).result();
   const before = await client.usage(user);
   assert.equal(before.day.calls, 1);
   const ledger = env.client.workflow.getHandle(ledgerWorkflowId(user));
@@ -122,7 +122,7 @@ test('ledger: bad commit signals are ignored, bad admit updates refused with Inv
 
 test('CLI: a 3 MB --input and hostile ids are one typed line each, exit 1, nothing started', async () => {
   const out: string[] = [];
-  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } };
+  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' } };
   const cases: [string[], RegExp][] = [
     [['start', 'chat', '--input', JSON.stringify({ message: threeMb }), '--user', 'u', '--id', 'bim-cli-3mb'], /^error: InvalidInput: .*message: Too big/],
     [['start', 'chat', '--input', '{"message":"x"}', '--user', "u'; DROP TABLE runs; --", '--id', 'bim-cli-user'], /^error: InvalidInput: .*user/i],
@@ -140,7 +140,7 @@ test('CLI: a 3 MB --input and hostile ids are one typed line each, exit 1, nothi
 
 /** An update over Temporal's 2 MB payload limit would wedge the session's workflow task: the client refuses it first. */
 test('sessions: a 3 MB message is refused by the client with InvalidInput, and the session is not wedged', async () => {
-  const session = await sessions.create({ user: 'u' });
+  const session = await sessions.create({ user: 'u', model: 'scripted:auto' });
   const started = Date.now();
   await assert.rejects(session.send(threeMb), isAgentError('InvalidInput', /message: Too big/));
   assert.ok(Date.now() - started < 5000, 'refused at once');

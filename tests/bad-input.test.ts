@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { AgentError, type AgentClient } from '../client';
+import { AgentClient, AgentError, SessionManager } from '../client';
 import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 import { projectRoot, tsxBin } from './helpers/paths';
 
@@ -47,7 +47,7 @@ for (const [name, options, type] of cases) {
   test(`${name} → ${type}, nothing started`, async () => {
     const runId = `bad-${name.replace(/\W+/g, '-')}`;
     await assert.rejects(
-      client.start({ user: 'mallory', ...options, runId } as Parameters<AgentClient['start']>[0]),
+      client.start({ user: 'mallory', model: 'scripted:auto', ...options, runId } as Parameters<AgentClient['start']>[0]),
       (err: unknown) => err instanceof AgentError && err.type === type && err.message.length > 10,
     );
     await assert.rejects(client.getHandle(runId).workflow.describe(), /not found/i);
@@ -55,7 +55,27 @@ for (const [name, options, type] of cases) {
 }
 
 test('bad run id → InvalidInput', async () => {
-  await assert.rejects(client.start({ template: 'chat', input: { message: 'x' }, user: 'u', runId: 'has spaces/and slashes' }), (err: AgentError) => err.type === 'InvalidInput');
+  await assert.rejects(client.start({ template: 'chat', input: { message: 'x' }, user: 'u', runId: 'has spaces/and slashes', model: 'scripted:auto' }), (err: AgentError) => err.type === 'InvalidInput');
+});
+
+test('no model and no default: InvalidInput saying what to set, nothing started; a configured default is used', async () => {
+  const chat = { template: 'chat', input: { message: 'x' }, user: 'u' };
+  const unconfigured = new AgentClient(env.client, { taskQueue, env: {} });
+  await assert.rejects(unconfigured.start({ ...chat, runId: 'no-model' }), (err: AgentError) => err.type === 'InvalidInput' && /AGENT_DEFAULT_MODEL/.test(err.message));
+  await assert.rejects(client.getHandle('no-model').workflow.describe(), /not found/i);
+  const sessions = new SessionManager(env.client, { taskQueue, env: {} });
+  await assert.rejects(sessions.create({ user: 'u', sessionId: 'no-model-session' }), (err: AgentError) => err.type === 'InvalidInput' && /defaultModel/.test(err.message));
+  await assert.rejects(client.getHandle('no-model-session').workflow.describe(), /not found/i);
+  const malformed = new AgentClient(env.client, { taskQueue, defaultModel: 'gpt-4o' });
+  await assert.rejects(malformed.start(chat), (err: AgentError) => err.type === 'InvalidInput' && /defaultModel option "gpt-4o" is not a model spec/.test(err.message));
+
+  const fromOption = await new AgentClient(env.client, { taskQueue, defaultModel: 'scripted:auto?delayMs=1', env: {} }).start(chat);
+  const fromEnv = await new AgentClient(env.client, { taskQueue, env: { AGENT_DEFAULT_MODEL: 'scripted:auto?delayMs=2' } }).start(chat);
+  const given = await new AgentClient(env.client, { taskQueue, defaultModel: 'scripted:auto?delayMs=1' }).start({ ...chat, model: 'scripted:auto?delayMs=3' });
+  assert.deepEqual(
+    await Promise.all([fromOption, fromEnv, given].map(async (h) => (await h.state()).model)),
+    ['scripted:auto?delayMs=1', 'scripted:auto?delayMs=2', 'scripted:auto?delayMs=3'],
+  );
 });
 
 test('a workflow started around our client with bad input fails at once with InvalidInput', async () => {

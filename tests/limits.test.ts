@@ -75,7 +75,7 @@ async function sendTurns(session: Awaited<ReturnType<SessionManager['create']>>,
 
 test('a 500-turn session continues as new every 100 turns and keeps its memory bounded', async () => {
   const turns = 500;
-  const session = await sessions.create({ user: 'limits', sessionId: 'limits-500-turns', options: { continueAsNewEveryTurns: 100 } });
+  const session = await sessions.create({ user: 'limits', sessionId: 'limits-500-turns', options: { continueAsNewEveryTurns: 100 }, model: 'scripted:auto' });
   await session.send('hello');
   const started = Date.now();
   const replies = await sendTurns(session, turns, 1);
@@ -103,7 +103,7 @@ test('a 500-turn session continues as new every 100 turns and keeps its memory b
 
 test('a busy session, four messages always in flight, still continues as new and keeps each run bounded', async () => {
   const turns = 121;
-  const session = await sessions.create({ user: 'limits', sessionId: 'limits-busy', options: { continueAsNewEveryTurns: 20 } });
+  const session = await sessions.create({ user: 'limits', sessionId: 'limits-busy', options: { continueAsNewEveryTurns: 20 }, model: 'scripted:auto' });
   await session.send('hello');
   const replies = await sendTurns(session, turns, 4);
   const state = await session.state();

@@ -52,9 +52,9 @@ test('health and readiness', async () => {
 
 test('metrics match the runs, and pass promtool check metrics', async () => {
   const results: RunResult[] = [];
-  for (let i = 0; i < 2; i++) results.push(await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'm' })).result());
-  results.push(await (await client.start({ template: 'chat', input: { message: 'hi' }, user: 'm' })).result());
-  const failing = await client.start({ template: 'structured', input: { prompt: 'n', schema: { type: 'integer', maximum: 1 } }, user: 'm' });
+  for (let i = 0; i < 2; i++) results.push(await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'm', model: 'scripted:auto' })).result());
+  results.push(await (await client.start({ template: 'chat', input: { message: 'hi' }, user: 'm', model: 'scripted:auto' })).result());
+  const failing = await client.start({ template: 'structured', input: { prompt: 'n', schema: { type: 'integer', maximum: 1 } }, user: 'm', model: 'scripted:auto' });
   await assert.rejects(failing.result());
   // Calls of 1.5 s: the stop cancels the second one before it can finish.
   const stopped = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'm', model: 'scripted:auto?rounds=10&delayMs=1500' });

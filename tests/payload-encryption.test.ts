@@ -67,12 +67,12 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 const rawHistory = (runId: string) => env.client.workflow.getHandle(runId).fetchHistory();
 
 test('every template runs with encrypted payloads and answers readably through the codec client', async () => {
-  const chat = await agents.start({ template: 'chat', input: { message: `hello ${marker}` }, user: 'alice', options: { streamTokens: true } });
+  const chat = await agents.start({ template: 'chat', input: { message: `hello ${marker}` }, user: 'alice', options: { streamTokens: true }, model: 'scripted:auto' });
   const chatResult = await chat.result();
   assert.match(chatResult.answer, new RegExp(marker));
   runs.push({ name: 'chat', runId: chat.runId, secrets: [marker, 'Scripted reply'] });
 
-  const react = await agents.start({ template: 'react', input: { task: `What is (12 + 30) * 2? ${marker}` }, user: 'alice' });
+  const react = await agents.start({ template: 'react', input: { task: `What is (12 + 30) * 2? ${marker}` }, user: 'alice', model: 'scripted:auto' });
   assert.equal((await react.result()).answer, 'The answer is 84.');
   runs.push({ name: 'react', runId: react.runId, secrets: [marker, 'The answer is 84', '(12 + 30) * 2'] });
 

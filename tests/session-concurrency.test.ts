@@ -144,17 +144,17 @@ test('close: accepted turns finish, later messages get SessionClosed, closing ag
   await assert.rejects(session.send('much too late'), isAgentError('SessionClosed'));
   assert.equal((await session.close()).status, 'closed');
   assert.equal((await session.state()).turns, 1);
-  await assert.rejects(sessions.create({ user: 'ann', sessionId: session.sessionId }), isAgentError('SessionClosed'));
+  await assert.rejects(sessions.create({ user: 'ann', sessionId: session.sessionId, model: 'scripted:auto' }), isAgentError('SessionClosed'));
 });
 
 test('a caller-given id is idempotent: create and update-with-start reach the same session', async () => {
-  const a = await sessions.create({ user: 'ann', sessionId: 'ann-chat' });
-  const b = await sessions.create({ user: 'ann', sessionId: 'ann-chat' });
+  const a = await sessions.create({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' });
+  const b = await sessions.create({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' });
   assert.equal(a.sessionId, b.sessionId);
-  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-chat' }, 'my name is Ann')).turn, 1);
-  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-new' }, 'my name is Ann')).turn, 1);
+  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' }, 'my name is Ann')).turn, 1);
+  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-new', model: 'scripted:auto' }, 'my name is Ann')).turn, 1);
   assert.equal((await a.send('what is my name?')).answer, 'Your name is Ann.');
-  await assert.rejects(sessions.create({ user: 'bea', sessionId: 'ann-chat' }), isAgentError('PermissionDenied'));
+  await assert.rejects(sessions.create({ user: 'bea', sessionId: 'ann-chat', model: 'scripted:auto' }), isAgentError('PermissionDenied'));
   // The same message id is one message, even sent twice.
   const once = await a.send('remember this', { messageId: 'msg-1' });
   const twice = await a.send('remember this', { messageId: 'msg-1' });

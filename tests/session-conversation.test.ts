@@ -36,7 +36,7 @@ after(async () => {
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
 
 test('later replies depend on earlier turns', async () => {
-  const session = await sessions.create({ user: 'ada' });
+  const session = await sessions.create({ user: 'ada', model: 'scripted:auto' });
   assert.match(session.sessionId, /^session-[0-9a-f-]{36}$/);
   assert.equal((await session.send('Hi, my name is Ada')).answer, 'Nice to meet you, Ada.');
   const filler = await session.send('Tell me something');
@@ -51,7 +51,7 @@ test('later replies depend on earlier turns', async () => {
 });
 
 test('a react session calls tools within a turn and remembers across turns', async () => {
-  const session = await sessions.create({ user: 'ada', template: 'react', tools: ['calculator'] });
+  const session = await sessions.create({ user: 'ada', template: 'react', tools: ['calculator'], model: 'scripted:auto' });
   const reply = await session.send('What is (12 + 30) * 2?');
   assert.deepEqual([reply.answer, reply.steps, reply.usage.toolCalls], ['The answer is 84.', 2, 1]);
   await session.send('my name is Grace');
@@ -64,7 +64,7 @@ test('a react session calls tools within a turn and remembers across turns', asy
 });
 
 test('continue-as-new after many turns keeps memory and the same session id', async () => {
-  const session = await sessions.create({ user: 'ada', sessionId: 'can-session', options: { continueAsNewEveryTurns: 3 } });
+  const session = await sessions.create({ user: 'ada', sessionId: 'can-session', options: { continueAsNewEveryTurns: 3 }, model: 'scripted:auto' });
   await session.send('my name is Lovelace');
   for (let i = 2; i <= 8; i++) assert.equal((await session.send(`message ${i}`)).turn, i);
   const recall = await session.send('what is my name?');
@@ -91,7 +91,7 @@ test('continue-as-new after many turns keeps memory and the same session id', as
 });
 
 test('memory stays bounded: old turns fold into a digest the model still sees', async () => {
-  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 2 } });
+  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 2 }, model: 'scripted:auto' });
   await session.send('my name is Hopper');
   for (let i = 2; i <= 6; i++) await session.send(`filler ${i} ${'x'.repeat(200)}`);
   assert.equal((await session.send('what is my name?')).answer, 'Your name is Hopper.');
@@ -104,7 +104,7 @@ test('memory stays bounded: old turns fold into a digest the model still sees', 
   assert.match(latest.messages[1].content, /^Here is a summary of this conversation up to turn \d+/);
   assert.match(latest.summary!.text, /Turn 1\. User: my name is Hopper \| Assistant: Nice to meet you, Hopper\./);
 
-  const forgetful = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'none' } });
+  const forgetful = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'none' }, model: 'scripted:auto' });
   await forgetful.send('my name is Hopper');
   await forgetful.send('filler');
   await forgetful.send('more filler');
@@ -112,7 +112,7 @@ test('memory stays bounded: old turns fold into a digest the model still sees', 
 });
 
 test('a model-written summary is one more invokeModel call, counted in usage', async () => {
-  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'model' } });
+  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'model' }, model: 'scripted:auto' });
   for (let i = 1; i <= 4; i++) await session.send(`turn ${i}`);
   const state = await session.state();
   assert.equal(state.turns, 4);
@@ -124,7 +124,7 @@ test('a model-written summary is one more invokeModel call, counted in usage', a
 });
 
 test('checkpoints show a turn; a fork continues from it, apart from its source', async () => {
-  const source = await sessions.create({ user: 'ada', sessionId: 'fork-source', ttlSeconds: 3600 });
+  const source = await sessions.create({ user: 'ada', sessionId: 'fork-source', ttlSeconds: 3600, model: 'scripted:auto' });
   await source.send('my name is Ada');
   await source.send('nice weather');
   await source.send('my name is Bob');
@@ -193,15 +193,15 @@ test('a turn streams like a run: step events and model tokens, readable while it
 });
 
 test('bad input fails with a typed error before anything starts', async () => {
-  await assert.rejects(sessions.create({ user: 'ada', template: 'structured' }), (err: AgentError) => isAgentError('InvalidInput')(err) && /start a run/.test(err.message));
-  await assert.rejects(sessions.create({ user: 'ada', template: 'nope' }), isAgentError('UnknownTemplate'));
-  await assert.rejects(sessions.create({ user: 'ada', tools: ['calculator'] }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', template: 'react', tools: ['rm_rf'] }), isAgentError('UnknownTool'));
+  await assert.rejects(sessions.create({ user: 'ada', template: 'structured', model: 'scripted:auto' }), (err: AgentError) => isAgentError('InvalidInput')(err) && /start a run/.test(err.message));
+  await assert.rejects(sessions.create({ user: 'ada', template: 'nope', model: 'scripted:auto' }), isAgentError('UnknownTemplate'));
+  await assert.rejects(sessions.create({ user: 'ada', tools: ['calculator'], model: 'scripted:auto' }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', template: 'react', tools: ['rm_rf'], model: 'scripted:auto' }), isAgentError('UnknownTool'));
   await assert.rejects(sessions.create({ user: 'ada', model: 'gpt4' }), isAgentError('UnknownModel'));
-  await assert.rejects(sessions.create({ user: 'a b' }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', ttlSeconds: 0 }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', sessionId: 'bad id' }), isAgentError('InvalidInput'));
-  const session = await sessions.create({ user: 'ada' });
+  await assert.rejects(sessions.create({ user: 'a b', model: 'scripted:auto' }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', ttlSeconds: 0, model: 'scripted:auto' }), isAgentError('InvalidInput'));
+  await assert.rejects(sessions.create({ user: 'ada', sessionId: 'bad id', model: 'scripted:auto' }), isAgentError('InvalidInput'));
+  const session = await sessions.create({ user: 'ada', model: 'scripted:auto' });
   await assert.rejects(session.send(''), isAgentError('InvalidInput'));
   await assert.rejects(sessions.getHandle('no-such-session').send('hi'), isAgentError('NotFound'));
   await assert.rejects(sessions.getHandle('no-such-session').state(), isAgentError('NotFound'));

@@ -39,7 +39,7 @@ after(async () => {
 });
 
 test('an idle session closes itself after its TTL; each message restarts the clock', async () => {
-  const session = await sessions.create({ user: 'gil', ttlSeconds: 3600 });
+  const session = await sessions.create({ user: 'gil', ttlSeconds: 3600, model: 'scripted:auto' });
   await session.send('my name is Gil');
   await env.sleep('50m');
   assert.equal((await session.state()).status, 'idle');
@@ -59,7 +59,7 @@ test('an idle session closes itself after its TTL; each message restarts the clo
 });
 
 test('pause and resume count as activity; a paused idle session still expires', async () => {
-  const session = await sessions.create({ user: 'gil', ttlSeconds: 600 });
+  const session = await sessions.create({ user: 'gil', ttlSeconds: 600, model: 'scripted:auto' });
   await env.sleep('9m');
   await session.pause();
   await env.sleep('9m');

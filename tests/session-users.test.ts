@@ -46,7 +46,7 @@ async function sessionsWithTurns(user: string, count: number, turns: number): Pr
   const usage = emptyUsage();
   const handles = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const handle = await sessions.create({ user, sessionId: `${user}-${i + 1}` });
+      const handle = await sessions.create({ user, sessionId: `${user}-${i + 1}`, model: 'scripted:auto' });
       for (let t = 1; t <= turns; t++) addUsage(usage, (await handle.send(`${user} says ${t}`)).usage);
       return handle;
     }),
@@ -91,7 +91,7 @@ test('close all and delete all of one user leave other users alone; stats add up
   assert.deepEqual(await sessions.closeAll('cat'), [], 'nothing left to close');
 
   // Delete all of dan's, open and closed, and a session that continued as new: cat's closed sessions remain.
-  const eve = await sessions.create({ user: 'eve', sessionId: 'eve-long', options: { continueAsNewEveryTurns: 2 } });
+  const eve = await sessions.create({ user: 'eve', sessionId: 'eve-long', options: { continueAsNewEveryTurns: 2 }, model: 'scripted:auto' });
   for (let t = 1; t <= 5; t++) await eve.send(`turn ${t}`);
   await eventually(async () => (await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count >= 3, "eve's runs visible");
   const [deleted] = await Promise.all([sessions.deleteAll('dan', { wait: true }), sessions.delete('eve-long', { wait: true })]);
@@ -101,7 +101,7 @@ test('close all and delete all of one user leave other users alone; stats add up
   assert.deepEqual(await sessions.list({ user: 'dan' }), []);
   assert.equal((await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count, 0, 'every run of a continued session deleted');
   await assert.rejects(sessions.delete('eve-long'), isAgentError('NotFound'));
-  assert.equal((await (await sessions.create({ user: 'eve', sessionId: 'eve-long' })).state()).turns, 0, 'the id is free again');
+  assert.equal((await (await sessions.create({ user: 'eve', sessionId: 'eve-long', model: 'scripted:auto' })).state()).turns, 0, 'the id is free again');
 
   assert.equal((await cat.handles[0].state()).turns, 2, "cat's sessions are untouched");
   const remaining = await eventually(async () => {
@@ -117,7 +117,7 @@ test('listing and batch calls validate their input', async () => {
   await assert.rejects(sessions.closeAll(''), isAgentError('InvalidInput'));
   await assert.rejects(sessions.deleteAll('a b'), isAgentError('InvalidInput'));
   // A run is not a session: delete refuses it.
-  const run = await new AgentClient(env.client, { taskQueue: sessions.taskQueue }).start({ template: 'chat', input: { message: 'hi' }, user: 'eve' });
+  const run = await new AgentClient(env.client, { taskQueue: sessions.taskQueue }).start({ template: 'chat', input: { message: 'hi' }, user: 'eve', model: 'scripted:auto' });
   await run.result();
   await assert.rejects(sessions.delete(run.runId), (err: AgentError) => isAgentError('NotFound')(err) && /not a session/.test(err.message));
 });

@@ -90,7 +90,7 @@ test('worker and client connect over mTLS with the API key, all from env, and ru
   const client = await connectClient(temporalEnv);
   try {
     const answer = await worker.runUntil(async () => {
-      const run = await new AgentClient(client, { taskQueue }).start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'tls-user' });
+      const run = await new AgentClient(client, { taskQueue }).start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'tls-user', model: 'scripted:auto' });
       return (await run.result()).answer;
     });
     assert.equal(answer, 'The answer is 42.');

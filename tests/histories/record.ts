@@ -35,10 +35,10 @@ async function main() {
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
-    await save('chat', await client.start({ template: 'chat', input: { message: 'hi' }, user: 'rec' }));
-    await save('react', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec' }));
+    await save('chat', await client.start({ template: 'chat', input: { message: 'hi' }, user: 'rec', model: 'scripted:auto' }));
+    await save('react', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec', model: 'scripted:auto' }));
     await save('structured-repair', await client.start({ template: 'structured', input: { prompt: 'p', schema: personSchema }, user: 'rec', model: 'scripted:auto?invalidFirst=1' }));
-    await save('output-invalid', await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'integer', maximum: 1 } }, user: 'rec' }));
+    await save('output-invalid', await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'integer', maximum: 1 } }, user: 'rec', model: 'scripted:auto' }));
 
     const paused = await client.start({ template: 'react', input: { task: 'count', maxSteps: 10 }, user: 'rec', model: 'scripted:auto?rounds=4&delayMs=200' });
     await paused.pause();
@@ -78,7 +78,7 @@ async function recordLimits(env: TestWorkflowEnvironment, save: (name: string, h
   const client: AgentClient = agentClient(env, taskQueue);
   await worker.runUntil(async () => {
     // Two model calls, one allowed per 2 s: the second waits on a timer.
-    await save('rate-limit-wait', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec-rate' }));
+    await save('rate-limit-wait', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec-rate', model: 'scripted:auto' }));
 
     const paused = await client.start({ template: 'react', input: { task: 'count', maxSteps: 10 }, user: 'rec-quota', model: 'scripted:auto?rounds=3' });
     const state = await eventually(async () => {
@@ -94,19 +94,19 @@ async function recordLimits(env: TestWorkflowEnvironment, save: (name: string, h
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */
 async function recordSessions(sessions: SessionManager, save: (name: string, handle: SessionHandle) => Promise<void>) {
-  const chat = await sessions.create({ user: 'rec' });
+  const chat = await sessions.create({ user: 'rec', model: 'scripted:auto' });
   await chat.send('my name is Rec');
   await chat.send('what is my name?');
   await chat.close();
   await save('session-chat', chat);
 
-  const react = await sessions.create({ user: 'rec', template: 'react', memory: { keepTurns: 1, summary: 'model' } });
+  const react = await sessions.create({ user: 'rec', template: 'react', memory: { keepTurns: 1, summary: 'model' }, model: 'scripted:auto' });
   await react.send('What is 6 * 7?');
   await react.send('And 2 + 2?');
   await react.close();
   await save('session-react-summary', react);
 
-  const continued = await sessions.create({ user: 'rec', options: { continueAsNewEveryTurns: 2 }, memory: { keepTurns: 2 } });
+  const continued = await sessions.create({ user: 'rec', options: { continueAsNewEveryTurns: 2 }, memory: { keepTurns: 2 }, model: 'scripted:auto' });
   for (let turn = 1; turn <= 5; turn++) await continued.send(`turn ${turn}`);
   await continued.close();
   await save('session-continued', continued);
@@ -131,7 +131,7 @@ async function recordSessions(sessions: SessionManager, save: (name: string, han
   await running;
   await save('session-pause-stop', stopped);
 
-  const expired = await sessions.create({ user: 'rec', ttlSeconds: 2 });
+  const expired = await sessions.create({ user: 'rec', ttlSeconds: 2, model: 'scripted:auto' });
   await expired.send('hello');
   await save('session-expired', expired);
 }
