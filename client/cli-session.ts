@@ -1,223 +1,187 @@
 /**
  * `agentctl session ...`: create, talk to, inspect, fork, close and delete sessions, and the per-user batch
- * commands. `runCli` hands every command line that starts with `session` to {@link runSessionCommand}, which
- * throws `UsageError` / `AgentError` for `runCli` to report like any other command's.
+ * commands. Entries of the command table like the run commands; `runCli` parses and reports for both.
  */
-import type { Client } from '@temporalio/client';
-import { parseArgs } from 'node:util';
-import { taskQueueFrom } from './connection';
-import { UsageError } from './cli-args';
-import { formatCheckpoint, formatReply, formatSessions, formatSessionState, formatStats } from './cli-session-format';
-import { SessionManager, type CreateSessionOptions } from './session-manager';
 import type { SessionListStatus, SessionStrategy, SummaryMode } from '../agents/session';
+import { formatCheckpoint, formatReply, formatSessions, formatSessionState, formatStats } from './cli-session-format';
+import { defineCommand, flag, values, type CommandContext, type CommandSpec, type FlagValues } from './cli-table';
+import { SessionManager, type CreateSessionOptions } from './session-manager';
 
-const optionSpecs = {
-  json: { type: 'boolean' },
-  'task-queue': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  user: { type: 'string' },
-  id: { type: 'string' },
-  template: { type: 'string' },
-  model: { type: 'string' },
-  ttl: { type: 'string' },
-  strategy: { type: 'string' },
-  tools: { type: 'string' },
-  'max-steps': { type: 'string' },
-  system: { type: 'string' },
-  'keep-turns': { type: 'string' },
-  'max-chars': { type: 'string' },
-  summary: { type: 'string' },
-  stream: { type: 'boolean' },
-  'message-id': { type: 'string' },
-  status: { type: 'string' },
-  limit: { type: 'string' },
-  wait: { type: 'boolean' },
-} as const;
-type Flag = keyof typeof optionSpecs;
+/** Summary of the group in `agentctl help`. */
+export const sessionGroup = 'multi-turn sessions (create, send, state, ls, stats, ...)';
 
-const commonFlags: Flag[] = ['json', 'task-queue', 'help'];
-const createFlags: Flag[] = ['user', 'id', 'template', 'model', 'ttl', 'strategy', 'tools', 'max-steps', 'system', 'keep-turns', 'max-chars', 'summary', 'stream'];
+const id = { id: { help: 'session id' } };
+const turn = { turn: { help: 'turn number (0: before the first turn)', schema: values.wholeNumber } };
+const wait = flag.boolean('wait until Temporal has finished');
+// Bad values (unknown strategy, template, tool, ...) are rejected by the library with InvalidInput naming what to use.
+const strategy = flag.string('S', 'a message while a turn runs: enqueue (default), reject or interrupt');
+const ttl = flag.string('SECONDS', 'close after this long without messages', values.positiveInteger);
+const userFlag = flag.string('ID', 'the owner of the session');
 
-const subcommands: Record<string, { args: string[]; flags: Flag[]; required?: Flag[] }> = {
-  create: { args: [], flags: createFlags, required: ['user'] },
-  send: { args: ['id', 'message'], flags: ['message-id'] },
-  state: { args: ['id'], flags: [] },
-  checkpoint: { args: ['id', 'turn'], flags: [] },
-  fork: { args: ['id', 'turn'], flags: ['id', 'user', 'model', 'ttl', 'strategy'] },
-  close: { args: ['id'], flags: ['wait'] },
-  delete: { args: ['id'], flags: ['wait'] },
-  pause: { args: ['id'], flags: [] },
-  resume: { args: ['id'], flags: [] },
-  stop: { args: ['id'], flags: [] },
-  ls: { args: [], flags: ['user', 'status', 'limit'] },
-  'close-all': { args: [], flags: ['user', 'wait'], required: ['user'] },
-  'delete-all': { args: [], flags: ['user', 'wait'], required: ['user'] },
-  stats: { args: [], flags: ['user'] },
-  help: { args: [], flags: [] },
+const createFlags = {
+  user: userFlag,
+  id: flag.string('SESSION_ID', 'session id; creating twice with one id returns the same session'),
+  template: flag.string('chat|react', 'template of every turn (default chat)'),
+  model: flag.string('SPEC', 'model spec provider:model (default: AGENT_DEFAULT_MODEL)'),
+  ttl,
+  strategy,
+  tools: flag.string('a,b', 'tools of a react session'),
+  'max-steps': flag.string('N', 'model calls one react turn may take', values.positiveInteger),
+  system: flag.string('TEXT', 'system prompt'),
+  'keep-turns': flag.string('N', 'turns kept word for word', values.positiveInteger),
+  'max-chars': flag.string('N', 'characters of kept turns sent to the model', values.positiveInteger),
+  summary: flag.string('digest|model|none', 'how turns that leave memory are kept'),
+  stream: flag.boolean('stream model output to token readers'),
 };
 
-export const sessionUsage = `Usage: agentctl session <command> [options]
-
-Commands:
-  create --user ID [--template chat|react] [--model SPEC] [--id SESSION_ID] [--ttl SECONDS]
-         [--strategy enqueue|reject|interrupt] [--tools a,b] [--max-steps N] [--system TEXT]
-         [--keep-turns N] [--max-chars N] [--summary digest|model|none] [--stream]
-                          create a session (same --id again: the same session); prints its id
-  send <id> <message> [--message-id KEY]
-                          run one turn and print the reply
-  state <id>              status, turns, usage, memory and expiry
-  checkpoint <id> <turn>  the session at the end of a turn: messages and usage
-  fork <id> <turn> [--id NEW_ID] [--user ID] [--model SPEC] [--ttl SECONDS] [--strategy S]
-                          a new session starting from that turn; prints its id
-  close <id> [--wait]     refuse new messages; accepted ones finish (--wait: until closed)
-  delete <id> [--wait]    terminate if open and delete every run (--wait: until Temporal has)
-  pause <id> | resume <id> | stop <id>
-                          as for runs; stop cancels the running turn and closes the session
-  ls [--user ID] [--status open|paused|closed] [--limit N]
-                          list sessions (default limit 100)
-  close-all --user ID [--wait]   close every open session of a user
-  delete-all --user ID [--wait]  delete every session of a user
-  stats [--user ID]       sessions by status, turns, tokens and cost, per user and overall
-  help                    show this text
-
-Options for every command: --json (machine output), --task-queue Q (default AGENT_TASK_QUEUE or "agents").`;
-
-export interface SessionCommandIO {
-  stdout: { write(text: string): unknown };
-  env: NodeJS.ProcessEnv;
+/** A manager for the session commands; `env` supplies AGENT_DEFAULT_MODEL, the model of a create without --model. */
+async function sessions(ctx: CommandContext): Promise<SessionManager> {
+  return new SessionManager(await ctx.client(), { taskQueue: ctx.taskQueue, env: ctx.env });
 }
 
-/** Runs `agentctl session <argv...>`; `connect` opens the Temporal client (closed here when done). */
-export async function runSessionCommand(argv: string[], io: SessionCommandIO, connect: () => Promise<Client>): Promise<void> {
-  const cmd = parseSessionCommand(argv);
-  const print = (human: string, machine: unknown) => io.stdout.write(`${cmd.json ? JSON.stringify(machine) : human}\n`);
-  if (cmd.name === 'help') return void print(sessionUsage, { usage: sessionUsage });
-  const { values: v, args } = cmd;
-  const client = await connect();
-  try {
-    const sessions = new SessionManager(client, { taskQueue: taskQueueFrom(v['task-queue'], io.env) });
-    switch (cmd.name) {
-      case 'create': {
-        const handle = await sessions.create(createOptions(v));
-        return void print(handle.sessionId, { sessionId: handle.sessionId });
-      }
-      case 'send': {
-        const reply = await sessions.getHandle(args.id).send(args.message, { messageId: v['message-id'] });
-        return void print(formatReply(reply), reply);
-      }
-      case 'state': {
-        const state = await sessions.getHandle(args.id).state();
-        return void print(formatSessionState(state), state);
-      }
-      case 'checkpoint': {
-        const checkpoint = await sessions.getHandle(args.id).checkpoint(int(args.turn, '<turn>', 0));
-        return void print(formatCheckpoint(checkpoint), checkpoint);
-      }
-      case 'fork': {
-        const fork = await sessions.fork(args.id, int(args.turn, '<turn>', 0), {
-          sessionId: v.id,
-          user: v.user,
-          model: v.model,
-          ttlSeconds: optionalInt(v.ttl, '--ttl'),
-          strategy: v.strategy as SessionStrategy | undefined,
-        });
-        return void print(fork.sessionId, { sessionId: fork.sessionId, forkedFrom: { sessionId: args.id, turn: Number(args.turn) } });
-      }
-      case 'close': {
-        const handle = sessions.getHandle(args.id);
-        const state = await handle.close();
-        if (v.wait) {
-          const result = await handle.result();
-          return void print(`${args.id} closed after ${result.turns} turn(s)`, result);
-        }
-        return void print(`${args.id} ${state.status}`, state);
-      }
-      case 'delete': {
-        await sessions.delete(args.id, { wait: v.wait });
-        return void print(`${args.id} deleted${v.wait ? '' : ' (Temporal finishes in the background)'}`, { sessionId: args.id, deleted: true });
-      }
-      case 'pause':
-      case 'resume':
-      case 'stop': {
-        await sessions.getHandle(args.id)[cmd.name]();
-        return void print(`${cmd.name} requested for ${args.id}`, { sessionId: args.id, requested: cmd.name });
-      }
-      case 'ls': {
-        const list = await sessions.list({ user: v.user, status: v.status as SessionListStatus | undefined, limit: optionalInt(v.limit, '--limit') });
-        return void print(formatSessions(list), list);
-      }
-      case 'close-all': {
-        const closed = await sessions.closeAll(v.user!, { wait: v.wait });
-        return void print(`closed ${closed.length} session(s) of ${v.user}${closed.length ? `: ${closed.join(', ')}` : ''}`, { user: v.user, closed });
-      }
-      case 'delete-all': {
-        const deleted = await sessions.deleteAll(v.user!, { wait: v.wait });
-        return void print(`deleted ${deleted.length} session(s) of ${v.user}${deleted.length ? `: ${deleted.join(', ')}` : ''}`, { user: v.user, deleted });
-      }
-      case 'stats': {
-        const stats = await sessions.stats({ user: v.user });
-        return void print(formatStats(stats), stats);
-      }
-    }
-  } finally {
-    await client.connection.close().catch(() => undefined);
-  }
-}
-
-type Values = { [K in Flag]?: (typeof optionSpecs)[K]['type'] extends 'boolean' ? boolean : string };
-
-function parseSessionCommand(argv: string[]): { name: string; args: Record<string, string>; values: Values; json: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: optionSpecs, allowPositionals: true, strict: true, tokens: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]}; run "agentctl session help" for usage`);
-  }
-  const { values, positionals, tokens } = parsed;
-  const json = values.json ?? false;
-  if (values.help) return { name: 'help', args: {}, values, json };
-  const [name, ...rest] = positionals;
-  if (name === undefined) throw new UsageError('no session command given; run "agentctl session help" for usage');
-  const spec = Object.prototype.hasOwnProperty.call(subcommands, name) ? subcommands[name] : undefined;
-  if (!spec) throw new UsageError(`unknown session command "${name}"; use one of ${Object.keys(subcommands).join(', ')}`);
-  const allowed = new Set<string>([...commonFlags, ...spec.flags]);
-  for (const token of tokens) {
-    if (token.kind === 'option' && !allowed.has(token.name)) throw new UsageError(`${token.rawName} is not an option of "session ${name}"`);
-  }
-  for (const flag of spec.required ?? []) if (values[flag] === undefined) throw new UsageError(`"session ${name}" needs --${flag}`);
-  if (rest.length < spec.args.length) throw new UsageError(`"session ${name}" needs <${spec.args[rest.length]}>`);
-  if (rest.length > spec.args.length) throw new UsageError(`unexpected argument "${rest[spec.args.length]}" for "session ${name}"`);
-  return { name, args: Object.fromEntries(spec.args.map((arg, i) => [arg, rest[i]])), values, json };
-}
-
-function createOptions(v: Values): CreateSessionOptions {
-  const memory = {
-    keepTurns: optionalInt(v['keep-turns'], '--keep-turns'),
-    maxChars: optionalInt(v['max-chars'], '--max-chars'),
-    summary: v.summary as SummaryMode | undefined,
-  };
-  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
-  // Bad values (unknown strategy, template, tool, ...) are rejected by `create` with InvalidInput naming what to use.
-  return defined({
-    user: v.user!,
-    sessionId: v.id,
-    template: v.template,
-    model: v.model,
-    ttlSeconds: optionalInt(v.ttl, '--ttl'),
-    strategy: v.strategy as SessionStrategy | undefined,
-    tools: v.tools?.split(',').map((t) => t.trim()).filter(Boolean),
-    maxStepsPerTurn: optionalInt(v['max-steps'], '--max-steps'),
-    systemPrompt: v.system,
-    memory: Object.values(memory).some((x) => x !== undefined) ? defined(memory) : undefined,
-    options: v.stream ? { streamTokens: true } : undefined,
+function control(verb: 'pause' | 'resume' | 'stop', summary: string) {
+  return defineCommand({
+    summary,
+    args: id,
+    async run(ctx) {
+      await (await sessions(ctx)).getHandle(ctx.args.id)[verb]();
+      ctx.print(`${verb} requested for ${ctx.args.id}`, { sessionId: ctx.args.id, requested: verb });
+    },
   });
 }
 
-function int(text: string, what: string, min = 1): number {
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${what} must be a whole number${min > 0 ? ' above 0' : ''}, got "${text}"`);
-  return Number(text);
-}
+export const sessionCommands: Record<string, CommandSpec<any, any>> = {
+  'session create': defineCommand({
+    summary: 'create a session (same --id again: the same session); prints its id',
+    flags: createFlags,
+    required: ['user'],
+    async run(ctx) {
+      const handle = await (await sessions(ctx)).create(createOptions(ctx.flags));
+      ctx.print(handle.sessionId, { sessionId: handle.sessionId });
+    },
+  }),
+  'session send': defineCommand({
+    summary: 'run one turn and print the reply',
+    args: { ...id, message: { help: 'the user message' } },
+    flags: { 'message-id': flag.string('KEY', 'idempotency key: sending twice with one key runs one turn') },
+    async run(ctx) {
+      const reply = await (await sessions(ctx)).getHandle(ctx.args.id).send(ctx.args.message, { messageId: ctx.flags['message-id'] });
+      ctx.print(formatReply(reply), reply);
+    },
+  }),
+  'session state': defineCommand({
+    summary: 'status, turns, usage, memory and expiry',
+    args: id,
+    async run(ctx) {
+      const state = await (await sessions(ctx)).getHandle(ctx.args.id).state();
+      ctx.print(formatSessionState(state), state);
+    },
+  }),
+  'session checkpoint': defineCommand({
+    summary: 'the session at the end of a turn: messages and usage',
+    args: { ...id, ...turn },
+    async run(ctx) {
+      const checkpoint = await (await sessions(ctx)).getHandle(ctx.args.id).checkpoint(ctx.args.turn);
+      ctx.print(formatCheckpoint(checkpoint), checkpoint);
+    },
+  }),
+  'session fork': defineCommand({
+    summary: 'a new session starting from that turn; prints its id',
+    args: { ...id, ...turn },
+    flags: { id: flag.string('NEW_ID', 'id of the new session'), user: userFlag, model: createFlags.model, ttl, strategy },
+    async run(ctx) {
+      const { args, flags } = ctx;
+      const fork = await (await sessions(ctx)).fork(args.id, args.turn, {
+        sessionId: flags.id,
+        user: flags.user,
+        model: flags.model,
+        ttlSeconds: flags.ttl,
+        strategy: flags.strategy as SessionStrategy | undefined,
+      });
+      ctx.print(fork.sessionId, { sessionId: fork.sessionId, forkedFrom: { sessionId: args.id, turn: args.turn } });
+    },
+  }),
+  'session close': defineCommand({
+    summary: 'refuse new messages; accepted ones finish (--wait: until closed)',
+    args: id,
+    flags: { wait: flag.boolean('wait until the session has closed') },
+    async run(ctx) {
+      const handle = (await sessions(ctx)).getHandle(ctx.args.id);
+      const state = await handle.close();
+      if (!ctx.flags.wait) return ctx.print(`${ctx.args.id} ${state.status}`, state);
+      const result = await handle.result();
+      ctx.print(`${ctx.args.id} closed after ${result.turns} turn(s)`, result);
+    },
+  }),
+  'session delete': defineCommand({
+    summary: 'terminate if open and delete every run (--wait: until Temporal has)',
+    args: id,
+    flags: { wait },
+    async run(ctx) {
+      await (await sessions(ctx)).delete(ctx.args.id, { wait: ctx.flags.wait });
+      ctx.print(`${ctx.args.id} deleted${ctx.flags.wait ? '' : ' (Temporal finishes in the background)'}`, { sessionId: ctx.args.id, deleted: true });
+    },
+  }),
+  'session pause': control('pause', 'as for runs: pause at the next step boundary'),
+  'session resume': control('resume', 'as for runs: resume a paused session'),
+  'session stop': control('stop', 'cancel the running turn and close the session'),
+  'session ls': defineCommand({
+    summary: 'list sessions (default limit 100)',
+    flags: {
+      user: flag.string('ID', 'sessions of this user'),
+      status: flag.string('open|paused|closed', 'sessions in this status'),
+      limit: flag.string('N', 'most sessions to list (default 100)', values.positiveInteger),
+    },
+    async run(ctx) {
+      const { user, status, limit } = ctx.flags;
+      const list = await (await sessions(ctx)).list({ user, status: status as SessionListStatus | undefined, limit });
+      ctx.print(formatSessions(list), list);
+    },
+  }),
+  'session close-all': defineCommand({
+    summary: 'close every open session of a user',
+    flags: { user: userFlag, wait: flag.boolean('wait until every session has closed') },
+    required: ['user'],
+    async run(ctx) {
+      const user = ctx.flags.user!;
+      const closed = await (await sessions(ctx)).closeAll(user, { wait: ctx.flags.wait });
+      ctx.print(`closed ${closed.length} session(s) of ${user}${closed.length ? `: ${closed.join(', ')}` : ''}`, { user, closed });
+    },
+  }),
+  'session delete-all': defineCommand({
+    summary: 'delete every session of a user',
+    flags: { user: userFlag, wait },
+    required: ['user'],
+    async run(ctx) {
+      const user = ctx.flags.user!;
+      const deleted = await (await sessions(ctx)).deleteAll(user, { wait: ctx.flags.wait });
+      ctx.print(`deleted ${deleted.length} session(s) of ${user}${deleted.length ? `: ${deleted.join(', ')}` : ''}`, { user, deleted });
+    },
+  }),
+  'session stats': defineCommand({
+    summary: 'sessions by status, turns, tokens and cost, per user and overall',
+    flags: { user: flag.string('ID', 'only this user') },
+    async run(ctx) {
+      const stats = await (await sessions(ctx)).stats({ user: ctx.flags.user });
+      ctx.print(formatStats(stats), stats);
+    },
+  }),
+};
 
-function optionalInt(text: string | undefined, flag: string): number | undefined {
-  return text === undefined ? undefined : int(text, flag);
+function createOptions(f: FlagValues<typeof createFlags>): CreateSessionOptions {
+  const memory = { keepTurns: f['keep-turns'], maxChars: f['max-chars'], summary: f.summary as SummaryMode | undefined };
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
+  return defined({
+    user: f.user!,
+    sessionId: f.id,
+    template: f.template,
+    model: f.model,
+    ttlSeconds: f.ttl,
+    strategy: f.strategy as SessionStrategy | undefined,
+    tools: f.tools?.split(',').map((t) => t.trim()).filter(Boolean),
+    maxStepsPerTurn: f['max-steps'],
+    systemPrompt: f.system,
+    memory: Object.values(memory).some((x) => x !== undefined) ? defined(memory) : undefined,
+    options: f.stream ? { streamTokens: true } : undefined,
+  });
 }

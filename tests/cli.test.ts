@@ -25,11 +25,14 @@ let client: AgentClient;
 let taskQueue: string;
 let unreachable: Promise<CliRun>;
 
+/** The model of runs started without --model: the scripted stand-in, configured as a user would. */
+const defaultModel = { AGENT_DEFAULT_MODEL: 'scripted:auto' };
+
 /** Runs `node bin/agentctl.js ...args` against the test server; `AGENT_TASK_QUEUE` is set unless `extraEnv` overrides it. */
 function agentctl(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), ...args], {
     cwd: projectRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, ...extraEnv },
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, ...defaultModel, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -160,7 +163,7 @@ describe('ls', () => {
   test('filters by user, status and template', async () => {
     const user = `cli-ls-${Date.now()}`;
     const slow = await client.start({ template: 'react', input: { task: 'count', maxSteps: 50 }, model: 'scripted:auto?rounds=40&delayMs=300', user });
-    const chat = await client.start({ template: 'chat', input: { message: 'hi' }, user });
+    const chat = await client.start({ template: 'chat', input: { message: 'hi' }, user, model: 'scripted:auto' });
     await chat.result();
     // Visibility is eventually consistent: wait until both runs show with their current status.
     await eventually(async () => {
@@ -225,6 +228,17 @@ describe('bad input is rejected before anything starts', () => {
     assert.match(run.stderr, /^error: InvalidInput: --input is not valid JSON: [^\n]+\n$/);
   });
 
+  test('no model and no AGENT_DEFAULT_MODEL: InvalidInput saying what to set; a malformed default is refused too', async () => {
+    const id = `${user}-no-model`;
+    const [none, malformed] = await Promise.all([
+      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], { AGENT_DEFAULT_MODEL: undefined }),
+      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], { AGENT_DEFAULT_MODEL: 'gpt4' }),
+    ]);
+    assert.match(assertJsonError(none, 'InvalidInput').message, /--model.*AGENT_DEFAULT_MODEL/);
+    assert.match(assertJsonError(malformed, 'InvalidInput').message, /^AGENT_DEFAULT_MODEL "gpt4" is not a model spec/);
+    await assert.rejects(env.client.workflow.getHandle(id).describe(), WorkflowNotFoundError);
+  });
+
   test('state of an unknown run id is NotFound', async () => {
     const error = assertJsonError(await agentctl(['state', 'no-such-run', '--json']), 'NotFound');
     assert.match(error.message, /no-such-run/);
@@ -271,6 +285,14 @@ describe('in-process runCli', () => {
     assert.ok(templates.every((t: { description: string }) => t.description.length > 0));
     const table = await inProcess(['templates'], {});
     assert.match(table.stdout, /^TEMPLATE\s+MAX STEPS\s+DESCRIPTION\nchat\s+1\s+Answers a message/);
+  });
+
+  test('--address and --task-queue anywhere override the environment', async () => {
+    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, user: 'cli-flags', model: 'scripted:auto' });
+    await handle.result();
+    const port = await freePort();
+    const run = await inProcess(['--address', env.address, '--json', 'state', '--task-queue', taskQueue, handle.runId], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    assert.equal(json(run).status, 'completed');
   });
 
   test('an unreachable server is one ConnectionFailed line', async () => {

@@ -34,10 +34,15 @@ after(async () => {
   await env.teardown();
 });
 
+/** The environment agentctl reads: the test server, its task queue, and the scripted stand-in as default model. */
+function cliEnv(): NodeJS.ProcessEnv {
+  return { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
+}
+
 async function agentctl(...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } };
+  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: cliEnv() };
   const code = await runCli(['session', ...args], io);
   return { code, stdout, stderr };
 }
@@ -75,6 +80,12 @@ test('create, send, state, checkpoint, fork, ls and stats', async () => {
   }, 'both sessions listed');
   assert.deepEqual(listed.map((r) => r.sessionId).sort(), ['hal-chat', 'hal-fresh']);
   assert.match((await agentctl('ls', '--user', 'hal')).stdout, /^SESSION ID +USER +TEMPLATE +STATUS +TURNS/);
+  // Common flags anywhere: before the group and between its words.
+  for (const argv of [['--json', 'session', 'ls', '--user', 'hal'], ['session', '--json', 'ls', '--user', 'hal']]) {
+    let out = '';
+    assert.equal(await runCli(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: cliEnv() }), 0);
+    assert.deepEqual(JSON.parse(out).map((r: SessionInfo) => r.sessionId).sort(), ['hal-chat', 'hal-fresh'], argv.join(' '));
+  }
   const stats = await json<SessionStats>('stats', '--user', 'hal');
   assert.deepEqual([stats.overall.sessions, stats.overall.open, stats.overall.turns], [2, 2, 3]);
   assert.match((await agentctl('stats')).stdout, /\n\(all\) +\d+/);
@@ -89,7 +100,7 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   await agentctl('resume', 'ida-1');
   // The run commands use the same signal and query names, so they work on sessions too.
   let out = '';
-  const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } };
+  const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: cliEnv() };
   assert.equal(await runCli(['pause', 'ida-1'], io), 0);
   await eventually(async () => (await json<SessionState>('state', 'ida-1')).status === 'paused', 'paused by the run command');
   assert.equal(await runCli(['resume', 'ida-1'], io), 0);
@@ -108,6 +119,8 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   const usage = await agentctl('create', '--user', 'ida', '--ttl', 'soon');
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^error: Usage: --ttl must be a whole number/);
+  const noModel = await runCli(['session', 'create', '--user', 'ida'], { stdout: { write: () => undefined }, stderr: { write: () => undefined }, env: { ...cliEnv(), AGENT_DEFAULT_MODEL: '' } });
+  assert.equal(noModel, 1, 'no --model and no AGENT_DEFAULT_MODEL');
   const badStrategy = await agentctl('create', '--user', 'ida', '--strategy', 'drop', '--json');
   assert.equal(badStrategy.code, 1);
   assert.equal(JSON.parse(badStrategy.stderr).error.type, 'InvalidInput');
