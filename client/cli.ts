@@ -6,7 +6,6 @@
  * stderr, `error: <Type>: <message>`, with exit status 1 (the run or its input) or 2 (the command line).
  */
 import type { Client } from '@temporalio/client';
-import { isGrpcServiceError } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { AgentError, ErrorType } from '../agents/errors';
 import { runCommands } from './cli-commands';
@@ -14,7 +13,7 @@ import { parseCommandLine, wantsJson } from './cli-parse';
 import { sessionCommands, sessionGroup } from './cli-session';
 import { UsageError, type CommandContext, type CommandTable } from './cli-table';
 import { connectClient, taskQueueFrom } from './connection';
-import { toAgentError } from './errors';
+import { grpcCode, toAgentError } from './errors';
 
 /** Where `runCli` writes and what environment it reads (TEMPORAL_*, AGENT_TASK_QUEUE, AGENT_DEFAULT_MODEL). */
 export interface CliIO {
@@ -104,8 +103,8 @@ function describeFailure(err: unknown, id: string | undefined): Failure {
   const converted = toAgentError(err, id);
   if (converted instanceof AgentError) return { type: converted.type, message: converted.message, exitCode: 1 };
   // UNAVAILABLE after connecting: the server went away mid-command.
-  if (isGrpcServiceError(err) && err.code === grpcStatus.UNAVAILABLE) {
-    return { type: ErrorType.ConnectionFailed, message: `lost the Temporal server: ${err.message}`, exitCode: 1 };
+  if (grpcCode(err) === grpcStatus.UNAVAILABLE) {
+    return { type: ErrorType.ConnectionFailed, message: `lost the Temporal server: ${(err as Error).message}`, exitCode: 1 };
   }
   return { type: ErrorType.Unexpected, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), exitCode: 1 };
 }
