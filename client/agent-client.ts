@@ -13,8 +13,8 @@ import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, ty
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
-import { defaultModelFrom, modelOrDefault } from './default-model';
 import { ControlSignals } from './control-signals';
+import { defaultModelFrom, modelOrDefault } from './default-model';
 import { reachedClosedWorkflow, toAgentError } from './errors';
 import { userUsage, type UserUsage } from './usage';
 

@@ -46,7 +46,10 @@ export async function runCli(argv: string[], io: CliIO, table: CommandTable = co
     const { common } = parsed;
     json = common.json ?? false;
     const print = (human: string, machine: unknown) => io.stdout.write(`${json ? JSON.stringify(machine) : human}\n`);
-    if (parsed.kind === 'help') return print(parsed.text, { usage: parsed.text }), 0;
+    if (parsed.kind === 'help') {
+      print(parsed.text, { usage: parsed.text });
+      return 0;
+    }
     id = (parsed.args.id ?? parsed.flags.id) as string | undefined;
     const env = {
       ...io.env,
