@@ -102,6 +102,10 @@ function parseOptions(table: CommandTable): NonNullable<ParseArgsConfig['options
   };
   for (const [name, spec] of Object.entries(commonFlags)) add(name, spec, 'every command');
   for (const [path, command] of Object.entries(table.commands)) {
+    const words = path.split(' ');
+    if (words.length > 2 || (words.length === 2 && !Object.prototype.hasOwnProperty.call(table.groups, words[0]))) {
+      throw new Error(`agentctl command table: "${path}" must be one word, or a group of table.groups and one word`);
+    }
     for (const [name, spec] of Object.entries(command.flags ?? {})) add(name, spec as FlagSpec, path);
   }
   return options;

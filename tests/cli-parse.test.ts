@@ -147,7 +147,7 @@ describe('the table', () => {
     assert.match(stdout, /schedule <command>\s+recurring runs/);
   });
 
-  test('one flag name means one kind of flag across commands', () => {
+  test('one flag name means one kind of flag across commands; a two-word command needs its group', () => {
     const table: CommandTable = {
       commands: {
         a: defineCommand({ summary: 'a', flags: { wait: { type: 'boolean', help: 'w' } }, run: () => undefined }),
@@ -156,5 +156,7 @@ describe('the table', () => {
       groups: {},
     };
     assert.throws(() => parseCommandLine(table, ['a']), /--wait of "b" differs/);
+    const ungrouped: CommandTable = { commands: { 'x y': defineCommand({ summary: 'x', run: () => undefined }) }, groups: {} };
+    assert.throws(() => parseCommandLine(ungrouped, ['x', 'y']), /"x y" must be one word, or a group/);
   });
 });
