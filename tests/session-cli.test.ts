@@ -29,6 +29,11 @@ function cliEnv(): NodeJS.ProcessEnv {
   return { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
 }
 
+/** The environment agentctl reads: the test server, its task queue, and the scripted stand-in as default model. */
+function cliEnv(): NodeJS.ProcessEnv {
+  return { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
+}
+
 async function agentctl(...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -109,8 +114,10 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   const usage = await agentctl('create', '--user', 'ida', '--ttl', 'soon');
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^error: Usage: --ttl must be a whole number/);
-  const noModel = await runCli(['session', 'create', '--user', 'ida'], { stdout: { write: () => undefined }, stderr: { write: () => undefined }, env: { ...cliEnv(), AGENT_DEFAULT_MODEL: '' } });
-  assert.equal(noModel, 1, 'no --model and no AGENT_DEFAULT_MODEL');
+  let noModel = '';
+  const unconfigured = { stdout: { write: () => undefined }, stderr: { write: (t: string) => (noModel += t) }, env: { ...cliEnv(), AGENT_DEFAULT_MODEL: '' } };
+  assert.equal(await runCli(['session', 'create', '--user', 'ida'], unconfigured), 1);
+  assert.match(noModel, /^error: InvalidInput: No model given .*AGENT_DEFAULT_MODEL/);
   const badStrategy = await agentctl('create', '--user', 'ida', '--strategy', 'drop', '--json');
   assert.equal(badStrategy.code, 1);
   assert.equal(JSON.parse(badStrategy.stderr).error.type, 'InvalidInput');
