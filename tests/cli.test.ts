@@ -33,9 +33,6 @@ after(() => testbed.stop());
 /** The model of runs started without --model: the scripted stand-in, configured as a user would. */
 const defaultModel = { AGENT_DEFAULT_MODEL: 'scripted:auto' };
 
-/** The model of runs started without --model: the scripted stand-in, configured as a user would. */
-const defaultModel = { AGENT_DEFAULT_MODEL: 'scripted:auto' };
-
 /** Runs `node bin/agentctl.js ...args` against the test server; `AGENT_TASK_QUEUE` is set unless `extraEnv` overrides it. */
 function agentctl(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), ...args], {

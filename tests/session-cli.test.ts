@@ -29,11 +29,6 @@ function cliEnv(): NodeJS.ProcessEnv {
   return { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
 }
 
-/** The environment agentctl reads: the test server, its task queue, and the scripted stand-in as default model. */
-function cliEnv(): NodeJS.ProcessEnv {
-  return { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
-}
-
 async function agentctl(...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
