@@ -176,7 +176,7 @@ export interface UserLedgerInput {
   carried?: LedgerState;
 }
 export const userLedgerInputCheck = obj(
-  { user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }), historyEventLimit: optional(num({ int: true, min: 50, max: 40_000 })), carried: any },
+  { user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }), historyEventLimit: optional(num({ int: true, min: 50, max: 40_000 })), carried: optional(any) },
   { strict: false },
 );
 
