@@ -4,15 +4,7 @@
  *
  * Deterministic code only. Pause parks at a step boundary; stop cancels the step in flight.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  isCancellation,
-  log,
-  setCurrentDetails,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
 import type { AgentActivities, InvokeModelResult } from '../activities';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
@@ -160,7 +152,7 @@ export class AgentLoop {
     setCurrentDetails(`step ${step} of at most ${maxSteps}: calling ${config.model}`);
     this.events.emit('step.started', { step });
     this.tokens.begin(step);
-    const reply = await invokeModelAdmitted(this.activities.invokeModel, {
+    const input = {
       step,
       model: config.model,
       tools: config.tools,
@@ -169,7 +161,9 @@ export class AgentLoop {
       template: config.template,
       timeoutMs: config.modelTimeoutSeconds * 1000,
       stream: config.streamTokens || undefined,
-    }, this);
+    };
+    // Admitted by the user's rate limit and quota: may wait, or park the run, before the call is made.
+    const reply = await invokeModelAdmitted(this.activities.invokeModel, input, this);
     this.tokens.finish();
     state.messages.push(reply.message);
     addUsage(state.usage, { ...reply.usage, modelCalls: 1 });
