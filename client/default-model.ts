@@ -3,7 +3,7 @@
  * option, else AGENT_DEFAULT_MODEL; with neither, leaving out the model is an `InvalidInput` error.
  */
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
-import { modelSpecSchema } from '../agents/model-spec';
+import { modelSpecSchema } from '../agents/model-spec-schema';
 
 /** Where the default came from, for messages. */
 interface DefaultModel {

@@ -13,10 +13,9 @@ import { emptyUsage } from '../agents/conversation';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { userIdSchema } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import { resolveSession, sessionIdSchema } from '../agents/session-schema';
 import {
-  resolveSession,
   sendMessageUpdate,
-  sessionIdSchema,
   type CarriedSessionState,
   type SessionConfig,
   type TurnReply,

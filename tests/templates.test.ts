@@ -1,9 +1,12 @@
 /** Each template end to end through worker and client: scripted model, and `openai:` against our stub server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LlmStub } from '../llm-stub';
 import type { AgentClient } from '../client';
 import { agentTestbed } from './helpers/testbed';
+import { builtinCatalog, type Catalog } from '../agents/catalog';
+import { resolveRun } from '../agents/resolve-run';
 
 const personSchema = {
   type: 'object',
@@ -14,8 +17,10 @@ const personSchema = {
 const testbed = agentTestbed({ name: 'templates', llmStub: true, providerEnv: { OPENAI_API_KEY: 'sk-test-secret' } });
 let stub: LlmStub;
 let client: AgentClient;
+let env: TestWorkflowEnvironment;
+let taskQueue: string;
 before(async () => {
-  ({ stub, client } = await testbed.start());
+  ({ stub, client, env, taskQueue } = await testbed.start());
 });
 after(() => testbed.stop());
 
@@ -75,4 +80,37 @@ test('structured output that stays invalid fails with OutputInvalid', async () =
   const handle = await client.start({ template: 'structured', input: { prompt: 'n', schema }, user: 'alice', model: 'scripted:auto' });
   await assert.rejects(handle.result(), (err: { type?: string }) => err.type === 'OutputInvalid');
   assert.equal((await handle.state()).status, 'failed');
+});
+
+test('a run binds the tool definitions recorded in its spec, not the worker registry of today', async () => {
+  // `github_issues` was offered when the run was resolved; this worker has no such tool.
+  const catalog: Catalog = {
+    templates: builtinCatalog.templates,
+    tools: [...builtinCatalog.tools, { name: 'github_issues', description: 'Lists issues.', parameters: { type: 'object', properties: { repo: { type: 'string' } } }, source: 'code' }],
+  };
+  const resolution = resolveRun({ template: 'react', input: { task: 'What is 6 * 7?', tools: ['github_*', 'calculator'] }, model: 'openai:stub-model', user: 'alice' }, catalog);
+  assert.ok(resolution.ok);
+  const runId = 'templates-recorded-tools';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [resolution.run.input] });
+  const result = await client.getHandle(runId).result();
+  assert.equal(result.status, 'completed');
+  assert.match(result.answer, /42/);
+  const requests = stub.requests().filter((r) => r.key.run === runId);
+  assert.ok(requests.length >= 2);
+  for (const request of requests) assert.deepEqual(request.tools, ['github_issues', 'calculator']);
+});
+
+test('an input without a spec (older clients, runs in flight before specs) is resolved by the workflow as before', async () => {
+  const runId = 'templates-legacy-input';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [{ template: 'react', input: { task: 'What is 6 * 7?', tools: ['calculator'] }, model: 'openai:stub-model', user: 'alice' }] });
+  const result = await client.getHandle(runId).result();
+  assert.equal(result.status, 'completed');
+  assert.match(result.answer, /42/);
+  const requests = stub.requests().filter((r) => r.key.run === runId);
+  for (const request of requests) assert.deepEqual(request.tools, ['calculator']);
+  const structured = 'templates-legacy-structured';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: structured, args: [{ template: 'structured', input: { prompt: 'p', schema: personSchema }, model: 'scripted:auto?invalidFirst=1', user: 'alice' }] });
+  const output = await client.getHandle(structured).result();
+  assert.deepEqual([output.status, output.steps], ['completed', 2]);
+  assert.equal(typeof (output.output as { name?: unknown }).name, 'string');
 });

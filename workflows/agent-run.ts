@@ -4,25 +4,26 @@
  * Deterministic code only. The conversation lives in workflow state; activities read it by query, so
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
 import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
-import { resolveRun, type FinishReason, type ResolvedRun, type RunInput, type RunResult, type RunState } from '../agents/run';
+import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
+import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
+import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
+import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
-
-const defaultHistoryEventLimit = 8_000;
-const defaultHistoryByteLimit = 8_000_000;
+import { resolveRunInput } from './run-input';
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
-  const resolution = resolveRun(input);
+  const resolution = resolveRunInput(input);
   if (!resolution.ok) {
     upsertSearchAttributes([{ key: agentStatusKey, value: 'failed' }]);
     throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
   }
-  const run = new AgentRun(resolution.run);
+  const run = new AgentRun({ input, spec: resolution.spec });
   run.registerHandlers();
   return run.execute();
 }
@@ -31,22 +32,24 @@ class AgentRun {
   private readonly loop: AgentLoop;
   private readonly continuations: number;
 
-  constructor(private readonly run: ResolvedRun) {
+  constructor(private readonly run: { input: RunInput; spec: RunSpec }) {
     const { input } = run;
     const carried = input.carried;
     this.continuations = carried?.continuations ?? 0;
     this.loop = new AgentLoop(
       {
-        template: run.template.name,
+        template: run.spec.template,
         model: input.model,
-        tools: run.tools,
+        tools: specToolNames(run.spec),
         user: input.user,
         modelTimeoutSeconds: input.options?.modelTimeoutSeconds ?? 300,
-        outputSchema: run.template.outputSchema?.(run.templateInput),
+        outputSchema: run.spec.outputSchema,
+        // Legacy inputs name built-in tools only: their calls bind the worker's definitions, as they did then.
+        toolDefinitions: input.spec ? run.spec.tools : undefined,
         streamTokens: input.options?.streamTokens,
       },
       {
-        messages: carried?.messages ?? run.template.openingMessages(run.templateInput),
+        messages: carried?.messages ?? run.spec.messages,
         step: carried?.step ?? 0,
         usage: carried?.usage ?? emptyUsage(),
         repairsUsed: carried?.repairsUsed ?? 0,
@@ -55,7 +58,7 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    if (!carried) this.loop.events.emit('run.started', { template: run.template.name, user: input.user, model: input.model });
+    if (!carried) this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
   }
 
   registerHandlers(): void {
@@ -65,7 +68,7 @@ class AgentRun {
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
     setHandler(conversationQuery, (args) => loop.conversationSlice(args), { description: messageDescriptions.conversation });
-    loop.registerObservationHandlers();
+    registerObservationHandlers(loop);
   }
 
   async execute(): Promise<RunResult> {
@@ -74,9 +77,9 @@ class AgentRun {
       for (;;) {
         await loop.waitWhilePaused();
         if (loop.stopRequested) return this.finish('stopped');
-        if (loop.state.step >= this.run.maxSteps) return this.finish('max_steps');
-        if (this.historyIsLong()) await this.continueAsNew();
-        const outcome = await loop.runStep(this.run.maxSteps);
+        if (loop.state.step >= this.run.spec.maxSteps) return this.finish('max_steps');
+        if (historyIsLong(this.run.input.options)) await this.continueAsNew();
+        const outcome = await loop.runStep(this.run.spec.maxSteps);
         if (outcome === 'answer') return this.finish('answer');
         if (outcome === 'stopped') return this.finish('stopped');
       }
@@ -85,23 +88,12 @@ class AgentRun {
     }
   }
 
-  private historyIsLong(): boolean {
-    const info = workflowInfo();
-    const options = this.run.input.options;
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength >= (options?.historyEventLimit ?? defaultHistoryEventLimit) ||
-      info.historySize >= (options?.historyByteLimit ?? defaultHistoryByteLimit)
+  private continueAsNew(): Promise<never> {
+    const { loop } = this;
+    const continuations = this.continuations + 1;
+    return continueAsNewCarrying(loop.events, () => ({ step: loop.state.step, continuations }), () =>
+      continueAsNew<typeof agentRunWorkflow>({ ...this.run.input, carried: { ...loop.state, continuations, events: loop.events.carry() } }),
     );
-  }
-
-  private async continueAsNew(): Promise<never> {
-    await condition(allHandlersFinished);
-    this.loop.events.emit('run.continued', { step: this.loop.state.step, continuations: this.continuations + 1 });
-    return continueAsNew<typeof agentRunWorkflow>({
-      ...this.run.input,
-      carried: { ...this.loop.state, continuations: this.continuations + 1, events: this.loop.events.carry() },
-    });
   }
 
   private finish(reason: FinishReason): RunResult {
@@ -125,12 +117,12 @@ class AgentRun {
     const { loop } = this;
     return {
       runId: workflowInfo().workflowId,
-      template: this.run.template.name,
+      template: this.run.spec.template,
       user: input.user,
       model: input.model,
       status: loop.status,
       step: loop.state.step,
-      maxSteps: this.run.maxSteps,
+      maxSteps: this.run.spec.maxSteps,
       pauseRequested: loop.state.pauseRequested,
       stopRequested: loop.stopRequested,
       usage: loop.state.usage,

@@ -16,14 +16,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
-import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
+import { agentFailure, ErrorType } from '../agents/errors';
 import { conversationQuery, pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
 import { agentStatusKey } from '../agents/search-attributes';
 import {
   checkpointQuery,
   closeUpdate,
-  resolveSession,
-  sendMessageInputSchema,
+  sendMessageInputCheck,
   sendMessageUpdate,
   sessionMemoKey,
   sessionMessageDescriptions as describe,
@@ -40,15 +39,17 @@ import {
 } from '../agents/session';
 import { workflowNow, workflowNowIso } from './clock';
 import { SessionConversation } from './session-conversation';
+import { resolveSessionInput } from './session-input';
+import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
 /**
  * One session: runs a turn per `sendMessage` until closed, stopped, or idle past its TTL; returns its totals.
- * The input is checked with `resolveSession`; bad input fails the workflow at once with a typed, non-retryable failure.
+ * The input is checked with `resolveSessionInput`; bad input fails the workflow at once with a typed, non-retryable failure.
  */
 export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
-  const resolution = resolveSession(input);
+  const resolution = resolveSessionInput(input);
   if (!resolution.ok) {
     upsertSearchAttributes([{ key: agentStatusKey, value: 'closed' }]);
     throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
@@ -147,7 +148,8 @@ class Session {
   }
 
   private validateMessage(input: SendMessageInput): void {
-    parseOrFail(sendMessageInputSchema, input, 'message');
+    const problem = sendMessageInputCheck(input, '');
+    if (problem) throw agentFailure(ErrorType.InvalidInput, `Invalid message: ${problem}`);
     if (this.closeReason) {
       const why = { closed: 'was closed', expired: `expired after ${this.session.ttlSeconds} s idle`, stopped: 'was stopped' }[this.closeReason];
       throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`, {
@@ -230,33 +232,31 @@ class Session {
     return { sessionId: this.id, status: 'interrupted', finishReason: 'interrupted', answer: '', steps: 0, usage: emptyUsage() };
   }
 
+  /** History is long, or this run has taken its share of turns. */
   private historyIsLong(): boolean {
-    const info = workflowInfo();
-    const { options } = this.session;
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength >= options.historyEventLimit ||
-      info.historySize >= options.historyByteLimit ||
-      this.turnsThisRun >= options.continueAsNewEveryTurns
-    );
+    return historyIsLong(this.session.options) || this.turnsThisRun >= this.session.options.continueAsNewEveryTurns;
   }
 
-  private async continueAsNew(): Promise<never> {
-    await condition(allHandlersFinished);
+  private continueAsNew(): Promise<never> {
     const { conversation: c } = this;
-    c.events.emit('run.continued', { step: c.steps, continuations: this.continuations + 1 });
     // The memo is passed on explicitly: the new run's visibility record must show the latest turn count.
-    return makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
-      ...this.session.input,
-      carried: {
-        ...c.carry(),
-        pauseRequested: this.pauseRequested,
-        createdAt: this.createdAt,
-        lastActivityAt: this.lastActivityAt,
-        continuations: this.continuations + 1,
-        forkedFrom: this.session.input.carried?.forkedFrom,
-      },
-    });
+    const continuations = this.continuations + 1;
+    return continueAsNewCarrying(
+      c.events,
+      () => ({ step: c.steps, continuations }),
+      () =>
+        makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
+          ...this.session.input,
+          carried: {
+            ...c.carry(),
+            pauseRequested: this.pauseRequested,
+            createdAt: this.createdAt,
+            lastActivityAt: this.lastActivityAt,
+            continuations,
+            forkedFrom: this.session.input.carried?.forkedFrom,
+          },
+        }),
+    );
   }
 
   /** What `ls` and `stats` read from visibility, without a worker. */

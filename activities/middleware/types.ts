@@ -37,15 +37,15 @@ export interface LedgerClient {
 /** One call going through the pipeline. Middleware may add to it; the activity reads it afterwards. */
 export interface MiddlewareContext {
   kind: 'model' | 'tool';
-  /** Workflow id of the agent run. */
-  runId: string;
+  /** Workflow id of the agent run or session (what clients call the run id). */
+  workflowId: string;
   user: string;
   template: string;
   /** Agent step this call belongs to (1-based). */
   step: number;
   /** Activity attempt, 1 on the first try. */
   attempt: number;
-  /** The call's key in the user's ledger: the same for every attempt of it (`<runId>#<step>`). */
+  /** The call's key in the user's ledger: the same for every attempt of it (`<workflowId>#<step>`). */
   callKey: string;
   /** Unique to this attempt of this activity (`<activityId>#<attempt>`). */
   attemptId: string;
@@ -84,14 +84,17 @@ export interface MiddlewareContext {
 
 export type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk | AIMessage>;
 
+/** A tool the model may call: a LangChain tool, or a definition recorded in the run's spec (OpenAI's function format). */
+export type ModelTool = StructuredToolInterface | { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } };
+
 /** LangChain's `ModelRequest`, plus our `context`. */
 export interface ModelCallRequest {
   /** The LangChain chat model; tools are bound by the innermost handler. */
-  model: ChatRunnable & { bindTools?: (tools: StructuredToolInterface[], kwargs?: Record<string, unknown>) => ChatRunnable };
+  model: ChatRunnable & { bindTools?: (tools: ModelTool[], kwargs?: Record<string, unknown>) => ChatRunnable };
   messages: BaseMessage[];
   /** Prepended as a system message when set. */
   systemPrompt?: string;
-  tools: StructuredToolInterface[];
+  tools: ModelTool[];
   toolChoice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
   modelSettings?: Record<string, unknown>;
   state: { messages: BaseMessage[] } & Record<string, unknown>;
