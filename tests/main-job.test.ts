@@ -1,13 +1,11 @@
 /** The README's first command end to end: setup, dev server with Web UI, worker with metrics, and the demo. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { killLeftovers, runStartScript } from './helpers/start-script';
 
 test('scripts/start.sh runs every template and a pause/resume, with UI and metrics up, and leaves no process behind', { timeout: 240_000 }, async () => {
   const run = await runStartScript({ EXIT_AFTER_DEMO: '1' });
-  const { code, seen, left } = await run.exited;
+  const { code, seen, left, workerLog } = await run.exited;
   killLeftovers(left);
   const stdout = run.output();
   assert.equal(code, 0, stdout);
@@ -24,5 +22,5 @@ test('scripts/start.sh runs every template and a pause/resume, with UI and metri
   assert.ok(seen.some((p) => /worker\/main\.ts/.test(p.command)), `the worker was seen: ${seen.map((p) => p.command).join('; ')}`);
   assert.ok(seen.some((p) => /temporal server start-dev/.test(p.command)), 'the dev server was seen');
   assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], 'processes left behind');
-  assert.match(readFileSync(join(run.dataDir, 'worker.log'), 'utf8'), /^worker stopped$/m);
+  assert.match(workerLog, /^worker stopped$/m);
 });

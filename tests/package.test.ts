@@ -3,7 +3,7 @@
  * project's own plain-JavaScript worker and client (no tsx) run a built-in template on a real dev server.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +13,7 @@ import { projectRoot } from '../testing/paths';
 import { spawnGroup } from '../testing/process-group';
 
 let env: TestWorkflowEnvironment;
+let dir: string;
 let project: string;
 let runId: string | undefined;
 const timings: Record<string, number> = {};
@@ -81,7 +82,7 @@ export const queue: AgentWorkerOptions['taskQueue'] = 42;
 `;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
+  dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
   env = await startDevEnvironment();
   const packed = await timed('npm pack (with build)', () => run('npm', ['pack', '--silent', '--pack-destination', dir], projectRoot));
   const tarball = join(dir, packed.trim().split('\n').pop()!);
@@ -94,6 +95,7 @@ before(async () => {
 after(async () => {
   console.log(`package test timings (s): ${JSON.stringify(timings)}`);
   await env?.teardown();
+  if (dir) rmSync(dir, { recursive: true, force: true }); // the tarball and the project with its node_modules
 });
 
 test('the installed package carries compiled JavaScript, declarations, the workflow bundle and no tsx', () => {

@@ -3,8 +3,6 @@
  * and stops gracefully, and no process it started remains. (The demo run to its end: tests/main-job.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { killLeftovers, runStartScript } from './helpers/start-script';
 
@@ -18,13 +16,13 @@ async function interruptMidDemo(send: (pid: number) => void): Promise<{ code: nu
     throw err;
   }
   send(run.pid);
-  const { code, seen, left } = await run.exited;
+  const { code, seen, left, workerLog } = await run.exited;
   killLeftovers(left);
   const output = run.output();
   assert.ok(seen.some((p) => /worker\/main\.ts/.test(p.command)), 'the worker was seen');
   assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
   assert.ok(!output.includes('== pause/resume result'), `the demo was cut short:\n${output}`);
-  return { code, output, workerLog: readFileSync(join(run.dataDir, 'worker.log'), 'utf8') };
+  return { code, output, workerLog };
 }
 
 test('Ctrl-C (SIGINT to its process group) mid-demo: start.sh exits, the worker drains, nothing remains', { timeout: 240_000 }, async () => {
@@ -45,14 +43,14 @@ test('SIGTERM to start.sh alone mid-demo: it exits, the worker drains, nothing r
 
 test('a failed step (the worker refuses its settings): start.sh exits 1 and stops the dev server it started', { timeout: 240_000 }, async () => {
   const run = await runStartScript({ EXIT_AFTER_DEMO: '1', AGENT_MAX_CONCURRENT_ACTIVITIES: 'lots' });
-  const { code, seen, left } = await run.exited;
+  const { code, seen, left, workerLog } = await run.exited;
   killLeftovers(left);
   const output = run.output();
   assert.equal(code, 1, output);
   assert.match(output, /\[start\] worker failed/);
   assert.ok(seen.some((p) => /temporal server start-dev/.test(p.command)), 'the dev server was seen');
   assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
-  assert.match(readFileSync(join(run.dataDir, 'worker.log'), 'utf8'), /worker failed: Invalid worker settings: AGENT_MAX_CONCURRENT_ACTIVITIES/);
+  assert.match(workerLog, /worker failed: Invalid worker settings: AGENT_MAX_CONCURRENT_ACTIVITIES/);
 });
 
 test('Ctrl-C once the demo is done and start.sh keeps running: it exits, the worker drains, nothing remains', { timeout: 240_000 }, async () => {
@@ -64,11 +62,11 @@ test('Ctrl-C once the demo is done and start.sh keeps running: it exits, the wor
     throw err;
   }
   process.kill(-run.pid, 'SIGINT');
-  const { code, seen, left } = await run.exited;
+  const { code, seen, left, workerLog } = await run.exited;
   killLeftovers(left);
   const output = run.output();
   assert.equal(code, 130, output);
   assert.ok(seen.some((p) => /worker\/main\.ts/.test(p.command)), 'the worker was seen');
   assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes left behind; output:\n${output}`);
-  assert.match(readFileSync(join(run.dataDir, 'worker.log'), 'utf8'), /^worker stopped$/m);
+  assert.match(workerLog, /^worker stopped$/m);
 });

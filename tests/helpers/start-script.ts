@@ -2,7 +2,7 @@
  * Runs `scripts/start.sh` as the README says, on free ports and a data directory of its own, and records
  * every process it starts (tests/helpers/process-tree.ts) so a test can show none is left when it ends.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../worker/free-port';
@@ -19,8 +19,16 @@ export interface StartScriptRun {
   output(): string;
   /** Resolves once `text` appears in the output (rejects if the script ends first). */
   waitFor(text: string | RegExp): Promise<void>;
-  /** The script's end: its exit code or signal, every process seen under it, and those still alive. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; seen: ProcessRecord[]; left: ProcessRecord[] }>;
+  /** The script's end: its exit code or signal, every process seen under it, those still alive, and the worker's log (the data directory is removed then). */
+  exited: Promise<ScriptEnd>;
+}
+
+export interface ScriptEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  seen: ProcessRecord[];
+  left: ProcessRecord[];
+  workerLog: string;
 }
 
 export async function runStartScript(env: Record<string, string> = {}): Promise<StartScriptRun> {
@@ -50,14 +58,18 @@ export async function runStartScript(env: Record<string, string> = {}): Promise<
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; seen: ProcessRecord[]; left: ProcessRecord[] }>((resolve) => {
+  const exited = new Promise<ScriptEnd>((resolve) => {
     child.once('exit', async (code, signal) => {
       const seen = watch.stop();
       // The rest of its output, unless a process left behind holds the pipes open (then it is a survivor below).
       const closed = new Promise((r) => child.once('close', r));
       await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
       for (const l of listeners) l();
-      resolve({ code, signal, seen, left: survivors(seen) });
+      const left = survivors(seen);
+      const logFile = join(dataDir, 'worker.log');
+      const workerLog = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+      if (left.length === 0) rmSync(dataDir, { recursive: true, force: true }); // else a survivor may still write there
+      resolve({ code, signal, seen, left, workerLog });
     });
   });
   const ended = () => child.exitCode !== null || child.signalCode !== null;
