@@ -1,7 +1,8 @@
 /**
- * Where a worker's CPU went: self time per function and per package in a V8 .cpuprofile (`node --cpu-prof`).
+ * Where a worker's CPU went: self time per function and per package in a V8 .cpuprofile. Frames in a workflow
+ * bundle (one script for every module) are attributed to the bundled module they sit in when the bundle is given.
  *
- * Run: `npx tsx bench/compare/cpu-summary.ts <file.cpuprofile> [top]`
+ * Run: `npx tsx bench/compare/cpu-summary.ts <file.cpuprofile> [top] [workflow-bundle.js]`
  */
 import { readFileSync } from 'node:fs';
 
@@ -18,6 +19,34 @@ interface Profile {
   endTime: number;
 }
 
+/** First line of each module in a webpack bundle (its header line names the module path), in order. */
+export function bundleModules(code: string): { line: number; module: string }[] {
+  const out: { line: number; module: string }[] = [];
+  code.split('\n').forEach((text, i) => {
+    const m = /^\/\*\*\*\/ "(\.\/[^"]+)"/.exec(text);
+    if (m) out.push({ line: i, module: m[1] });
+  });
+  return out;
+}
+
+/** The package (or project folder) of the bundled module holding 0-based `line`. */
+function bundledPackage(modules: { line: number; module: string }[], line: number): string {
+  let lo = 0;
+  let hi = modules.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (modules[mid].line <= line) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  if (found < 0) return 'bundle: webpack runtime';
+  const path = modules[found].module;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
+  return `bundle: ${pkg ?? path.replace(/^\.\//, '').replace(/\/[^/]+$/, '/')}`;
+}
+
 /** node_modules package, our folder, Node itself, or V8's own categories ((garbage collector), (program), ...). */
 function packageOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
@@ -29,7 +58,8 @@ function packageOf(url: string, functionName: string): string {
   return url.replace(/^.*\//, '');
 }
 
-export function summarizeCpuProfile(path: string, top = 20): string {
+export function summarizeCpuProfile(path: string, top = 20, bundleCode?: string): string {
+  const modules = bundleCode ? bundleModules(bundleCode) : [];
   const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
   const usPerSample = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
   const hits = new Map<number, number>();
@@ -45,7 +75,7 @@ export function summarizeCpuProfile(path: string, top = 20): string {
     const { functionName, url, lineNumber } = node.callFrame;
     const fn = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(?=[^/]+\/[^/]+$)/, '')}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
-    const pkg = packageOf(url, functionName);
+    const pkg = modules.length && /workflow-bundle/.test(url) ? bundledPackage(modules, lineNumber) : packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
   }
   const table = (m: Map<string, number>) =>
@@ -61,10 +91,10 @@ export function summarizeCpuProfile(path: string, top = 20): string {
 }
 
 if (require.main === module) {
-  const [path, top] = process.argv.slice(2);
+  const [path, top, bundle] = process.argv.slice(2);
   if (!path) {
-    console.error('usage: cpu-summary.ts <file.cpuprofile> [top]');
+    console.error('usage: cpu-summary.ts <file.cpuprofile> [top] [workflow-bundle.js]');
     process.exit(2);
   }
-  console.log(summarizeCpuProfile(path, Number(top ?? 20)));
+  console.log(summarizeCpuProfile(path, Number(top ?? 20), bundle ? readFileSync(bundle, 'utf8') : undefined));
 }

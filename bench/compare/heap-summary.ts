@@ -12,7 +12,14 @@ export interface HeapDiffRow {
   bytesPerRun: number;
 }
 
-export function heapDiff(idlePath: string, parkedPath: string, runs: number): { totalPerRun: number; rows: HeapDiffRow[] } {
+export interface HeapDiff {
+  totalPerRun: number;
+  /** Temporal's per-workflow `Activator` objects in the parked snapshot: the workflows it holds. */
+  workflows: number;
+  rows: HeapDiffRow[];
+}
+
+export function heapDiff(idlePath: string, parkedPath: string, runs: number): HeapDiff {
   const idle = totalsByClass(readHeapSnapshot(idlePath));
   const parked = totalsByClass(readHeapSnapshot(parkedPath));
   const none: ClassTotal = { count: 0, size: 0 };
@@ -21,11 +28,11 @@ export function heapDiff(idlePath: string, parkedPath: string, runs: number): { 
     return { name, countPerRun: (t.count - before.count) / runs, bytesPerRun: (t.size - before.size) / runs };
   });
   const sum = (m: Map<string, ClassTotal>) => [...m.values()].reduce((n, t) => n + t.size, 0);
-  return { totalPerRun: (sum(parked) - sum(idle)) / runs, rows: rows.sort((a, b) => b.bytesPerRun - a.bytesPerRun) };
+  return { totalPerRun: (sum(parked) - sum(idle)) / runs, workflows: parked.get('Activator')?.count ?? 0, rows: rows.sort((a, b) => b.bytesPerRun - a.bytesPerRun) };
 }
 
-export function printHeapDiff(title: string, diff: ReturnType<typeof heapDiff>, top = 25): void {
-  console.log(`\n${title}: ${(diff.totalPerRun / 1e3).toFixed(1)} KB of JS heap per parked run (self sizes), largest classes:`);
+export function printHeapDiff(title: string, diff: HeapDiff, top = 25): void {
+  console.log(`\n${title}: ${(diff.totalPerRun / 1e3).toFixed(1)} KB of JS heap per parked run (self sizes; ${diff.workflows} workflows held), largest classes:`);
   console.log('| class (constructor, closure name or node type) | objects per run | KB per run |');
   console.log('|---|---|---|');
   for (const r of diff.rows.slice(0, top)) console.log(`| ${r.name.replace(/\|/g, '\\|')} | ${r.countPerRun.toFixed(1)} | ${(r.bytesPerRun / 1e3).toFixed(1)} |`);

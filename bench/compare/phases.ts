@@ -104,6 +104,8 @@ export interface ParkHooks {
   gracefulStop?: boolean;
   /** Stop once parked: profiling looks at starting and parking only. */
   skipResume?: boolean;
+  /** Worker CPU seconds per second below which it counts as idle. Default 0.05; profilers' sampling costs more. */
+  idleCpuPerSecond?: number;
 }
 
 /**
@@ -122,7 +124,7 @@ export async function parkedPhase(side: Side, deps: PhaseDeps, n: number, resume
   try {
     const cpu0 = cpuSeconds(pid);
     const rss0 = memory(pid).rss;
-    await untilIdle(deps.client, taskQueue, pid);
+    await untilIdle(deps.client, taskQueue, pid, hooks.idleCpuPerSecond ?? 0.05);
     const cpuSecondsToPark = cpuSeconds(pid) - cpu0;
     const rss = memory(pid).rss;
     const modelCallsWhileParking = (await deps.stub.count()) - stubBefore;
@@ -155,7 +157,7 @@ async function backlog(client: Client, taskQueue: string): Promise<number> {
 }
 
 /** Until the backlog is empty and the worker has used (almost) no CPU for two seconds: every run has parked. */
-async function untilIdle(client: Client, taskQueue: string, pid: number, timeoutMs = 3_600_000): Promise<void> {
+async function untilIdle(client: Client, taskQueue: string, pid: number, idleCpuPerSecond: number, timeoutMs = 3_600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = cpuSeconds(pid);
   let quietSeconds = 0;
@@ -163,7 +165,7 @@ async function untilIdle(client: Client, taskQueue: string, pid: number, timeout
     if (Date.now() > deadline) throw new Error(`worker on ${taskQueue} still busy after ${timeoutMs / 1000} s`);
     await sleep(1000);
     const [waiting, cpu] = [await backlog(client, taskQueue), cpuSeconds(pid)];
-    quietSeconds = waiting === 0 && cpu - last < 0.05 ? quietSeconds + 1 : 0;
+    quietSeconds = waiting === 0 && cpu - last < idleCpuPerSecond ? quietSeconds + 1 : 0;
     last = cpu;
   }
 }

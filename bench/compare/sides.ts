@@ -33,6 +33,8 @@ export interface Side {
   startParked(taskQueue: string, id: string, user: string, rounds: number): Promise<void>;
   /** Resumes a parked run and waits for it to finish with the job's answer. */
   resumeAndWait(id: string, rounds: number): Promise<void>;
+  /** The workflow bundle its workers load (profiles map bundle lines to modules). */
+  workflowBundle(): Promise<string>;
 }
 
 const stubModel = (rounds: number) => `stub-model?rounds=${rounds}`;
@@ -62,6 +64,7 @@ export function bareSide(ctx: SideContext): Side {
   const handle = (id: string) => ctx.client.workflow.getHandle(id);
   return {
     name: 'bare',
+    workflowBundle: bareWorkflowBundle,
     async startWorker(taskQueue, extraEnv = {}) {
       const env = { TEMPORAL_ADDRESS: ctx.temporalAddress, TASK_QUEUE: taskQueue, BARE_WORKFLOW_BUNDLE: await bareWorkflowBundle(), OPENAI_BASE_URL: ctx.stubUrl, ...extraEnv };
       return startWorkerProcess(env, 180_000, join(projectRoot, 'bench', 'bare', 'worker.ts'));
@@ -88,6 +91,7 @@ export function oursSide(ctx: SideContext): Side {
   const parkedQueues = new Map<string, string>();
   return {
     name: 'ours',
+    workflowBundle: freshWorkflowBundle,
     async startWorker(taskQueue, extraEnv = {}) {
       const env = {
         TEMPORAL_ADDRESS: ctx.temporalAddress,
