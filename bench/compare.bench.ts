@@ -8,7 +8,8 @@
  * Run: `npm run bench:compare`. Settings (env): BENCH_ROUNDS (3), BENCH_SEQ_RUNS (sequential runs for latency, 10),
  * BENCH_RUNS (runs per throughput phase, at least the concurrency; 200), BENCH_CONCURRENCY ("100,500"),
  * BENCH_PARKED (parked runs, 300; 10000 for the big phase), BENCH_PARKED_ROUNDS (tool calls a parked run makes
- * after resume, 0), BENCH_USERS (users runs are spread over, 100), BENCH_HOT_RUNS (100; 0 skips),
+ * after resume, 0), BENCH_USERS (users runs are spread over, 100), BENCH_HOT_RUNS (100; 0 skips), BENCH_HOT_QUOTA
+ * (1: the hot-user phase's worker has a quota policy, so every model call also reserves in the ledger; 0: none),
  * BENCH_PHASES (comma list of latency,throughput,parked,hot,langgraph,survival; default all),
  * BENCH_PROFILE_DIR (instead of measuring: one parked phase per side with a CPU profile of the worker and heap
  * snapshots before and after parking, written there and summarised; see docs/benchmarks.md).
@@ -39,6 +40,7 @@ const settingsSchema = z.object({
   BENCH_PARKED_ROUNDS: count(0, 0),
   BENCH_USERS: count(100),
   BENCH_HOT_RUNS: count(100, 0),
+  BENCH_HOT_QUOTA: z.enum(['0', '1']).default('1'),
   BENCH_PHASES: z
     .string()
     .default(phaseNames.join(','))
@@ -48,6 +50,8 @@ const settingsSchema = z.object({
 });
 const settings = settingsSchema.parse(process.env);
 const rounds = 2; // tool calls of the job
+/** A quota far above what the bench spends (as bench:load's): every model call reserves (update) and commits (signal). */
+const quotaPolicy = { roles: { metered: { quota: { usd: 1_000_000, period: 'day' } } }, defaultRoles: ['metered'] };
 const on = (phase: (typeof phaseNames)[number]) => settings.BENCH_PHASES.includes(phase);
 
 type PerSide<T> = Record<SideName, T[]>;
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
         console.log(`round ${round} LangGraph.js: median ${r.latencyMs.toFixed(0)} ms, ${r.runsPerSecond.toFixed(1)} runs/s at ${c}, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB`);
       }
       if (on('hot') && s.BENCH_HOT_RUNS > 0) {
-        const r = await hotUserPhase(sides[1], deps, s.BENCH_HOT_RUNS);
+        const r = await hotUserPhase(sides[1], deps, s.BENCH_HOT_RUNS, s.BENCH_HOT_QUOTA === '1' ? { AGENT_POLICY: JSON.stringify(quotaPolicy) } : {});
         hot.push(r);
         note('ours hot user', r);
         console.log(
@@ -176,7 +180,7 @@ function buildRows(
   if (hot.length) {
     const runs = hot[0].runs;
     rows.push({
-      label: `ours: one user x ${runs} concurrent runs vs ${runs} users x 1 run (seconds)`,
+      label: `ours${settings.BENCH_HOT_QUOTA === '1' ? ', quota policy on' : ''}: one user x ${runs} concurrent runs vs ${runs} users x 1 run (seconds)`,
       unit: 's',
       bare: m(hot, (r) => r.manyUsersSeconds),
       ours: m(hot, (r) => r.oneUserSeconds),

@@ -178,8 +178,11 @@ export interface HotUserResult extends Failures {
   resourceExhausted: [number, number];
 }
 
-/** Ours only: `runs` runs of one user at once, then `runs` runs of as many users at once, each on its own worker. */
-export async function hotUserPhase(side: Side, deps: PhaseDeps, runs: number): Promise<HotUserResult> {
+/**
+ * Ours only: `runs` runs of one user at once, then `runs` runs of as many users at once, each on its own worker.
+ * `workerEnv`: e.g. AGENT_POLICY with a quota, so every model call also reserves in the user's ledger (an update).
+ */
+export async function hotUserPhase(side: Side, deps: PhaseDeps, runs: number, workerEnv: Record<string, string> = {}): Promise<HotUserResult> {
   const once = async (label: string, userOfRun: (taskQueue: string, i: number) => string) => {
     const taskQueue = uniqueTaskQueue(`${side.name}-${label}`);
     return withWorker(side, taskQueue, async (w) => {
@@ -189,7 +192,7 @@ export async function hotUserPhase(side: Side, deps: PhaseDeps, runs: number): P
       const seconds = (performance.now() - t0) / 1000;
       const exhausted = w.output().split('\n').filter((line) => /ResourceExhausted|in-flight updates/i.test(line)).length;
       return { seconds, exhausted, errors };
-    });
+    }, workerEnv);
   };
   const one = await once('hot', (taskQueue) => `${taskQueue}-hot-user`);
   const many = await once('spread', (taskQueue, i) => `${taskQueue}-u${i}`);

@@ -2,10 +2,11 @@
  * Preloaded into a bench worker process (NODE_OPTIONS=--require) when profiling, with BENCH_PROFILE_OUT (a folder),
  * BENCH_PROFILE_TAG and BENCH_PROFILE_KIND (`cpu` or `heap`; separate runs, so a snapshot's cost is not profiled):
  * - cpu: worker threads (Temporal runs workflows in one) start with --cpu-prof into <out>/cpu-<tag>/ (written when
- *   the thread ends); the main thread is profiled through the inspector from load on, and on SIGUSR2 its profile so
+ *   the thread ends); the main thread is profiled through the inspector from load on, and on SIGWINCH its profile so
  *   far goes to <out>/cpu-<tag>/main-<n>.cpuprofile;
- * - heap: on SIGUSR2 a heap snapshot of every worker thread and of the main thread is written.
- * Either way the hook then prints "profiles written: <files>".
+ * - heap: on SIGWINCH a heap snapshot of every worker thread and of the main thread is written.
+ * Either way the hook then prints "profiles written: <files>". SIGWINCH, not SIGUSR2: Temporal's Runtime shuts the worker
+ * down on SIGUSR2.
  * Plain CommonJS so it loads before tsx. (--cpu-prof itself is not allowed in NODE_OPTIONS.)
  */
 'use strict';
@@ -38,7 +39,7 @@ if (threads.isMainThread && out) {
   const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   const started = cpu ? post('Profiler.enable').then(() => post('Profiler.start')) : undefined;
   let seq = 0;
-  process.on('SIGUSR2', async () => {
+  process.on('SIGWINCH', async () => {
     const n = ++seq;
     const files = [];
     try {

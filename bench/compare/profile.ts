@@ -17,11 +17,11 @@ import type { Side } from './sides';
 
 const hook = join(projectRoot, 'bench', 'compare', 'profile-hook.cjs');
 
-/** Sends SIGUSR2 and waits for profile-hook.cjs to say its files are written; returns their paths. */
+/** Sends SIGWINCH and waits for profile-hook.cjs to say its files are written; returns their paths. */
 async function signalHook(w: WorkerProcess): Promise<string[]> {
   const written = () => w.output().match(/profiles (written|failed): .*/g) ?? [];
   const before = written().length;
-  w.child.kill('SIGUSR2');
+  w.child.kill('SIGWINCH');
   const deadline = Date.now() + 900_000;
   while (written().length === before) {
     if (Date.now() > deadline) throw new Error('profiles not written in 15 minutes');
