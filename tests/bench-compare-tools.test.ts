@@ -1,6 +1,6 @@
 /** The measuring tools of bench:compare: heap snapshot reading and diffing, CPU profile attribution, /proc readers. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -14,8 +14,9 @@ class BenchCompareMarker {
   constructor(readonly n: number) {}
 }
 
-test('heap snapshots are read like JSON.parse reads them, and the diff counts what was allocated per run', () => {
+test('heap snapshots are read like JSON.parse reads them, and the diff counts what was allocated per run', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'heap-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const before = writeHeapSnapshot(join(dir, 'before.heapsnapshot'));
   const kept = Array.from({ length: 500 }, (_, i) => new BenchCompareMarker(i));
   const after = writeHeapSnapshot(join(dir, 'after.heapsnapshot'));
@@ -48,12 +49,14 @@ test('CPU profile frames in a workflow bundle are attributed to the bundled modu
     startTime: 0,
     endTime: 6000,
   };
-  const file = join(mkdtempSync(join(tmpdir(), 'cpu-test-')), 'p.cpuprofile');
+  const dir = mkdtempSync(join(tmpdir(), 'cpu-test-'));
+  const file = join(dir, 'p.cpuprofile');
   writeFileSync(file, JSON.stringify(profile));
   const text = summarizeCpuProfile(file, 10, bundle);
   assert.match(text, /\| bundle: zod \| 3 \| 50\.0% \|/);
   assert.match(text, /\| bundle: agents\/ \| 1 \| 16\.7% \|/);
   assert.match(text, /\| protobufjs \| 2 \| 33\.3% \|/);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('/proc readers report this process', () => {
