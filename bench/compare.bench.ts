@@ -15,7 +15,7 @@
  * snapshots before and after parking, written there and summarised; see docs/benchmarks.md).
  */
 import { z } from 'zod';
-import { startDevEnvironment } from '../tests/helpers/environment';
+import { startDevEnvironment } from '../testing/environment';
 import { langGraphPhase, type LangGraphResult } from './compare/langgraph-process';
 import { hotUserPhase, latencyPhase, parkedPhase, throughputPhase, type Failures, type HotUserResult, type LatencyResult, type ParkedResult, type PhaseDeps, type ThroughputResult } from './compare/phases';
 import { median } from './compare/pool';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../tests/helpers/paths';
+import { projectRoot } from '../../testing/paths';
 
 export function langGraphProcess(mode: 'bench' | 'start' | 'resume', env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'compare', 'langgraph-runner.ts'), mode], {

@@ -5,9 +5,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { sigkillWorker } from '../../tests/helpers/processes';
-import { uniqueTaskQueue } from '../../tests/helpers/environment';
-import type { WorkerProcess } from '../../tests/helpers/worker-process';
+import { sigkillWorker } from '../../testing/processes';
+import { uniqueTaskQueue } from '../../testing/environment';
+import type { WorkerProcess } from '../../testing/worker-process';
 import { median, pool, poolSettled, sleep } from './pool';
 import { cpuSeconds, memory } from './proc';
 import type { Side } from './sides';

@@ -5,10 +5,10 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { uniqueTaskQueue } from '../../tests/helpers/environment';
-import { projectRoot } from '../../tests/helpers/paths';
-import { sigkillWorker } from '../../tests/helpers/processes';
-import type { WorkerProcess } from '../../tests/helpers/worker-process';
+import { uniqueTaskQueue } from '../../testing/environment';
+import { projectRoot } from '../../testing/paths';
+import { sigkillWorker } from '../../testing/processes';
+import type { WorkerProcess } from '../../testing/worker-process';
 import { summarizeCpuProfile } from './cpu-summary';
 import { heapDiff, printHeapDiff } from './heap-summary';
 import { parkedPhase, type PhaseDeps } from './phases';

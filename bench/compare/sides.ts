@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../../client';
-import { freshWorkflowBundle } from '../../tests/helpers/bundle';
-import { freePort } from '../../tests/helpers/dev-server';
-import { projectRoot } from '../../tests/helpers/paths';
-import { startWorkerProcess, type WorkerProcess } from '../../tests/helpers/worker-process';
+import { freshWorkflowBundle } from '../../testing/bundle';
+import { freePort } from '../../testing/dev-server';
+import { projectRoot } from '../../testing/paths';
+import { startWorkerProcess, type WorkerProcess } from '../../testing/worker-process';
 
 export type SideName = 'bare' | 'ours';
 

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Fault, LoggedRequest } from '../../llm-stub';
-import { projectRoot } from '../../tests/helpers/paths';
+import { projectRoot } from '../../testing/paths';
 
 export interface StubProcess {
   /** Base URL for OpenAI clients, ending in /v1. */

@@ -5,8 +5,8 @@
  * (`invoke(null, { thread_id })`) from its last SQLite checkpoint.
  */
 import type { LoggedRequest } from '../../llm-stub';
-import { uniqueTaskQueue } from '../../tests/helpers/environment';
-import { sigkillWorker } from '../../tests/helpers/processes';
+import { uniqueTaskQueue } from '../../testing/environment';
+import { sigkillWorker } from '../../testing/processes';
 import { checkpointFile, langGraphProcess } from './langgraph-process';
 import { sleep } from './pool';
 import type { Side } from './sides';
