@@ -8,8 +8,7 @@ import { z } from 'zod';
 import { chatMessageSchema, usageSchema, type ChatMessage, type Usage } from './conversation';
 import { describeZodError, ErrorType } from './errors';
 import { modelSpecSchema, type ModelSpec } from './model-spec';
-import { findTemplate, templateNames, type AgentTemplate } from './templates';
-import { unknownTools, toolNames } from './tool-specs';
+import type { RunSpec } from './run-spec';
 
 export const runStatuses = ['running', 'paused', 'stopped', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -53,10 +52,36 @@ export const runOptionsSchema = z
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 
+/** A JSON Schema object, bounded so it cannot flood history. */
+const jsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .refine((schema) => JSON.stringify(schema).length <= 50_000, 'schema is larger than 50,000 characters');
+
+export const toolDefinitionSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(10_000),
+    parameters: jsonSchemaObject,
+    taskQueue: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const runSpecSchema = z
+  .object({
+    template: z.string().min(1).max(100),
+    messages: z.array(chatMessageSchema).min(1).max(100),
+    tools: z.array(toolDefinitionSchema).max(200),
+    maxSteps: z.number().int().min(1).max(10_000),
+    outputSchema: jsonSchemaObject.optional(),
+  })
+  .strict() satisfies z.ZodType<RunSpec>;
+
 export const runInputSchema = z.object({
   template: z.string().min(1).max(100),
-  /** Template-specific input, checked against the template's schema. */
-  input: z.unknown(),
+  /** Template-specific input, checked against the template's schema. Absent when `spec` is given. */
+  input: z.unknown().optional(),
+  /** The resolved template, recorded at start; the workflow runs from it alone. Absent in inputs of older clients. */
+  spec: runSpecSchema.optional(),
   /** Model spec `provider:model`. */
   model: z.string().min(1).max(200),
   user: userIdSchema,
@@ -95,43 +120,6 @@ export interface RunResult {
   output?: unknown;
   steps: number;
   usage: Usage;
-}
-
-export interface ResolvedRun {
-  input: RunInput;
-  template: AgentTemplate<any>;
-  templateInput: unknown;
-  model: ModelSpec;
-  tools: string[];
-  maxSteps: number;
-}
-
-export type Resolution = { ok: true; run: ResolvedRun } | { ok: false; type: ErrorType; message: string };
-
-/** Checks a run input completely: shape, template, template input, model spec, tools. */
-export function resolveRun(raw: unknown): Resolution {
-  const parsed = runInputSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${describeZodError(parsed.error)}` };
-  const input = parsed.data;
-  const template = findTemplate(input.template);
-  if (!template) {
-    return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${input.template}"; use one of ${templateNames.join(', ')}` };
-  }
-  const templateInput = template.inputSchema.safeParse(input.input);
-  if (!templateInput.success) {
-    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${template.name}": ${describeZodError(templateInput.error)}` };
-  }
-  const model = modelSpecSchema.safeParse(input.model);
-  if (!model.success) return { ok: false, type: ErrorType.UnknownModel, message: describeZodError(model.error) };
-  const tools = template.tools(templateInput.data);
-  const unknown = unknownTools(tools);
-  if (unknown.length > 0) {
-    return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${toolNames.join(', ')}` };
-  }
-  return {
-    ok: true,
-    run: { input, template, templateInput: templateInput.data, model: model.data, tools, maxSteps: template.maxSteps(templateInput.data) },
-  };
 }
 
 export type { ChatMessage, Usage };

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { stateQuery } from '../agents/messages';
 import { defaultModelSpec } from '../agents/model-spec';
-import { resolveRun, runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
+import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
+import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
@@ -89,11 +90,11 @@ export class AgentClient {
         typedSearchAttributes: [
           { key: agentKindKey, value: 'run' },
           { key: agentUserKey, value: run.input.user },
-          { key: agentTemplateKey, value: run.template.name },
+          { key: agentTemplateKey, value: run.spec.template },
           { key: agentStatusKey, value: 'running' },
           { key: agentModelKey, value: run.model.spec },
         ],
-        staticSummary: `${run.template.name} run for ${run.input.user} on ${run.model.spec}`,
+        staticSummary: `${run.spec.template} run for ${run.input.user} on ${run.model.spec}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);

@@ -8,7 +8,9 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearch
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
 import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
-import { resolveRun, type FinishReason, type ResolvedRun, type RunInput, type RunResult, type RunState } from '../agents/run';
+import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
+import { resolveRun, type ResolvedRun } from '../agents/resolve-run';
+import { specToolNames } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
 import { RunEventLog } from './run-events';
@@ -17,7 +19,8 @@ const defaultHistoryEventLimit = 8_000;
 const defaultHistoryByteLimit = 8_000_000;
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
-  const resolution = resolveRun(input);
+  // Interim: inputs without a spec are resolved here (replaced by a zod-free legacy resolver).
+  const resolution = input.spec ? { ok: true as const, run: { input: input as ResolvedRun['input'], spec: input.spec } } : resolveRun(input);
   if (!resolution.ok) {
     upsertSearchAttributes([{ key: agentStatusKey, value: 'failed' }]);
     throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
@@ -31,22 +34,22 @@ class AgentRun {
   private readonly loop: AgentLoop;
   private readonly continuations: number;
 
-  constructor(private readonly run: ResolvedRun) {
+  constructor(private readonly run: Pick<ResolvedRun, 'input' | 'spec'>) {
     const { input } = run;
     const carried = input.carried;
     this.continuations = carried?.continuations ?? 0;
     this.loop = new AgentLoop(
       {
-        template: run.template.name,
+        template: run.spec.template,
         model: input.model,
-        tools: run.tools,
+        tools: specToolNames(run.spec),
         user: input.user,
         modelTimeoutSeconds: input.options?.modelTimeoutSeconds ?? 300,
-        outputSchema: run.template.outputSchema?.(run.templateInput),
+        outputSchema: run.spec.outputSchema,
         streamTokens: input.options?.streamTokens,
       },
       {
-        messages: carried?.messages ?? run.template.openingMessages(run.templateInput),
+        messages: carried?.messages ?? run.spec.messages,
         step: carried?.step ?? 0,
         usage: carried?.usage ?? emptyUsage(),
         repairsUsed: carried?.repairsUsed ?? 0,
@@ -55,7 +58,7 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    if (!carried) this.loop.events.emit('run.started', { template: run.template.name, user: input.user, model: input.model });
+    if (!carried) this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
   }
 
   registerHandlers(): void {
@@ -74,9 +77,9 @@ class AgentRun {
       for (;;) {
         await loop.waitWhilePaused();
         if (loop.stopRequested) return this.finish('stopped');
-        if (loop.state.step >= this.run.maxSteps) return this.finish('max_steps');
+        if (loop.state.step >= this.run.spec.maxSteps) return this.finish('max_steps');
         if (this.historyIsLong()) await this.continueAsNew();
-        const outcome = await loop.runStep(this.run.maxSteps);
+        const outcome = await loop.runStep(this.run.spec.maxSteps);
         if (outcome === 'answer') return this.finish('answer');
         if (outcome === 'stopped') return this.finish('stopped');
       }
@@ -125,12 +128,12 @@ class AgentRun {
     const { loop } = this;
     return {
       runId: workflowInfo().workflowId,
-      template: this.run.template.name,
+      template: this.run.spec.template,
       user: input.user,
       model: input.model,
       status: loop.status,
       step: loop.state.step,
-      maxSteps: this.run.maxSteps,
+      maxSteps: this.run.spec.maxSteps,
       pauseRequested: loop.state.pauseRequested,
       stopRequested: loop.stopRequested,
       usage: loop.state.usage,
