@@ -14,6 +14,7 @@ import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult
 import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
+import { CatalogCache, type OfferedCatalog } from './catalog';
 import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { toAgentError } from './errors';
@@ -22,6 +23,8 @@ import { userUsage, type UserUsage } from './usage';
 export interface AgentClientOptions {
   /** Task queue the workers poll. Default `agents` (or AGENT_TASK_QUEUE). */
   taskQueue?: string;
+  /** How long the workers' published catalog is cached, in milliseconds. Default 2,000. */
+  catalogCacheMs?: number;
 }
 
 export interface StartRunOptions {
@@ -64,18 +67,32 @@ const listFilterSchema = z.object({
 
 export class AgentClient {
   readonly taskQueue: string;
+  private readonly catalogCache: CatalogCache;
 
   constructor(
     readonly client: Client,
     options: AgentClientOptions = {},
   ) {
     this.taskQueue = taskQueueFrom(options.taskQueue);
+    this.catalogCache = new CatalogCache(client, this.taskQueue, options.catalogCacheMs);
+  }
+
+  /**
+   * The templates and tools the workers of this task queue offer (what they published; built-ins when none has).
+   * Runs are resolved against it: an unknown template or tool is refused before anything starts.
+   */
+  catalog(options: { fresh?: boolean } = {}): Promise<OfferedCatalog> {
+    if (options.fresh) this.catalogCache.invalidate();
+    return this.catalogCache.get().catch((err) => {
+      throw toAgentError(err);
+    });
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
     const model = options.model ?? defaultModelSpec;
-    const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options });
+    const catalog = await this.catalog();
+    const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options }, catalog);
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
     const runId = options.runId ?? `run-${randomUUID()}`;
