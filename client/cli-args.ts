@@ -48,6 +48,7 @@ export const commands = {
   tokens: { args: ['id'], flags: [] },
   usage: { args: [], flags: ['user'], required: ['user'] },
   templates: { args: [], flags: [] },
+  tools: { args: [], flags: [] },
   help: { args: [], flags: [] },
 } satisfies Record<string, CommandSpec>;
 
@@ -96,7 +97,8 @@ Commands:
   tokens <id>        stream the text of a run's model calls while they run (run started with streamTokens)
   usage --user ID    tokens, cost and calls of a user this hour, day and month (UTC), per model
   session <command>  multi-turn sessions (create, send, state, ls, stats, ...); see "agentctl session help"
-  templates          list the registered templates
+  templates          list the templates the workers offer (name, source, steps, tools)
+  tools              list the tools the workers offer (name, source: builtin, code or mcp:<server>, task queue)
   help               show this text
 
 Options for every command:

@@ -8,10 +8,10 @@
 import type { Client } from '@temporalio/client';
 import { AgentError, ErrorType } from '../agents/errors';
 import type { RunStatus } from '../agents/run';
-import { templates } from '../agents/templates';
 import { AgentClient } from './agent-client';
 import { parseCommandLine, usage, UsageError, wantsJson, type ParsedCommand } from './cli-args';
-import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
+import { templatesCommand, toolsCommand } from './cli-catalog';
+import { formatResult, formatRuns, formatState } from './cli-format';
 import { runSessionCommand } from './cli-session';
 import { formatUsage } from './cli-usage';
 import { connectClient, taskQueueFrom } from './connection';
@@ -64,20 +64,18 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 async function execute(cmd: ParsedCommand, io: CliIO): Promise<void> {
   const print = (human: string, machine: unknown) => io.stdout.write(`${cmd.json ? JSON.stringify(machine) : human}\n`);
 
-  // These two need no server.
+  // This one needs no server.
   if (cmd.command === 'help') return void print(usage, { usage });
-  if (cmd.command === 'templates') {
-    const list = Object.values(templates);
-    return void print(
-      formatTemplates(list),
-      list.map((t) => ({ name: t.name, description: t.description, defaultMaxSteps: t.defaultMaxSteps, maxStepsLimit: t.maxStepsLimit })),
-    );
-  }
 
   const client = await connect(io.env);
   try {
     const agents = new AgentClient(client, { taskQueue: taskQueueFrom(cmd.taskQueue, io.env) });
     switch (cmd.command) {
+      case 'templates':
+      case 'tools': {
+        const out = await (cmd.command === 'templates' ? templatesCommand : toolsCommand)(client, agents.taskQueue);
+        return void print(out.human, out.machine);
+      }
       case 'start': {
         const input = parseJsonFlag(cmd.input!, '--input');
         const handle = await agents.start({ template: cmd.args.template, input, model: cmd.model, user: cmd.user!, runId: cmd.id });
