@@ -1,23 +1,56 @@
 /**
- * Reads a run's conversation from its workflow by query, in pages.
+ * Reads a run's conversation from its workflow by query, in pages, with the run's recorded model-call spec.
  *
- * This is what keeps history linear: model-call inputs carry a message count, not the messages,
- * so each message is written to history once (when it is produced) instead of once per later step.
+ * This is what keeps history linear: model-call inputs carry a message count, not the messages (nor the tool
+ * schemas), so each message is written to history once (when it is produced) instead of once per later step.
  */
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import type { ChatMessage } from '../agents/conversation';
-import { agentFailure, ErrorType } from '../agents/errors';
-import { conversationQuery } from '../agents/messages';
+import { agentFailure, describeZodError, ErrorType } from '../agents/errors';
+import { conversationQuery, type ModelCallSpec } from '../agents/messages';
+import { toolDefinitionSchema } from '../agents/run';
 
-export async function fetchConversation(client: Client, workflowId: string, runId: string, count: number): Promise<ChatMessage[]> {
+export interface FetchedConversation {
+  messages: ChatMessage[];
+  /** The run's recorded spec; undefined for sessions and runs started without one. */
+  spec?: ModelCallSpec;
+}
+
+const modelCallSpecSchema = z.object({ tools: z.array(toolDefinitionSchema).optional(), outputSchema: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * Specs by Temporal run id. A spec never changes during a workflow run, so each run's is read once per worker;
+ * bounded so a worker holding many runs keeps only the recent ones.
+ */
+const specCache = new Map<string, ModelCallSpec | undefined>();
+const specCacheSize = 1_000;
+
+export async function fetchConversation(client: Client, workflowId: string, runId: string, count: number): Promise<FetchedConversation> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const messages: ChatMessage[] = [];
+  const cached = specCache.has(runId);
+  let spec = specCache.get(runId);
   while (messages.length < count) {
-    const page = await handle.query(conversationQuery, { from: messages.length, to: count });
+    const withSpec = !cached && messages.length === 0;
+    const page = await handle.query(conversationQuery, { from: messages.length, to: count, ...(withSpec ? { withSpec } : {}) });
     if (page.from !== messages.length || page.messages.length === 0) {
       throw agentFailure(ErrorType.InvalidInput, `conversation of ${workflowId} has ${page.total} messages, expected ${count}`, { nonRetryable: false });
     }
+    if (withSpec) spec = remember(runId, page.spec === undefined ? undefined : parseSpec(page.spec, workflowId));
     messages.push(...page.messages);
   }
-  return messages;
+  return { messages, spec };
+}
+
+function parseSpec(raw: unknown, workflowId: string): ModelCallSpec {
+  const parsed = modelCallSpecSchema.safeParse(raw);
+  if (!parsed.success) throw agentFailure(ErrorType.InvalidInput, `spec of ${workflowId} is malformed: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+function remember(runId: string, spec: ModelCallSpec | undefined): ModelCallSpec | undefined {
+  if (specCache.size >= specCacheSize) specCache.delete(specCache.keys().next().value!);
+  specCache.set(runId, spec);
+  return spec;
 }

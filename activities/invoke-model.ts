@@ -3,9 +3,9 @@ import { Context } from '@temporalio/activity';
 import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
-import { toolCallSchema } from '../agents/conversation';
+import { toolCallSchema } from '../agents/conversation-schema';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
-import { modelSpecSchema } from '../agents/model-spec';
+import { modelSpecSchema } from '../agents/model-spec-schema';
 import { fetchConversation } from './conversation-fetch';
 import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
@@ -13,11 +13,14 @@ import { toModelFailure } from './models/errors';
 import { createChatModel } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
+import { checkStructuredAnswer } from '../agents/structured-output-schema';
+import type { StructuredCheck } from '../agents/structured-output';
+import type { ModelCallSpec } from '../agents/messages';
 import { TokenPublisher } from './token-publisher';
 import { noticeRetryableFailure } from './failure-notice';
 import type { CallMiddleware } from './call-middleware';
 import { usageOf } from './middleware/quota';
-import type { ModelCallRequest } from './middleware/types';
+import type { ModelCallRequest, ModelTool } from './middleware/types';
 
 export const invokeModelInputSchema = z.object({
   step: z.number().int().nonnegative(),
@@ -38,6 +41,8 @@ export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' |
   usage: ModelReply['usage'] & { costUsd: number };
   model: string;
   durationMs: number;
+  /** For runs with structured output: the answer checked against the recorded schema (absent when it asked for tools). */
+  output?: StructuredCheck;
 }
 
 export interface InvokeModelDeps {
@@ -59,7 +64,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
     // Heartbeats let a stop or cancel reach this call within seconds, and let Temporal see a dead worker.
     const stopHeartbeats = startHeartbeats(ctx, { phase: 'calling' }, deps.heartbeatIntervalMs);
     try {
-      const messages = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
+      const { messages, spec: recorded } = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
       const chat = createChatModel(spec, deps.providerEnv, {
         headers: { 'x-agent-run': workflowId, 'x-agent-step': String(input.step), 'x-agent-attempt': String(ctx.info.attempt) },
         // A little under the activity's start-to-close timeout, so a hung provider fails as a typed, retried
@@ -77,7 +82,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         const message = await calls.pipeline.modelCall(callModel, toggles)({
           model: chat,
           messages: lcMessages,
-          tools: toolsByName(input.tools),
+          tools: modelTools(recorded, input.tools),
           state: { messages: lcMessages },
           runtime: { context, signal: ctx.cancellationSignal },
           context,
@@ -100,7 +105,10 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent a tool call of the wrong shape: ${describeZodError(misshapen.error!)}`);
       }
       const costUsd = context.costUsd ?? context.prices.costOf(spec.spec, reply.usage);
-      return { message: reply.message, usage: { ...reply.usage, costUsd }, model: spec.spec, durationMs: Date.now() - started };
+      // The workflow decides repair or failure; the check needs zod, which stays out of workflow code.
+      const answered = !reply.message.toolCalls?.length;
+      const output = answered && recorded?.outputSchema ? checkStructuredAnswer(reply.message.content, recorded.outputSchema) : undefined;
+      return { message: reply.message, usage: { ...reply.usage, costUsd }, model: spec.spec, durationMs: Date.now() - started, ...(output ? { output } : {}) };
     } catch (err) {
       // Before failing, so the run's `retry` event is in history ahead of the next attempt.
       await noticeRetryableFailure(ctx, ctx.client.workflow.getHandle(workflowId, runId), input.step, err);
@@ -109,6 +117,15 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
       stopHeartbeats();
     }
   };
+}
+
+/**
+ * What the model may call: the definitions the run recorded at start (so a tool changed or removed since does not
+ * change the run), else, for sessions and runs started without a spec, the worker's built-in tools by name.
+ */
+function modelTools(recorded: ModelCallSpec | undefined, names: string[]): ModelTool[] {
+  if (!recorded?.tools) return toolsByName(names);
+  return recorded.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
 }
 
 /**

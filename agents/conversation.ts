@@ -1,43 +1,32 @@
 /**
  * The conversation format stored in workflow state and passed to activities.
  *
- * Plain JSON objects (no classes) so they survive the data converter and continue-as-new.
+ * Plain JSON objects (no classes) so they survive the data converter and continue-as-new. Workflow-safe (no zod);
+ * the zod schemas are in `conversation-schema.ts`.
  */
-import { z } from 'zod';
+export interface ToolCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
 
-export const toolCallSchema = z.object({
-  id: z.string().min(1).max(200),
-  name: z.string().min(1).max(100),
-  args: z.record(z.string(), z.unknown()),
-});
-export type ToolCall = z.infer<typeof toolCallSchema>;
-
-export const chatMessageSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: z.string() }),
-  z.object({ role: z.literal('user'), content: z.string() }),
-  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(toolCallSchema).optional() }),
-  z.object({
-    role: z.literal('tool'),
-    content: z.string(),
-    toolCallId: z.string(),
-    name: z.string(),
-    isError: z.boolean().optional(),
-  }),
-]);
-export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string; name: string; isError?: boolean };
 export type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 export type ToolMessage = Extract<ChatMessage, { role: 'tool' }>;
 
-export const usageSchema = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
-  cachedTokens: z.number().int().nonnegative(),
-  modelCalls: z.number().int().nonnegative(),
-  toolCalls: z.number().int().nonnegative(),
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  modelCalls: number;
+  toolCalls: number;
   /** Cost in US dollars, from the price table (0 when the model has no price). */
-  costUsd: z.number().nonnegative(),
-});
-export type Usage = z.infer<typeof usageSchema>;
+  costUsd: number;
+}
 
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cachedTokens: 0, modelCalls: 0, toolCalls: 0, costUsd: 0 };

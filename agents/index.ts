@@ -4,16 +4,21 @@
  * Everything here is deterministic and free of Node APIs so workflow code may import it.
  */
 export * from './conversation';
+export * from './conversation-schema';
 export * from './errors';
 export * from './ledger';
+export * from './ledger-schema';
 export * from './messages';
 export * from './model-spec';
+export * from './model-spec-schema';
 export * from './run';
 export * from './run-spec';
 export * from './resolve-run';
 export * from './catalog';
 export * from './search-attributes';
 export * from './structured-output';
+export * from './structured-output-schema';
 export * from './templates';
 export * from './tool-specs';
 export * from './session';
+export * from './session-schema';

@@ -2,12 +2,11 @@
  * The per-user ledger's messages and wire types: rate-limit grants, quota reservations, usage commits.
  *
  * Imported by the ledger workflow (`workflows/user-ledger.ts`), by the activities' middleware that call it
- * with update-with-start, and by the client that queries usage. Safe in workflow code: zod and
- * `@temporalio/workflow` message definitions only, no I/O. Times are epoch milliseconds (UTC).
+ * with update-with-start, and by the client that queries usage. Safe in workflow code: message definitions,
+ * plain types and small hand checks for the ledger's validators (no zod), no I/O. Times are epoch milliseconds (UTC).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { userIdSchema } from './run';
+import { any, bool, num, obj, oneOf, optional, str } from './checks';
 
 /** Workflow id of a user's ledger: one per user and namespace. */
 export function ledgerWorkflowId(user: string): string {
@@ -18,52 +17,65 @@ export const quotaPeriods = ['hour', 'day', 'month'] as const;
 export type QuotaPeriod = (typeof quotaPeriods)[number];
 
 /** USD per 1M tokens. */
-export const priceSchema = z.strictObject({
-  input: z.number().nonnegative(),
-  output: z.number().nonnegative(),
+export interface Price {
+  input: number;
+  output: number;
   /** Cached input tokens (a part of `input`); defaults to the input price. */
-  cached: z.number().nonnegative().optional(),
-});
-export type Price = z.infer<typeof priceSchema>;
+  cached?: number;
+}
+export const priceCheck = obj({ input: num({ min: 0 }), output: num({ min: 0 }), cached: optional(num({ min: 0 })) });
 
-const key = z.string().min(1).max(400);
-const tokens = z.number().int().nonnegative();
+const key = str({ min: 1, max: 400 });
+const tokens = num({ int: true, min: 0 });
 
-export const acquireInputSchema = z.strictObject({
+export interface AcquireInput {
   /** One per activity attempt: the same key twice is granted once. */
-  key,
+  key: string;
   /** Requests allowed per window. */
-  requests: z.number().int().positive().max(1_000_000),
+  requests: number;
   /** Sliding window, in milliseconds. */
-  windowMs: z.number().int().positive().max(86_400_000),
+  windowMs: number;
   /** Give up this key's earlier grant (its call was not made) and ask again now. */
-  replace: z.boolean().optional(),
+  replace?: boolean;
+}
+export const acquireInputCheck = obj({
+  key,
+  requests: num({ int: true, min: 1, max: 1_000_000 }),
+  windowMs: num({ int: true, min: 1, max: 86_400_000 }),
+  replace: optional(bool),
 });
-export type AcquireInput = z.infer<typeof acquireInputSchema>;
 /** `at`: the grant's time in the ledger (workflow time, epoch ms). */
 export type AcquireResult = { granted: true; at: number } | { granted: false; retryAfterMs: number; inWindow: number };
 
-export const quotaLimitSchema = z.strictObject({
-  tokens: tokens.optional(),
-  usd: z.number().nonnegative().optional(),
-  period: z.enum(quotaPeriods),
-});
-export type QuotaLimit = z.infer<typeof quotaLimitSchema>;
+export interface QuotaLimit {
+  tokens?: number;
+  usd?: number;
+  period: QuotaPeriod;
+}
+const quotaLimitCheck = obj({ tokens: optional(tokens), usd: optional(num({ min: 0 })), period: oneOf(quotaPeriods) });
 
-export const reserveInputSchema = z.strictObject({
+export interface ReserveInput {
   /** `<workflowId>#<step>`: every attempt of a step reserves and commits under the same key. */
-  key,
-  model: z.string().min(1).max(200),
+  key: string;
+  model: string;
   /** Input tokens of this call, estimated from its messages. */
-  inputTokens: tokens,
+  inputTokens: number;
   /** Output tokens to expect until the ledger has seen a call of this model. */
-  defaultOutputTokens: tokens,
-  price: priceSchema,
-  quota: quotaLimitSchema,
+  defaultOutputTokens: number;
+  price: Price;
+  quota: QuotaLimit;
   /** How long the reservation holds if never committed or released (the call's timeout), in milliseconds. */
-  holdMs: z.number().int().positive().max(86_400_000),
+  holdMs: number;
+}
+export const reserveInputCheck = obj({
+  key,
+  model: str({ min: 1, max: 200 }),
+  inputTokens: tokens,
+  defaultOutputTokens: tokens,
+  price: priceCheck,
+  quota: quotaLimitCheck,
+  holdMs: num({ int: true, min: 1, max: 86_400_000 }),
 });
-export type ReserveInput = z.infer<typeof reserveInputSchema>;
 
 export interface QuotaStanding {
   period: QuotaPeriod;
@@ -84,29 +96,42 @@ export interface QuotaStanding {
 export type ReserveResult = ({ granted: true; alreadyCommitted: boolean } | { granted: false; exceeded: 'tokens' | 'usd' }) & QuotaStanding;
 
 /** Both checks in one update: the rate-limit grant is given back if the quota refuses, nothing is reserved if the rate limit does. */
-export const admitInputSchema = z.strictObject({ acquire: acquireInputSchema.optional(), reserve: reserveInputSchema.optional() });
-export type AdmitInput = z.infer<typeof admitInputSchema>;
+export interface AdmitInput {
+  acquire?: AcquireInput;
+  reserve?: ReserveInput;
+}
+export const admitInputCheck = obj({ acquire: optional(acquireInputCheck), reserve: optional(reserveInputCheck) });
 export interface AdmitResult {
   acquire?: AcquireResult;
   /** Absent when the rate limit refused first. */
   reserve?: ReserveResult;
 }
 
-export const releaseInputSchema = z.strictObject({ key });
-export type ReleaseInput = z.infer<typeof releaseInputSchema>;
+export interface ReleaseInput {
+  key: string;
+}
+export const releaseInputCheck = obj({ key });
 
-export const commitInputSchema = z.strictObject({
-  key,
+export interface CommitInput {
+  key: string;
   /** `model` for a model call; `denied` for a refused tool call (counted, nothing charged). */
-  kind: z.enum(['model', 'denied']),
+  kind: 'model' | 'denied';
   /** Model spec, or the tool's name for `denied`. */
-  name: z.string().min(1).max(200),
+  name: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  usd: number;
+}
+export const commitInputCheck = obj({
+  key,
+  kind: oneOf(['model', 'denied']),
+  name: str({ min: 1, max: 200 }),
   inputTokens: tokens,
   outputTokens: tokens,
   cachedTokens: tokens,
-  usd: z.number().nonnegative(),
+  usd: num({ min: 0 }),
 });
-export type CommitInput = z.infer<typeof commitInputSchema>;
 
 /** Sums over one period, also kept per model. */
 export interface UsageTotals {
@@ -150,11 +175,10 @@ export interface UserLedgerInput {
   historyEventLimit?: number;
   carried?: LedgerState;
 }
-export const userLedgerInputSchema = z.object({
-  user: userIdSchema,
-  historyEventLimit: z.number().int().min(50).max(40_000).optional(),
-  carried: z.unknown().optional(),
-});
+export const userLedgerInputCheck = obj(
+  { user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }), historyEventLimit: optional(num({ int: true, min: 50, max: 40_000 })), carried: optional(any) },
+  { strict: false },
+);
 
 /** A committed key is remembered this long (longer than any activity's retries). */
 export const ledgerKeyRetentionMs = 2 * 3600_000;

@@ -5,10 +5,11 @@
  * `temporal workflow signal --name pause` or the UI's "Send a Signal".
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import { z } from 'zod';
+import { num, obj, optional, str } from './checks';
 import type { ChatMessage } from './conversation';
 import type { RunEvent } from './events';
 import type { RunState } from './run';
+import type { ToolDefinition } from './run-spec';
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -22,9 +23,23 @@ export interface ConversationSlice {
   messages: ChatMessage[];
   /** Messages in the conversation in all. */
   total: number;
+  /** What the run recorded at start for its model calls, when asked for with `withSpec` (runs with a spec only). */
+  spec?: ModelCallSpec;
 }
-/** Read by the model-call activity so the conversation is not copied into every activity input. */
-export const conversationQuery = defineQuery<ConversationSlice, [{ from: number; to: number }]>('conversation');
+/** The part of a run's spec its model calls use: tool definitions to bind, the schema to check answers against. */
+export interface ModelCallSpec {
+  /** Absent for runs started without a spec: their calls bind the worker's built-in tools by name. */
+  tools?: ToolDefinition[];
+  outputSchema?: Record<string, unknown>;
+}
+export interface ConversationArgs {
+  from: number;
+  to: number;
+  /** Also return the run's {@link ModelCallSpec} (the model-call activity asks once per workflow run and caches it). */
+  withSpec?: boolean;
+}
+/** Read by the model-call activity so the conversation (and the recorded tool schemas) is not copied into every activity input. */
+export const conversationQuery = defineQuery<ConversationSlice, [ConversationArgs]>('conversation');
 
 export interface EventsPage {
   events: RunEvent[];
@@ -39,13 +54,17 @@ export interface EventsPage {
 export const eventsQuery = defineQuery<EventsPage, [{ after: number; limit?: number }]>('events');
 
 /** A batch of streamed text from the model call of `step`, at character `offset` of that call's text. */
-export const tokenDeltaSchema = z.object({
-  step: z.number().int().positive(),
-  attempt: z.number().int().positive(),
-  offset: z.number().int().nonnegative(),
-  text: z.string().max(1_000_000),
-});
-export type TokenDelta = z.infer<typeof tokenDeltaSchema>;
+export interface TokenDelta {
+  step: number;
+  attempt: number;
+  offset: number;
+  text: string;
+}
+/** Checks a `tokenDeltas` signal (extra fields are ignored). */
+export const tokenDeltaCheck = obj(
+  { step: num({ int: true, min: 1 }), attempt: num({ int: true, min: 1 }), offset: num({ int: true, min: 0 }), text: str({ max: 1_000_000 }) },
+  { strict: false },
+);
 /** Sent by the model-call activity while it streams; batched so history grows per batch, not per token. */
 export const tokenDeltasSignal = defineSignal<[TokenDelta]>('tokenDeltas');
 
@@ -53,15 +72,25 @@ export const tokenDeltasSignal = defineSignal<[TokenDelta]>('tokenDeltas');
  * A model-call attempt failed and Temporal will retry it: sent by the model-call activity before it fails,
  * so the run records a durable `retry` event (what failed, and how long until the next attempt).
  */
-export const modelCallFailureSchema = z.object({
-  step: z.number().int().positive(),
-  attempt: z.number().int().positive(),
-  errorType: z.string().min(1).max(100),
-  message: z.string().max(2000),
+export interface ModelCallFailure {
+  step: number;
+  attempt: number;
+  errorType: string;
+  message: string;
   /** The provider's Retry-After, in milliseconds, when it sent one. */
-  retryAfterMs: z.number().int().nonnegative().optional(),
-});
-export type ModelCallFailure = z.infer<typeof modelCallFailureSchema>;
+  retryAfterMs?: number;
+}
+/** Checks a `modelCallFailed` signal (extra fields are ignored). */
+export const modelCallFailureCheck = obj(
+  {
+    step: num({ int: true, min: 1 }),
+    attempt: num({ int: true, min: 1 }),
+    errorType: str({ min: 1, max: 100 }),
+    message: str({ max: 2000 }),
+    retryAfterMs: optional(num({ int: true, min: 0 })),
+  },
+  { strict: false },
+);
 export const modelCallFailedSignal = defineSignal<[ModelCallFailure]>('modelCallFailed');
 
 export interface TokensPage {

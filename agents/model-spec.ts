@@ -1,9 +1,9 @@
 /**
  * Model specs: `provider:model[?key=value&...]`, e.g. `openai:gpt-4o-mini`, `scripted:auto?delayMs=200`.
  *
- * Pure parsing, shared by client (validation before start) and activities (model construction).
+ * Pure parsing, shared by client (validation before start), workflows and activities (model construction).
+ * Workflow-safe (no zod); `modelSpecSchema` is in `model-spec-schema.ts`.
  */
-import { z } from 'zod';
 
 export const modelProviders = ['openai', 'anthropic', 'ollama', 'scripted'] as const;
 export type ModelProvider = (typeof modelProviders)[number];
@@ -19,28 +19,21 @@ export interface ModelSpec {
 
 const specPattern = /^([a-z]+):([A-Za-z0-9._\-/:]+?)(?:\?([A-Za-z0-9_=&.\-]*))?$/;
 
-/** Zod schema that parses a spec string into a {@link ModelSpec}. */
-export const modelSpecSchema = z
-  .string()
-  .max(200)
-  .transform((spec, ctx): ModelSpec => {
-    const match = specPattern.exec(spec);
-    if (!match) {
-      ctx.addIssue({ code: 'custom', message: `model spec "${spec}" is not of the form provider:model (e.g. openai:gpt-4o-mini)` });
-      return z.NEVER;
-    }
-    const [, provider, model, query] = match;
-    if (!(modelProviders as readonly string[]).includes(provider)) {
-      ctx.addIssue({ code: 'custom', message: `unknown model provider "${provider}"; use one of ${modelProviders.join(', ')}` });
-      return z.NEVER;
-    }
-    const params: Record<string, string> = {};
-    for (const pair of (query ?? '').split('&').filter(Boolean)) {
-      const [key, value = ''] = pair.split('=');
-      params[key] = value;
-    }
-    return { provider: provider as ModelProvider, model, params, spec };
-  });
+/** Parses a spec string, or says what is wrong with it. */
+export function parseModelSpec(spec: string): ModelSpec | { error: string } {
+  const match = spec.length <= 200 ? specPattern.exec(spec) : null;
+  if (!match) return { error: `model spec "${spec.slice(0, 200)}" is not of the form provider:model (e.g. openai:gpt-4o-mini)` };
+  const [, provider, model, query] = match;
+  if (!(modelProviders as readonly string[]).includes(provider)) {
+    return { error: `unknown model provider "${provider}"; use one of ${modelProviders.join(', ')}` };
+  }
+  const params: Record<string, string> = {};
+  for (const pair of (query ?? '').split('&').filter(Boolean)) {
+    const [key, value = ''] = pair.split('=');
+    params[key] = value;
+  }
+  return { provider: provider as ModelProvider, model, params, spec };
+}
 
 /** The spec used when neither the caller nor the template names one. */
 export const defaultModelSpec = 'scripted:auto';

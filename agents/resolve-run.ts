@@ -7,11 +7,13 @@
 import { expandToolPatterns, builtinCatalog, findTemplateDescriptor, toolDefinition, type Catalog, type TemplateDescriptor } from './catalog';
 import type { ChatMessage } from './conversation';
 import { describeZodError, ErrorType } from './errors';
-import { modelSpecSchema, type ModelSpec } from './model-spec';
+import type { ModelSpec } from './model-spec';
+import { modelSpecSchema } from './model-spec-schema';
 import { runInputSchema, type RunInput } from './run';
 import type { RunSpec } from './run-spec';
-import { compileJsonSchema } from './structured-output';
-import { findTemplate, schemaFence } from './templates';
+import { compileJsonSchema } from './structured-output-schema';
+import { findTemplate } from './templates';
+import { structuredSystemMessage } from './templates/prompts';
 
 export interface ResolvedRun {
   /** The workflow input: the caller's run input with `spec` set and the template input left out (the spec holds it). */
@@ -70,7 +72,7 @@ function descriptorSpec(descriptor: TemplateDescriptor, raw: unknown, catalog: C
   if (!tools.ok) return tools;
   const { outputSchema } = descriptor;
   // The schema goes into the system prompt as the structured template puts it, so models (and the scripted one) see it.
-  const system = outputSchema ? `${descriptor.systemPrompt}\n${schemaFence}\n${JSON.stringify(outputSchema)}\n\`\`\`` : descriptor.systemPrompt;
+  const system = outputSchema ? structuredSystemMessage(descriptor.systemPrompt, outputSchema) : descriptor.systemPrompt;
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
     { role: 'user', content: taskText(input.data) },

@@ -5,9 +5,11 @@
  * and the workflow calls it again on entry (inputs can also come from the CLI, the UI or old histories).
  */
 import { z } from 'zod';
-import { chatMessageSchema, usageSchema, type ChatMessage, type Usage } from './conversation';
+import type { ChatMessage, Usage } from './conversation';
+import { chatMessageSchema, usageSchema } from './conversation-schema';
 import { describeZodError, ErrorType } from './errors';
-import { modelSpecSchema, type ModelSpec } from './model-spec';
+import type { ModelSpec } from './model-spec';
+import { modelSpecSchema } from './model-spec-schema';
 import type { RunSpec } from './run-spec';
 
 export const runStatuses = ['running', 'paused', 'stopped', 'completed', 'failed', 'cancelled'] as const;

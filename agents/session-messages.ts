@@ -6,7 +6,7 @@
  * and `stop` signals and the `conversation` query (`agents/messages.ts`).
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
+import { obj, str } from './checks';
 import type { ChatMessage, Usage } from './conversation';
 import type {
   CloseReason,
@@ -20,8 +20,11 @@ import type {
   TurnStatus,
 } from './session';
 
-export const sendMessageInputSchema = z.object({ message: z.string().min(1).max(100_000) }).strict();
-export type SendMessageInput = z.infer<typeof sendMessageInputSchema>;
+export interface SendMessageInput {
+  message: string;
+}
+/** Checks a `sendMessage` input in the update's validator (the client checks with zod first). */
+export const sendMessageInputCheck = obj({ message: str({ min: 1, max: 100_000 }) });
 
 /** What `sendMessage` returns: the reply of one turn. */
 export interface TurnReply {

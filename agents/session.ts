@@ -2,16 +2,14 @@
  * Sessions: the wire types, zod schemas and messages of `sessionWorkflow`, declared once for the workflow,
  * the client (`SessionManager`), the CLI and operators.
  *
- * Safe to import from workflow code (pure). The updates and queries are in `session-messages.ts`, re-exported here.
+ * Safe to import from workflow code (pure, no zod: the schemas are in `session-schema.ts`). The updates and queries
+ * are in `session-messages.ts`, re-exported here.
  * A session is one long-lived workflow holding a conversation; each `sendMessage` update runs one agent turn.
  */
-import { z } from 'zod';
-import { chatMessageSchema, usageSchema, type ChatMessage, type Usage } from './conversation';
-import { describeZodError, ErrorType } from './errors';
-import { modelSpecSchema } from './model-spec';
-import { runIdSchema, userIdSchema } from './run';
-import { chatTemplate, findTemplate, reactTemplate } from './templates';
-import { toolNames, unknownTools } from './tool-specs';
+import type { ChatMessage, Usage } from './conversation';
+import { ErrorType } from './errors';
+import { parseModelSpec } from './model-spec';
+import { builtinToolNames, chatSystemPrompt, reactSystemPrompt } from './templates/prompts';
 
 /** Templates a session can use. `structured` is a one-shot JSON answer, which has no meaning per turn: use a run. */
 export const sessionTemplateNames = ['chat', 'react'] as const;
@@ -29,8 +27,6 @@ export type CloseReason = 'closed' | 'expired' | 'stopped';
 export type TurnStatus = 'completed' | 'interrupted' | 'stopped';
 export type TurnFinishReason = 'answer' | 'max_steps' | 'interrupted' | 'stopped';
 
-export const sessionIdSchema = runIdSchema;
-
 /** Defaults, in the units of the option names. */
 export const sessionDefaults = {
   ttlSeconds: 86_400,
@@ -46,97 +42,92 @@ export const sessionDefaults = {
   modelTimeoutSeconds: 300,
 };
 
-export const memoryOptionsSchema = z
-  .object({
-    /** Turns kept word for word and sent to the model. Default 40. */
-    keepTurns: z.number().int().min(1).max(1_000).optional(),
-    /** Characters of kept turns sent to the model. Default 120,000 (about 30k tokens). */
-    maxChars: z.number().int().min(1_000).max(1_000_000).optional(),
-    /** What happens to turns that leave the window. Default `digest`. */
-    summary: z.enum(summaryModes).optional(),
-    /** Longest summary, in characters. Default 4,000. */
-    summaryMaxChars: z.number().int().min(200).max(50_000).optional(),
-  })
-  .strict();
-export type MemoryOptions = z.infer<typeof memoryOptionsSchema>;
+export interface MemoryOptions {
+  /** Turns kept word for word and sent to the model. Default 40. */
+  keepTurns?: number;
+  /** Characters of kept turns sent to the model. Default 120,000 (about 30k tokens). */
+  maxChars?: number;
+  /** What happens to turns that leave the window. Default `digest`. */
+  summary?: SummaryMode;
+  /** Longest summary, in characters. Default 4,000. */
+  summaryMaxChars?: number;
+}
 
-export const sessionRunOptionsSchema = z
-  .object({
-    /** Continue-as-new after this many turns in one run. Default 200. */
-    continueAsNewEveryTurns: z.number().int().min(1).max(100_000).optional(),
-    /** Continue-as-new once history has this many events. Default 8,000. */
-    historyEventLimit: z.number().int().min(100).max(40_000).optional(),
-    /** Continue-as-new once history has this many bytes. Default 8 MB. */
-    historyByteLimit: z.number().int().min(100_000).max(40_000_000).optional(),
-    /** Start-to-close timeout of one model call, in seconds. Default 300. */
-    modelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
-    /** Stream model output to `tokens` query readers while turns run (as runs do). Default false. */
-    streamTokens: z.boolean().optional(),
-  })
-  .strict();
+export interface SessionRunOptions {
+  /** Continue-as-new after this many turns in one run. Default 200. */
+  continueAsNewEveryTurns?: number;
+  /** Continue-as-new once history has this many events. Default 8,000. */
+  historyEventLimit?: number;
+  /** Continue-as-new once history has this many bytes. Default 8 MB. */
+  historyByteLimit?: number;
+  /** Start-to-close timeout of one model call, in seconds. Default 300. */
+  modelTimeoutSeconds?: number;
+  /** Stream model output to `tokens` query readers while turns run (as runs do). Default false. */
+  streamTokens?: boolean;
+}
 
-export const turnRecordSchema = z.object({
-  turn: z.number().int().nonnegative(),
+export interface TurnRecord {
+  turn: number;
   /** The turn's messages: the user message, then assistant and tool messages. */
-  messages: z.array(chatMessageSchema),
-  status: z.enum(['completed', 'interrupted', 'stopped']),
-  finishReason: z.enum(['answer', 'max_steps', 'interrupted', 'stopped']),
+  messages: ChatMessage[];
+  status: TurnStatus;
+  finishReason: TurnFinishReason;
   /** Usage of this turn. */
-  usage: usageSchema,
+  usage: Usage;
   /** The session's usage after this turn (in a fork, inherited turns keep the parent's figures). */
-  totalUsage: usageSchema,
+  totalUsage: Usage;
   /** When the turn ended, epoch milliseconds. */
-  at: z.number(),
-});
-export type TurnRecord = z.infer<typeof turnRecordSchema>;
+  at: number;
+}
 
-export const sessionSummarySchema = z.object({ text: z.string(), throughTurn: z.number().int().nonnegative() });
 /** Turns 1..throughTurn folded into text (see `summaryModes`). */
-export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+export interface SessionSummary {
+  text: string;
+  throughTurn: number;
+}
 
 /** State carried across continue-as-new, and into a fork: one plain object, no Maps or classes. */
-export const carriedSessionStateSchema = z.object({
+export interface CarriedSessionState {
   /** Turns kept word for word, oldest first. */
-  turns: z.array(turnRecordSchema),
-  summary: sessionSummarySchema.optional(),
-  turnCount: z.number().int().nonnegative(),
+  turns: TurnRecord[];
+  summary?: SessionSummary;
+  turnCount: number;
   /** Model calls made by the session (turns and summaries); numbers each call uniquely. */
-  steps: z.number().int().nonnegative(),
-  usage: usageSchema,
-  pauseRequested: z.boolean(),
+  steps: number;
+  usage: Usage;
+  pauseRequested: boolean;
   /** Epoch milliseconds; the workflow's start time when absent. */
-  createdAt: z.number().optional(),
-  lastActivityAt: z.number().optional(),
-  continuations: z.number().int().nonnegative(),
-  forkedFrom: z.object({ sessionId: sessionIdSchema, turn: z.number().int().nonnegative() }).optional(),
+  createdAt?: number;
+  lastActivityAt?: number;
+  continuations: number;
+  forkedFrom?: { sessionId: string; turn: number };
   /** Durable step events (`events` query), carried so sequence numbers continue. */
-  events: z.object({ events: z.array(z.any()), lastSeq: z.number().int().nonnegative() }).optional(),
-});
-export type CarriedSessionState = z.infer<typeof carriedSessionStateSchema>;
+  events?: { events: any[]; lastSeq: number };
+}
 
-const configShape = {
-  user: userIdSchema,
+export interface SessionConfig {
+  user: string;
   /** `chat` or `react`. */
-  template: z.string().min(1).max(100),
+  template: string;
   /** Model spec `provider:model`. */
-  model: z.string().min(1).max(200),
+  model: string;
   /** Idle time after which the session closes itself, in seconds. Default 86,400 (a day); at most a year. */
-  ttlSeconds: z.number().int().min(1).max(31_536_000).optional(),
-  strategy: z.enum(sessionStrategies).optional(),
+  ttlSeconds?: number;
+  strategy?: SessionStrategy;
   /** Tools of a `react` session; all built-in tools when omitted. */
-  tools: z.array(z.string().min(1).max(100)).max(50).optional(),
+  tools?: string[];
   /** Steps (model calls) one `react` turn may take. Default 8; `chat` always 1. */
-  maxStepsPerTurn: z.number().int().min(1).max(100).optional(),
+  maxStepsPerTurn?: number;
   /** Replaces the template's system prompt. */
-  systemPrompt: z.string().min(1).max(20_000).optional(),
-  memory: memoryOptionsSchema.optional(),
-  options: sessionRunOptionsSchema.optional(),
-};
-export const sessionConfigSchema = z.object(configShape).strict();
-export type SessionConfig = z.infer<typeof sessionConfigSchema>;
-export const sessionInputSchema = z.object({ ...configShape, carried: carriedSessionStateSchema.optional() }).strict();
+  systemPrompt?: string;
+  memory?: MemoryOptions;
+  options?: SessionRunOptions;
+}
+
 /** Workflow input. `carried` is set by the workflow when it continues as new, and by `fork`. */
-export type SessionInput = z.infer<typeof sessionInputSchema>;
+export interface SessionInput extends SessionConfig {
+  carried?: CarriedSessionState;
+}
 
 /** A session input with every default applied. */
 export interface ResolvedSession {
@@ -148,17 +139,19 @@ export interface ResolvedSession {
   ttlSeconds: number;
   strategy: SessionStrategy;
   memory: Required<MemoryOptions>;
-  options: Required<z.infer<typeof sessionRunOptionsSchema>>;
+  options: Required<SessionRunOptions>;
 }
 
 export type SessionResolution = { ok: true; session: ResolvedSession } | { ok: false; type: ErrorType; message: string };
 
-/** Checks a session input completely; the client calls it before starting and the workflow again on entry. */
-export function resolveSession(raw: unknown): SessionResolution {
-  const parsed = sessionInputSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid session input: ${describeZodError(parsed.error)}` };
-  const input = parsed.data;
-  if (!findTemplate(input.template)) {
+const builtinTools: readonly string[] = builtinToolNames;
+
+/**
+ * Resolves a session input whose shape is already checked (zod on the client, by hand in the workflow):
+ * template, model, tools and every default.
+ */
+export function resolveSessionConfig(input: SessionInput): SessionResolution {
+  if (!['chat', 'react', 'structured'].includes(input.template)) {
     return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${input.template}"; sessions use ${sessionTemplateNames.join(' or ')}` };
   }
   if (input.template !== 'chat' && input.template !== 'react') {
@@ -168,21 +161,21 @@ export function resolveSession(raw: unknown): SessionResolution {
       message: `Template "${input.template}" cannot hold a conversation; sessions use ${sessionTemplateNames.join(' or ')} (start a run for a one-shot "${input.template}" answer)`,
     };
   }
-  const model = modelSpecSchema.safeParse(input.model);
-  if (!model.success) return { ok: false, type: ErrorType.UnknownModel, message: describeZodError(model.error) };
+  const model = parseModelSpec(input.model);
+  if ('error' in model) return { ok: false, type: ErrorType.UnknownModel, message: model.error };
   if (input.template === 'chat' && (input.tools?.length || input.maxStepsPerTurn !== undefined)) {
     return { ok: false, type: ErrorType.InvalidInput, message: 'A chat session takes no tools and one step per turn; use template "react" for tools' };
   }
-  const tools = input.template === 'react' ? (input.tools ?? toolNames) : [];
-  const unknown = unknownTools(tools);
-  if (unknown.length > 0) return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${toolNames.join(', ')}` };
+  const tools = input.template === 'react' ? (input.tools ?? [...builtinTools]) : [];
+  const unknown = tools.filter((name) => !builtinTools.includes(name));
+  if (unknown.length > 0) return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${builtinTools.join(', ')}` };
   const d = sessionDefaults;
   return {
     ok: true,
     session: {
       input,
       template: input.template,
-      systemPrompt: input.systemPrompt ?? (input.template === 'chat' ? chatTemplate : reactTemplate).systemPrompt,
+      systemPrompt: input.systemPrompt ?? (input.template === 'chat' ? chatSystemPrompt : reactSystemPrompt),
       tools,
       maxStepsPerTurn: input.template === 'chat' ? 1 : (input.maxStepsPerTurn ?? d.maxStepsPerTurn),
       ttlSeconds: input.ttlSeconds ?? d.ttlSeconds,

@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, QueryNotRegisteredErr
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { AgentError, ErrorType } from '../agents/errors';
 import { describeZodError } from '../agents/errors';
-import { sendMessageInputSchema } from '../agents/session-messages';
+import { sendMessageInputSchema } from '../agents/session-schema';
 import {
   checkpointQuery,
   closeUpdate,

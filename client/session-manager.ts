@@ -14,10 +14,9 @@ import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { defaultModelSpec } from '../agents/model-spec';
 import { userIdSchema } from '../agents/run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import { resolveSession, sessionIdSchema } from '../agents/session-schema';
 import {
-  resolveSession,
   sendMessageUpdate,
-  sessionIdSchema,
   type CarriedSessionState,
   type SessionConfig,
   type TurnReply,

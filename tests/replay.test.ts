@@ -7,13 +7,15 @@ import { Worker } from '@temporalio/worker';
 import { EventBus } from '../worker/events/event-bus';
 import { agentSinks } from '../worker/sinks';
 import { loadWorkflowBundle } from '../worker/workflow-bundle';
+import { builtinCatalog } from '../agents/catalog';
+import type { RunInput } from '../agents/run';
 import './helpers/environment';
 
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('recorded histories exist for every scenario', () => {
-  for (const scenario of ['chat', 'react', 'structured-repair', 'output-invalid', 'pause-resume', 'stopped', 'cancelled', 'continued', 'rate-limit-wait', 'quota-pause']) {
+  for (const scenario of ['chat', 'react', 'structured-repair', 'output-invalid', 'pause-resume', 'stopped', 'cancelled', 'continued', 'rate-limit-wait', 'quota-pause', 'react-spec', 'structured-spec', 'spec-changed']) {
     assert.ok(files.some((f) => f.endsWith(`-${scenario}.json`)), `no recorded history for ${scenario}`);
   }
 });
@@ -33,4 +35,35 @@ test('every recorded history replays without nondeterminism', async () => {
   assert.equal(replayed, files.length);
   assert.deepEqual(failures, []);
   assert.equal(published, 0, 'replay published events: they would be counted twice');
+});
+
+/** The workflow input and activity results recorded in a history file. */
+function recorded(file: string): { input: RunInput; results: unknown[]; closed: string } {
+  const { events } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, any>[] };
+  const decode = (payload: { data: string }) => JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+  return {
+    input: decode(events[0].workflowExecutionStartedEventAttributes.input.payloads[0]),
+    results: events.filter((e) => e.activityTaskCompletedEventAttributes).map((e) => decode(e.activityTaskCompletedEventAttributes.result.payloads[0])),
+    closed: events[events.length - 1].eventType,
+  };
+}
+
+test('a run recorded from a template and tool no worker offers any more replays from its recorded spec alone', () => {
+  const { input, closed } = recorded('v3-spec-changed.json');
+  assert.equal(closed, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  assert.ok(input.spec, 'the run was started with a spec');
+  assert.equal(input.input, undefined, 'the spec replaces the template input');
+  // What the run recorded is not what today's catalog holds: replaying it (above) cannot have consulted the catalog.
+  assert.ok(!builtinCatalog.templates.some((t) => t.name === input.spec!.template), 'template gone from the catalog');
+  const recordedCalculator = input.spec.tools.find((t) => t.name === 'calculator');
+  const liveCalculator = builtinCatalog.tools.find((t) => t.name === 'calculator');
+  assert.ok(recordedCalculator && liveCalculator);
+  assert.notEqual(recordedCalculator.description, liveCalculator.description);
+});
+
+test('structured runs with a spec repair from the verdict the model-call activity recorded', () => {
+  const { input, results } = recorded('v3-structured-spec.json');
+  assert.ok(input.spec?.outputSchema);
+  const verdicts = results.map((r) => (r as { output?: { ok: boolean } }).output?.ok);
+  assert.deepEqual(verdicts, [false, true], 'invalid first answer, then the repaired one');
 });

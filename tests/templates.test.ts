@@ -6,6 +6,8 @@ import type { Worker } from '@temporalio/worker';
 import { startLlmStub, type LlmStub } from '../llm-stub';
 import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
 import type { AgentClient } from '../client';
+import { builtinCatalog, type Catalog } from '../agents/catalog';
+import { resolveRun } from '../agents/resolve-run';
 
 const personSchema = {
   type: 'object',
@@ -18,11 +20,12 @@ let stub: LlmStub;
 let worker: Worker;
 let client: AgentClient;
 let running: Promise<void>;
+let taskQueue: string;
 
 before(async () => {
   env = await startDevEnvironment();
   stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('templates');
+  taskQueue = uniqueTaskQueue('templates');
   worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test-secret' });
   running = worker.run();
   client = agentClient(env, taskQueue);
@@ -91,4 +94,22 @@ test('structured output that stays invalid fails with OutputInvalid', async () =
   const handle = await client.start({ template: 'structured', input: { prompt: 'n', schema }, user: 'alice', model: 'scripted:auto' });
   await assert.rejects(handle.result(), (err: { type?: string }) => err.type === 'OutputInvalid');
   assert.equal((await handle.state()).status, 'failed');
+});
+
+test('a run binds the tool definitions recorded in its spec, not the worker registry of today', async () => {
+  // `github_issues` was offered when the run was resolved; this worker has no such tool.
+  const catalog: Catalog = {
+    templates: builtinCatalog.templates,
+    tools: [...builtinCatalog.tools, { name: 'github_issues', description: 'Lists issues.', parameters: { type: 'object', properties: { repo: { type: 'string' } } }, source: 'code' }],
+  };
+  const resolution = resolveRun({ template: 'react', input: { task: 'What is 6 * 7?', tools: ['github_*', 'calculator'] }, model: 'openai:stub-model', user: 'alice' }, catalog);
+  assert.ok(resolution.ok);
+  const runId = 'templates-recorded-tools';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [resolution.run.input] });
+  const result = await client.getHandle(runId).result();
+  assert.equal(result.status, 'completed');
+  assert.match(result.answer, /42/);
+  const requests = stub.requests().filter((r) => r.key.run === runId);
+  assert.ok(requests.length >= 2);
+  for (const request of requests) assert.deepEqual(request.tools, ['github_issues', 'calculator']);
 });

@@ -25,18 +25,21 @@ import {
   eventsQuery,
   messageDescriptions,
   modelCallFailedSignal,
-  modelCallFailureSchema,
+  modelCallFailureCheck,
   tokenDeltasSignal,
-  tokenDeltaSchema,
+  tokenDeltaCheck,
   tokensQuery,
+  type ConversationArgs,
   type ConversationSlice,
+  type ModelCallFailure,
 } from '../agents/messages';
 import { agentPausedAtKey } from '../agents/search-attributes';
 import type { RunStatus } from '../agents/run';
-import { checkStructuredAnswer } from '../agents/structured-output';
+import type { ToolDefinition } from '../agents/run-spec';
 import { workflowNow } from './clock';
 import { sliceConversation } from './conversation-slice';
 import { RunEventLog } from './run-events';
+import { legacyStructuredCheck } from './legacy-structured-check';
 import { TokenStream } from './token-stream';
 
 /** Retry policy of model and tool calls: exponential backoff from 1 s, doubling, at most 30 s apart. */
@@ -56,6 +59,8 @@ export interface LoopConfig {
   modelTimeoutSeconds: number;
   /** JSON Schema a final answer must satisfy (structured output). */
   outputSchema?: Record<string, unknown>;
+  /** Tool definitions recorded in the run's spec, answered to the model-call activity; absent for sessions and legacy runs. */
+  toolDefinitions?: ToolDefinition[];
   /** Stream model output to `tokensQuery` readers while calls run. */
   streamTokens?: boolean;
 }
@@ -110,9 +115,9 @@ export class AgentLoop {
 
   /** A retried model-call attempt becomes a durable `retry` event; a bad or late notice is logged, never fails the run. */
   recordRetry(failure: unknown): void {
-    const parsed = modelCallFailureSchema.safeParse(failure);
-    if (!parsed.success) return void log.warn('Ignoring malformed modelCallFailed signal', { error: parsed.error.message });
-    const { step, attempt, errorType, message, retryAfterMs } = parsed.data;
+    const problem = modelCallFailureCheck(failure, '');
+    if (problem) return void log.warn('Ignoring malformed modelCallFailed signal', { error: problem });
+    const { step, attempt, errorType, message, retryAfterMs } = failure as ModelCallFailure;
     if (this.isFinished() || step !== this.state.step + 1) return;
     const waitMs = retryAfterMs ?? backoffMs(attempt);
     this.events.emit('retry', { step, attempt, errorType, waitMs, reason: `attempt ${attempt} failed with ${errorType}: ${message}` });
@@ -203,8 +208,11 @@ export class AgentLoop {
     return '';
   }
 
-  conversationSlice(args: { from: number; to: number }): ConversationSlice {
-    return sliceConversation(this.state.messages, args);
+  conversationSlice(args: ConversationArgs): ConversationSlice {
+    const slice = sliceConversation(this.state.messages, args);
+    const { toolDefinitions, outputSchema } = this.config;
+    if (args?.withSpec && (toolDefinitions || outputSchema)) slice.spec = { ...(toolDefinitions ? { tools: toolDefinitions } : {}), ...(outputSchema ? { outputSchema } : {}) };
+    return slice;
   }
 
   private async modelAndTools(maxSteps: number): Promise<StepOutcome> {
@@ -245,7 +253,7 @@ export class AgentLoop {
       return 'continue';
     }
     state.step++;
-    const outcome = this.checkOutput(reply.message.content);
+    const outcome = this.checkOutput(reply);
     this.events.emit('step.finished', { step, toolCalls: 0, answered: outcome === 'answer' });
     return outcome;
   }
@@ -293,10 +301,11 @@ export class AgentLoop {
   }
 
   /** Structured output: validate, allow one repair attempt, then fail with `OutputInvalid`. */
-  private checkOutput(answer: string): StepOutcome {
+  private checkOutput(reply: InvokeModelResult): StepOutcome {
     const schema = this.config.outputSchema;
     if (!schema) return 'answer';
-    const check = checkStructuredAnswer(answer, schema);
+    // The activity checked the answer against the recorded schema; replies recorded before it did are checked here.
+    const check = reply.output ?? legacyStructuredCheck(reply.message.content, schema);
     if (check.ok) {
       this.output = check.value;
       return 'answer';
@@ -332,9 +341,9 @@ export function setModelCallReportHandlers(currentLoop: () => AgentLoop | undefi
   setHandler(
     tokenDeltasSignal,
     (delta) => {
-      const parsed = tokenDeltaSchema.safeParse(delta);
-      if (parsed.success) currentLoop()?.tokens.apply(parsed.data);
-      else log.warn('Ignoring malformed tokenDeltas signal', { error: parsed.error.message });
+      const problem = tokenDeltaCheck(delta, '');
+      if (!problem) currentLoop()?.tokens.apply({ step: delta.step, attempt: delta.attempt, offset: delta.offset, text: delta.text });
+      else log.warn('Ignoring malformed tokenDeltas signal', { error: problem });
     },
     { description: messageDescriptions.tokenDeltas },
   );

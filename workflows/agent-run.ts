@@ -9,23 +9,22 @@ import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
 import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
 import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
-import { resolveRun, type ResolvedRun } from '../agents/resolve-run';
-import { specToolNames } from '../agents/run-spec';
+import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
 import { RunEventLog } from './run-events';
+import { resolveRunInput } from './run-input';
 
 const defaultHistoryEventLimit = 8_000;
 const defaultHistoryByteLimit = 8_000_000;
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
-  // Interim: inputs without a spec are resolved here (replaced by a zod-free legacy resolver).
-  const resolution = input.spec ? { ok: true as const, run: { input: input as ResolvedRun['input'], spec: input.spec } } : resolveRun(input);
+  const resolution = resolveRunInput(input);
   if (!resolution.ok) {
     upsertSearchAttributes([{ key: agentStatusKey, value: 'failed' }]);
     throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
   }
-  const run = new AgentRun(resolution.run);
+  const run = new AgentRun({ input, spec: resolution.spec });
   run.registerHandlers();
   return run.execute();
 }
@@ -34,7 +33,7 @@ class AgentRun {
   private readonly loop: AgentLoop;
   private readonly continuations: number;
 
-  constructor(private readonly run: Pick<ResolvedRun, 'input' | 'spec'>) {
+  constructor(private readonly run: { input: RunInput; spec: RunSpec }) {
     const { input } = run;
     const carried = input.carried;
     this.continuations = carried?.continuations ?? 0;
@@ -46,6 +45,8 @@ class AgentRun {
         user: input.user,
         modelTimeoutSeconds: input.options?.modelTimeoutSeconds ?? 300,
         outputSchema: run.spec.outputSchema,
+        // Legacy inputs name built-in tools only: their calls bind the worker's definitions, as they did then.
+        toolDefinitions: input.spec ? run.spec.tools : undefined,
         streamTokens: input.options?.streamTokens,
       },
       {

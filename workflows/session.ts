@@ -16,14 +16,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
-import { agentFailure, ErrorType, parseOrFail } from '../agents/errors';
+import { agentFailure, ErrorType } from '../agents/errors';
 import { conversationQuery, pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
 import { agentStatusKey } from '../agents/search-attributes';
 import {
   checkpointQuery,
   closeUpdate,
-  resolveSession,
-  sendMessageInputSchema,
+  sendMessageInputCheck,
   sendMessageUpdate,
   sessionMemoKey,
   sessionMessageDescriptions as describe,
@@ -40,15 +39,16 @@ import {
 } from '../agents/session';
 import { workflowNow, workflowNowIso } from './clock';
 import { SessionConversation } from './session-conversation';
+import { resolveSessionInput } from './session-input';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
 /**
  * One session: runs a turn per `sendMessage` until closed, stopped, or idle past its TTL; returns its totals.
- * The input is checked with `resolveSession`; bad input fails the workflow at once with a typed, non-retryable failure.
+ * The input is checked with `resolveSessionInput`; bad input fails the workflow at once with a typed, non-retryable failure.
  */
 export async function sessionWorkflow(input: SessionInput): Promise<SessionResult> {
-  const resolution = resolveSession(input);
+  const resolution = resolveSessionInput(input);
   if (!resolution.ok) {
     upsertSearchAttributes([{ key: agentStatusKey, value: 'closed' }]);
     throw agentFailure(resolution.type, resolution.message, { nonRetryable: true });
@@ -147,7 +147,8 @@ class Session {
   }
 
   private validateMessage(input: SendMessageInput): void {
-    parseOrFail(sendMessageInputSchema, input, 'message');
+    const problem = sendMessageInputCheck(input, '');
+    if (problem) throw agentFailure(ErrorType.InvalidInput, `Invalid message: ${problem}`);
     if (this.closeReason) {
       const why = { closed: 'was closed', expired: `expired after ${this.session.ttlSeconds} s idle`, stopped: 'was stopped' }[this.closeReason];
       throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`, {

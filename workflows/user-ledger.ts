@@ -6,14 +6,14 @@
  * keeps totals exact under concurrency. Deterministic code only; time is workflow time.
  */
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { z } from 'zod';
-import { describeZodError, ErrorType } from '../agents/errors';
+import type { Check } from '../agents/checks';
+import { ErrorType } from '../agents/errors';
 import {
-  acquireInputSchema,
+  acquireInputCheck,
   acquireUpdate,
-  admitInputSchema,
+  admitInputCheck,
   admitUpdate,
-  commitInputSchema,
+  commitInputCheck,
   commitSignal,
   costOf,
   emptyBucket,
@@ -23,9 +23,9 @@ import {
   periodEnd,
   periodKey,
   quotaPeriods,
-  releaseInputSchema,
+  releaseInputCheck,
   releaseSignal,
-  reserveInputSchema,
+  reserveInputCheck,
   reserveUpdate,
   usageQuery,
   type AcquireInput,
@@ -39,7 +39,7 @@ import {
   type ReserveInput,
   type ReserveResult,
   type UserLedgerInput,
-  userLedgerInputSchema,
+  userLedgerInputCheck,
 } from '../agents/ledger';
 import { workflowNow } from './clock';
 
@@ -48,7 +48,7 @@ const defaultHistoryEventLimit = 2_000;
 const retainedBuckets: Record<QuotaPeriod, number> = { hour: 48, day: 62, month: 13 };
 
 export async function userLedgerWorkflow(input: UserLedgerInput): Promise<void> {
-  validator(userLedgerInputSchema, 'userLedgerWorkflow')(input);
+  validator(userLedgerInputCheck, 'userLedgerWorkflow')(input);
   const ledger = new UserLedger(input.user, input.carried ?? emptyLedgerState());
   ledger.registerHandlers();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;
@@ -63,20 +63,18 @@ export function emptyLedgerState(): LedgerState {
 }
 
 /** Update validators reject bad input with `InvalidInput`; the workflow itself never fails on it. */
-function validator<T>(schema: z.ZodType<T>, what: string) {
+function validator(check: Check, what: string) {
   return (input: unknown) => {
-    const parsed = schema.safeParse(input);
-    if (!parsed.success) {
-      throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `Invalid ${what} input: ${describeZodError(parsed.error)}`, nonRetryable: true });
-    }
+    const problem = check(input, '');
+    if (problem) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `Invalid ${what} input: ${problem}`, nonRetryable: true });
   };
 }
 
 /** Signals cannot be rejected: bad input is logged and dropped. */
-function ifValid<T>(schema: z.ZodType<T>, input: unknown, what: string, apply: (input: T) => void): void {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) apply(parsed.data);
-  else log.warn(`Ignoring invalid ${what} signal`, { error: describeZodError(parsed.error) });
+function ifValid<T>(check: Check, input: T, what: string, apply: (input: T) => void): void {
+  const problem = check(input, '');
+  if (!problem) apply(input);
+  else log.warn(`Ignoring invalid ${what} signal`, { error: problem });
 }
 
 class UserLedger {
@@ -86,11 +84,11 @@ class UserLedger {
   ) {}
 
   registerHandlers(): void {
-    setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputSchema, 'acquire'), description: descriptions.acquire });
-    setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputSchema, 'reserve'), description: descriptions.reserve });
-    setHandler(admitUpdate, (input) => this.admit(input), { validator: validator(admitInputSchema, 'admit'), description: descriptions.admit });
-    setHandler(releaseSignal, (input) => ifValid(releaseInputSchema, input, 'release', (ok) => this.release(ok.key)), { description: descriptions.release });
-    setHandler(commitSignal, (input) => ifValid(commitInputSchema, input, 'commit', (ok) => this.commit(ok)), { description: descriptions.commit });
+    setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputCheck, 'acquire'), description: descriptions.acquire });
+    setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputCheck, 'reserve'), description: descriptions.reserve });
+    setHandler(admitUpdate, (input) => this.admit(input), { validator: validator(admitInputCheck, 'admit'), description: descriptions.admit });
+    setHandler(releaseSignal, (input) => ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)), { description: descriptions.release });
+    setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), { description: descriptions.commit });
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 

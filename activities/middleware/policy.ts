@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../../agents/errors';
-import { priceSchema, quotaPeriods } from '../../agents/ledger';
+import { quotaPeriods } from '../../agents/ledger';
+import { priceSchema } from '../../agents/ledger-schema';
 
 const globList = z.array(z.string().min(1).max(200)).max(1000);
 const roleName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits and . _ - only');

@@ -84,14 +84,17 @@ export interface MiddlewareContext {
 
 export type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk | AIMessage>;
 
+/** A tool the model may call: a LangChain tool, or a definition recorded in the run's spec (OpenAI's function format). */
+export type ModelTool = StructuredToolInterface | { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } };
+
 /** LangChain's `ModelRequest`, plus our `context`. */
 export interface ModelCallRequest {
   /** The LangChain chat model; tools are bound by the innermost handler. */
-  model: ChatRunnable & { bindTools?: (tools: StructuredToolInterface[], kwargs?: Record<string, unknown>) => ChatRunnable };
+  model: ChatRunnable & { bindTools?: (tools: ModelTool[], kwargs?: Record<string, unknown>) => ChatRunnable };
   messages: BaseMessage[];
   /** Prepended as a system message when set. */
   systemPrompt?: string;
-  tools: StructuredToolInterface[];
+  tools: ModelTool[];
   toolChoice?: 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
   modelSettings?: Record<string, unknown>;
   state: { messages: BaseMessage[] } & Record<string, unknown>;

@@ -1,8 +1,7 @@
 /** `chat`: one answer to one message, no tools. */
 import { z } from 'zod';
+import { chatSystemPrompt as systemPrompt } from './prompts';
 import { defineTemplate } from './template';
-
-const systemPrompt = 'You are a helpful assistant. Answer clearly and concisely.';
 
 export const chatTemplate = defineTemplate({
   name: 'chat',

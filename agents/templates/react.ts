@@ -1,13 +1,10 @@
 /** `react`: the model chooses tools and loops until it answers or runs out of steps. */
 import { z } from 'zod';
 import { toolNames } from '../tool-specs';
+import { reactDefaultMaxSteps, reactMaxStepsLimit, reactSystemPrompt as systemPrompt } from './prompts';
 import { defineTemplate } from './template';
 
-const systemPrompt =
-  'You are an agent that solves tasks step by step. Use the tools when they help; ' +
-  'when you have the answer, reply with it and call no tool.';
-
-export const reactMaxStepsLimit = 10_000;
+export { reactMaxStepsLimit };
 
 export const reactTemplate = defineTemplate({
   name: 'react',
@@ -21,9 +18,9 @@ export const reactTemplate = defineTemplate({
     })
     .strict(),
   systemPrompt,
-  defaultMaxSteps: 8,
+  defaultMaxSteps: reactDefaultMaxSteps,
   maxStepsLimit: reactMaxStepsLimit,
-  maxSteps: (input) => input.maxSteps ?? 8,
+  maxSteps: (input) => input.maxSteps ?? reactDefaultMaxSteps,
   tools: (input) => input.tools ?? toolNames,
   openingMessages: (input) => [
     { role: 'system', content: systemPrompt },

@@ -1,13 +1,10 @@
 /** `structured`: answers a prompt with JSON that must satisfy a caller-given JSON Schema (one repair attempt). */
 import { z } from 'zod';
-import { compileJsonSchema } from '../structured-output';
+import { compileJsonSchema } from '../structured-output-schema';
+import { schemaFence, structuredSystemMessage, structuredSystemPrompt as systemPrompt } from './prompts';
 import { defineTemplate } from './template';
 
-const systemPrompt =
-  'You answer with JSON only: no prose, no code fences. The JSON must satisfy this JSON Schema:';
-
-/** Marks the schema block in the system prompt so models (and our scripted model) can find it. */
-export const schemaFence = '```json-schema';
+export { schemaFence };
 
 const jsonSchemaInput = z
   .record(z.string(), z.unknown())
@@ -28,7 +25,7 @@ export const structuredTemplate = defineTemplate({
   maxSteps: () => 2,
   tools: () => [],
   openingMessages: (input) => [
-    { role: 'system', content: `${systemPrompt}\n${schemaFence}\n${JSON.stringify(input.schema)}\n\`\`\`` },
+    { role: 'system', content: structuredSystemMessage(systemPrompt, input.schema) },
     { role: 'user', content: input.prompt },
   ],
   outputSchema: (input) => input.schema,

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -12,6 +12,8 @@ import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTa
 import { SessionManager, type AgentClient, type AgentRunHandle, type SessionHandle } from '../../client';
 import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { changedCatalog, changedTemplateRun } from './spec-changed';
+import { resolveRun } from '../../agents/resolve-run';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -32,6 +34,8 @@ async function main() {
   if (scenarios === 'limits' || scenarios === 'all') await recordLimits(env, save);
   if (scenarios === 'limits') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
+  if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
+  if (scenarios === 'spec') return env.teardown();
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -90,6 +94,23 @@ async function recordLimits(env: TestWorkflowEnvironment, save: (name: string, h
     await paused.resume();
     await save('quota-pause', paused);
   });
+}
+
+/**
+ * Runs started with a resolved spec (v3 inputs): the model-call activity binds the recorded tool definitions
+ * and returns the structured-output verdict. `spec-changed` was resolved from a catalog the worker does not have
+ * (a template it never knew, a tool described differently): the recorded spec alone drives the run and its replay.
+ */
+async function recordSpecRuns(env: TestWorkflowEnvironment, client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  await save('react-spec', await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'rec' }));
+  await save('structured-spec', await client.start({ template: 'structured', input: { prompt: 'p', schema: personSchema }, user: 'rec', model: 'scripted:auto?invalidFirst=1' }));
+  const resolution = resolveRun(changedTemplateRun, changedCatalog);
+  if (!resolution.ok) throw new Error(resolution.message);
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue: client.taskQueue, workflowId: 'rec-spec-changed', args: [resolution.run.input] });
+  const changed = client.getHandle('rec-spec-changed');
+  await changed.pause();
+  await changed.resume();
+  await save('spec-changed', changed);
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */
