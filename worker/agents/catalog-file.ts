@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeZodError } from '../../agents/errors';
-import { compileJsonSchema } from '../../agents/structured-output';
+import { compileJsonSchema } from '../../agents/structured-output-schema';
 import type { McpServerConfig } from '../../activities/tools/mcp-connection';
 
 /** Template and MCP server names: they become run inputs, search attributes and tool-name prefixes. */
