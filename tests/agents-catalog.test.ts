@@ -145,3 +145,32 @@ describe('agents in code', () => {
     await assert.rejects(worker(uniqueTaskQueue('byo-twin'), { tools: [twin] }), /Two tools are named "calculator" \(builtin and code\); rename one or leave out the built-ins/);
   });
 });
+
+describe('runs with your own agents', () => {
+  test('a code template with structured output calls a code tool through the real stack', async () => {
+    const taskQueue = uniqueTaskQueue('byo-run');
+    const agents = agentClient(env, taskQueue);
+    const calls: unknown[] = [];
+    const lookup = tool(
+      (args) => {
+        calls.push(args);
+        return JSON.stringify({ city: args.city, population: 2_100_000 });
+      },
+      { name: 'lookup_city', description: 'Looks a city up.', schema: z.object({ city: z.string() }) },
+    );
+    const w = await worker(taskQueue, { builtins: false, tools: [lookup], templates: [cityReport] });
+    await w.runUntil(async () => {
+      await eventually(async () => (await agents.catalog({ fresh: true })).origin === 'published', 'published catalog');
+      const handle = await agents.start({ template: 'city_report', input: { task: 'Report on Paris.\ncall lookup_city {"city":"Paris"}' }, user: 'alice' });
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+      assert.deepEqual(calls, [{ city: 'Paris' }]);
+      // The scripted model answers from the recorded schema; the run checked it against that schema.
+      assert.deepEqual(result.output, { city: 'example', population: 42 });
+      const state = await handle.state();
+      assert.equal(state.template, 'city_report');
+      // Bad template input is refused by the published input schema before anything starts.
+      await assert.rejects(agents.start({ template: 'city_report', input: { task: '' }, user: 'alice' }), (err: unknown) => err instanceof AgentError && err.type === 'InvalidInput');
+    });
+  });
+});
