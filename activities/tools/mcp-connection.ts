@@ -33,6 +33,9 @@ export class McpConnection {
   private opening?: Promise<StructuredToolInterface[]>;
   /** The adapters' tools of the open connection, by prefixed name. */
   private live = new Map<string, StructuredToolInterface>();
+  /** Aborted when the connection is dropped, so calls waiting on a dead HTTP stream end at once. */
+  private lost = new AbortController();
+  private checking?: Promise<void>;
   private closed = false;
 
   constructor(
@@ -74,7 +77,9 @@ export class McpConnection {
       throw new ToolUnavailableError(`MCP server "${this.server}" was removed or the worker is shutting down`);
     }
     this.client = client;
+    this.lost = new AbortController();
     this.live = new Map(listed.map((t) => [t.name, t]));
+    await this.watchTransport(client);
     this.options.log?.('info', `MCP server "${this.server}" connected: ${listed.length} tool(s)`);
     return listed.map((t) => this.proxy(t));
   }
@@ -96,15 +101,34 @@ export class McpConnection {
     if (!this.client) await this.open();
     const target = this.live.get(name);
     if (!target) throw new Error(`MCP server "${this.server}" no longer lists tool "${name}"`);
+    const lost = this.lost.signal;
     try {
-      return await target.invoke(args, { signal });
+      return await target.invoke(args, { signal: signal ? AbortSignal.any([signal, lost]) : lost });
     } catch (err) {
       if (signal?.aborted) throw err;
+      if (lost.aborted) throw new ToolUnavailableError(`MCP server "${this.server}" connection was lost during the call`);
       // The adapters wrap every failure in a ToolException; only a dead connection is ours to retry.
       if (isToolsOwnError(err) || (await this.alive())) throw err;
       await this.drop(`call to ${name} failed: ${messageOf(err)}`);
       throw new ToolUnavailableError(`MCP server "${this.server}" is not reachable: ${messageOf(err)}`);
     }
+  }
+
+  /**
+   * A broken HTTP response stream is reported only to the client's `onerror`, and the call waiting on it would
+   * wait until its timeout: on any transport error, check the server and drop the connection if it is gone.
+   */
+  private async watchTransport(client: MultiServerMCPClient): Promise<void> {
+    const sdk = await client.getClient(this.server).catch(() => undefined);
+    if (!sdk) return;
+    const previous = sdk.onerror;
+    sdk.onerror = (error) => {
+      previous?.(error);
+      if (this.client !== client || this.checking) return;
+      this.checking = this.alive()
+        .then((ok) => (ok || this.client !== client ? undefined : this.drop(`transport error: ${error.message}`)))
+        .finally(() => (this.checking = undefined));
+    };
   }
 
   private async alive(): Promise<boolean> {
@@ -123,6 +147,7 @@ export class McpConnection {
     const client = this.client;
     this.client = undefined;
     this.live.clear();
+    this.lost.abort();
     if (client) this.options.log?.(this.closed ? 'info' : 'warn', `MCP server "${this.server}" disconnected (${reason})`);
     await client?.close().catch(() => undefined);
   }
