@@ -57,7 +57,7 @@ export class CallMiddleware {
     const ledger = this.deps.ledger ?? true;
     const context: MiddlewareContext = {
       ...fields,
-      runId: info.workflowExecution?.workflowId ?? '',
+      workflowId: info.workflowExecution?.workflowId ?? '',
       attempt: info.attempt,
       attemptId: `${info.activityId}#${info.attempt}`,
       policy: resolveUserPolicy(policy, fields.user),

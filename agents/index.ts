@@ -1,7 +1,9 @@
 /**
  * agents/: templates, schemas, messages and errors shared by the client, the workflows and the activities.
  *
- * Everything here is deterministic and free of Node APIs so workflow code may import it.
+ * Everything here is deterministic and free of Node APIs. Workflow code imports single modules, never this index:
+ * the `*-schema.ts` modules, `catalog.ts`, `resolve-run.ts`, `run.ts` and `templates/` use zod, which must stay out
+ * of the workflow bundle (the sandbox evaluates it for every workflow it holds).
  */
 export * from './conversation';
 export * from './conversation-schema';

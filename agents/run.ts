@@ -1,15 +1,13 @@
 /**
  * Run input, state and result: the wire types of `agentRunWorkflow`, with their zod schemas.
  *
- * `resolveRun` is the one place a run input is checked; the client calls it before starting a workflow
- * and the workflow calls it again on entry (inputs can also come from the CLI, the UI or old histories).
+ * Client and activity side (zod); workflow code imports only its types. `resolveRun` (resolve-run.ts) checks a
+ * run input and resolves its spec before a workflow starts; the workflow checks its input again by hand
+ * (workflows/run-input.ts), since inputs can also come from the UI, other clients or old histories.
  */
 import { z } from 'zod';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
-import { describeZodError, ErrorType } from './errors';
-import type { ModelSpec } from './model-spec';
-import { modelSpecSchema } from './model-spec-schema';
 import type { RunSpec } from './run-spec';
 
 export const runStatuses = ['running', 'paused', 'stopped', 'completed', 'failed', 'cancelled'] as const;

@@ -1,8 +1,8 @@
 /**
  * `AgentClient`: start agent runs and control them (pause, resume, stop, cancel, state, result, list).
  *
- * Inputs are checked with the same `resolveRun` the workflow uses, so bad input fails here with a typed
- * `AgentError` and nothing is started.
+ * Inputs are checked and resolved with `resolveRun` into the spec the run records, so bad input fails here with
+ * a typed `AgentError` and nothing is started.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';

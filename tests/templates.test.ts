@@ -113,3 +113,18 @@ test('a run binds the tool definitions recorded in its spec, not the worker regi
   assert.ok(requests.length >= 2);
   for (const request of requests) assert.deepEqual(request.tools, ['github_issues', 'calculator']);
 });
+
+test('an input without a spec (older clients, runs in flight before specs) is resolved by the workflow as before', async () => {
+  const runId = 'templates-legacy-input';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [{ template: 'react', input: { task: 'What is 6 * 7?', tools: ['calculator'] }, model: 'openai:stub-model', user: 'alice' }] });
+  const result = await client.getHandle(runId).result();
+  assert.equal(result.status, 'completed');
+  assert.match(result.answer, /42/);
+  const requests = stub.requests().filter((r) => r.key.run === runId);
+  for (const request of requests) assert.deepEqual(request.tools, ['calculator']);
+  const structured = 'templates-legacy-structured';
+  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: structured, args: [{ template: 'structured', input: { prompt: 'p', schema: personSchema }, model: 'scripted:auto?invalidFirst=1', user: 'alice' }] });
+  const output = await client.getHandle(structured).result();
+  assert.deepEqual([output.status, output.steps], ['completed', 2]);
+  assert.equal(typeof (output.output as { name?: unknown }).name, 'string');
+});

@@ -11,6 +11,7 @@ import { EventBus } from './events/event-bus';
 import { ActivityEventsInterceptor } from './interceptors/activity-events';
 import { agentSinks } from './sinks';
 import { loadWorkflowBundle } from './workflow-bundle';
+import { defaultMaxCachedWorkflows } from './workflow-cache';
 
 export interface AgentWorkerOptions {
   connection: NativeConnection;
@@ -32,7 +33,7 @@ export interface AgentWorkerOptions {
   /** Time in-flight activities get to finish on shutdown. Default 10 s. */
   shutdownGraceTimeMs?: number;
   identity?: string;
-  /** Workflows kept in memory; 0 replays history on every task (tests use it). Default: SDK's. */
+  /** Workflows kept in memory; 0 replays history on every task (tests use it). Default: {@link defaultMaxCachedWorkflows}, sized from available memory. */
   maxCachedWorkflows?: number;
   /** Where run, model-call and tool-call events go; a private bus when omitted. */
   bus?: EventBus;
@@ -74,7 +75,7 @@ async function createWorker(options: AgentWorkerOptions, bus: EventBus, agents: 
       onLayerTiming: (middleware, hook, durationSeconds) => bus.publish({ type: 'middleware.layer', at: new Date().toISOString(), data: { middleware, hook, durationSeconds } }),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     // Cancellation reaches an activity only with a heartbeat response: send them at least every second.
     maxHeartbeatThrottleInterval: '1s',

@@ -4,7 +4,7 @@
  * Deterministic code only. The conversation lives in workflow state; activities read it by query, so
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
 import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
@@ -12,11 +12,10 @@ import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run'
 import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
+import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
+import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { resolveRunInput } from './run-input';
-
-const defaultHistoryEventLimit = 8_000;
-const defaultHistoryByteLimit = 8_000_000;
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
   const resolution = resolveRunInput(input);
@@ -69,7 +68,7 @@ class AgentRun {
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
     setHandler(conversationQuery, (args) => loop.conversationSlice(args), { description: messageDescriptions.conversation });
-    loop.registerObservationHandlers();
+    registerObservationHandlers(loop);
   }
 
   async execute(): Promise<RunResult> {
@@ -79,7 +78,7 @@ class AgentRun {
         await loop.waitWhilePaused();
         if (loop.stopRequested) return this.finish('stopped');
         if (loop.state.step >= this.run.spec.maxSteps) return this.finish('max_steps');
-        if (this.historyIsLong()) await this.continueAsNew();
+        if (historyIsLong(this.run.input.options)) await this.continueAsNew();
         const outcome = await loop.runStep(this.run.spec.maxSteps);
         if (outcome === 'answer') return this.finish('answer');
         if (outcome === 'stopped') return this.finish('stopped');
@@ -89,23 +88,12 @@ class AgentRun {
     }
   }
 
-  private historyIsLong(): boolean {
-    const info = workflowInfo();
-    const options = this.run.input.options;
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength >= (options?.historyEventLimit ?? defaultHistoryEventLimit) ||
-      info.historySize >= (options?.historyByteLimit ?? defaultHistoryByteLimit)
+  private continueAsNew(): Promise<never> {
+    const { loop } = this;
+    const continuations = this.continuations + 1;
+    return continueAsNewCarrying(loop.events, () => ({ step: loop.state.step, continuations }), () =>
+      continueAsNew<typeof agentRunWorkflow>({ ...this.run.input, carried: { ...loop.state, continuations, events: loop.events.carry() } }),
     );
-  }
-
-  private async continueAsNew(): Promise<never> {
-    await condition(allHandlersFinished);
-    this.loop.events.emit('run.continued', { step: this.loop.state.step, continuations: this.continuations + 1 });
-    return continueAsNew<typeof agentRunWorkflow>({
-      ...this.run.input,
-      carried: { ...this.loop.state, continuations: this.continuations + 1, events: this.loop.events.carry() },
-    });
   }
 
   private finish(reason: FinishReason): RunResult {

@@ -18,7 +18,8 @@ import {
   type TurnRecord,
   type TurnReply,
 } from '../agents/session';
-import { AgentLoop, setModelCallReportHandlers, type LoopConfig } from './agent-loop';
+import { AgentLoop, type LoopConfig } from './agent-loop';
+import { setModelCallReportHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { sliceConversation } from './conversation-slice';
 import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, summaryPrompt, turnsToFold } from './session-memory';

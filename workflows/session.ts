@@ -40,6 +40,7 @@ import {
 import { workflowNow, workflowNowIso } from './clock';
 import { SessionConversation } from './session-conversation';
 import { resolveSessionInput } from './session-input';
+import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
@@ -231,33 +232,31 @@ class Session {
     return { sessionId: this.id, status: 'interrupted', finishReason: 'interrupted', answer: '', steps: 0, usage: emptyUsage() };
   }
 
+  /** History is long, or this run has taken its share of turns. */
   private historyIsLong(): boolean {
-    const info = workflowInfo();
-    const { options } = this.session;
-    return (
-      info.continueAsNewSuggested ||
-      info.historyLength >= options.historyEventLimit ||
-      info.historySize >= options.historyByteLimit ||
-      this.turnsThisRun >= options.continueAsNewEveryTurns
-    );
+    return historyIsLong(this.session.options) || this.turnsThisRun >= this.session.options.continueAsNewEveryTurns;
   }
 
-  private async continueAsNew(): Promise<never> {
-    await condition(allHandlersFinished);
+  private continueAsNew(): Promise<never> {
     const { conversation: c } = this;
-    c.events.emit('run.continued', { step: c.steps, continuations: this.continuations + 1 });
     // The memo is passed on explicitly: the new run's visibility record must show the latest turn count.
-    return makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
-      ...this.session.input,
-      carried: {
-        ...c.carry(),
-        pauseRequested: this.pauseRequested,
-        createdAt: this.createdAt,
-        lastActivityAt: this.lastActivityAt,
-        continuations: this.continuations + 1,
-        forkedFrom: this.session.input.carried?.forkedFrom,
-      },
-    });
+    const continuations = this.continuations + 1;
+    return continueAsNewCarrying(
+      c.events,
+      () => ({ step: c.steps, continuations }),
+      () =>
+        makeContinueAsNewFunc<typeof sessionWorkflow>({ memo: { [sessionMemoKey]: this.memo() } })({
+          ...this.session.input,
+          carried: {
+            ...c.carry(),
+            pauseRequested: this.pauseRequested,
+            createdAt: this.createdAt,
+            lastActivityAt: this.lastActivityAt,
+            continuations,
+            forkedFrom: this.session.input.carried?.forkedFrom,
+          },
+        }),
+    );
   }
 
   /** What `ls` and `stats` read from visibility, without a worker. */

@@ -5,7 +5,7 @@
  * across all workers. Handlers are synchronous: each runs to the end before the next starts, which is what
  * keeps totals exact under concurrency. Deterministic code only; time is workflow time.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler } from '@temporalio/workflow';
 import type { Check } from '../agents/checks';
 import { ErrorType } from '../agents/errors';
 import {
@@ -42,6 +42,7 @@ import {
   userLedgerInputCheck,
 } from '../agents/ledger';
 import { workflowNow } from './clock';
+import { historyIsLong } from './continue-as-new';
 
 const defaultHistoryEventLimit = 2_000;
 /** Buckets kept per period kind: 48 hours, 62 days, 13 months. */
@@ -53,7 +54,7 @@ export async function userLedgerWorkflow(input: UserLedgerInput): Promise<void> 
   ledger.registerHandlers();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;
   // Long-lived entity: it only ever continues as new, carrying its state.
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
+  await condition(() => historyIsLong({ historyEventLimit: limit }));
   await condition(allHandlersFinished);
   await continueAsNew<typeof userLedgerWorkflow>({ ...input, carried: ledger.state });
 }

@@ -56,7 +56,7 @@ export function loggingMiddleware(options: LoggingMiddlewareOptions = {}): Agent
 function base(ctx: MiddlewareContext, started: number) {
   return {
     event: `${ctx.kind}_call`,
-    agentRun: ctx.runId,
+    agentRun: ctx.workflowId,
     user: ctx.user,
     template: ctx.template,
     step: ctx.step,

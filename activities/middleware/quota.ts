@@ -3,7 +3,7 @@
  *
  * Before the call it reserves an estimate in the user's ledger (refused with `QuotaExceeded` when the
  * budget of the period could not cover it, counting other calls in flight); after the call it commits the
- * provider-reported usage and its price. Reservations and commits are keyed by `<runId>#<step>`, so
+ * provider-reported usage and its price. Reservations and commits are keyed by `<workflowId>#<step>`, so
  * every attempt of a step re-reserves the same key and the step is charged once, whatever crashed between.
  */
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';

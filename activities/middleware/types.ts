@@ -37,15 +37,15 @@ export interface LedgerClient {
 /** One call going through the pipeline. Middleware may add to it; the activity reads it afterwards. */
 export interface MiddlewareContext {
   kind: 'model' | 'tool';
-  /** Workflow id of the agent run. */
-  runId: string;
+  /** Workflow id of the agent run or session (what clients call the run id). */
+  workflowId: string;
   user: string;
   template: string;
   /** Agent step this call belongs to (1-based). */
   step: number;
   /** Activity attempt, 1 on the first try. */
   attempt: number;
-  /** The call's key in the user's ledger: the same for every attempt of it (`<runId>#<step>`). */
+  /** The call's key in the user's ledger: the same for every attempt of it (`<workflowId>#<step>`). */
   callKey: string;
   /** Unique to this attempt of this activity (`<activityId>#<attempt>`). */
   attemptId: string;
