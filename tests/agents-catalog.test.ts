@@ -174,3 +174,31 @@ describe('runs with your own agents', () => {
     });
   });
 });
+
+describe('tools on their own task queue', () => {
+  test('a tool that names a task queue runs on that queue\'s workers', async () => {
+    const taskQueue = uniqueTaskQueue('byo-main');
+    const heavyQueue = uniqueTaskQueue('byo-heavy');
+    const ranOn: string[] = [];
+    const sum = (where: string) =>
+      tool(
+        ({ values }) => {
+          ranOn.push(where);
+          return String(values.reduce((a, b) => a + b, 0));
+        },
+        { name: 'heavy_sum', description: 'Adds numbers on the heavy pool.', schema: z.object({ values: z.array(z.number()) }) },
+      );
+    const agents = agentClient(env, taskQueue);
+    const main = await worker(taskQueue, { tools: [{ tool: sum('main'), taskQueue: heavyQueue }], templates: [{ name: 'summer', systemPrompt: 'You add.', tools: ['heavy_sum'] }] });
+    const heavy = await worker(heavyQueue, { builtins: false, tools: [sum('heavy')] });
+    await heavy.runUntil(
+      main.runUntil(async () => {
+        await eventually(async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.taskQueue === heavyQueue), 'published catalog');
+        const handle = await agents.start({ template: 'summer', input: { task: 'call heavy_sum {"values":[1,2,3]}' }, user: 'alice' });
+        const result = await handle.result();
+        assert.equal(result.answer, 'Tool results: 6');
+        assert.deepEqual(ranOn, ['heavy']);
+      }),
+    );
+  });
+});
