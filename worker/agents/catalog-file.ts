@@ -66,7 +66,7 @@ export const mcpServerConfigSchema = z
 export const catalogFileSchema = z
   .strictObject({
     templates: z.array(catalogFileTemplateSchema).max(1000).default([]),
-    mcpServers: z.record(agentNameSchema, mcpServerConfigSchema).default({}),
+    mcpServers: z.record(z.string(), mcpServerConfigSchema).default({}),
   })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
@@ -74,6 +74,11 @@ export const catalogFileSchema = z
       if (seen.has(template.name)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'name'], message: `template "${template.name}" is declared twice` });
       seen.add(template.name);
     });
+    // Checked here rather than as the record's key schema, whose message would not say what is wrong.
+    for (const name of Object.keys(file.mcpServers)) {
+      const checked = agentNameSchema.safeParse(name);
+      if (!checked.success) ctx.addIssue({ code: 'custom', path: ['mcpServers', name], message: `server name: ${checked.error.issues[0].message}` });
+    }
   });
 export type CatalogFile = z.infer<typeof catalogFileSchema>;
 
