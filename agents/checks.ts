@@ -6,7 +6,7 @@
  * (client, activities, config) validate with zod.
  */
 
-/** A check returns what is wrong with `value` (naming `path`), or undefined when it is fine. */
+/** A check returns what is wrong with `value` (naming each path, `; `-separated), or undefined when it is fine. */
 export type Check = (value: unknown, path: string) => string | undefined;
 
 const at = (path: string) => path || '(root)';
@@ -50,22 +50,22 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A plain object with these fields; `strict` (the default) refuses fields not listed. */
+/** A plain object with these fields; `strict` (the default) refuses fields not listed. Names every bad field. */
 export function obj(shape: Record<string, Check>, options: { strict?: boolean } = {}): Check {
   const strict = options.strict ?? true;
   return (v, path) => {
     if (!isRecord(v)) return `${at(path)}: expected an object`;
+    const problems: string[] = [];
     for (const [key, check] of Object.entries(shape)) {
       const sub = path ? `${path}.${key}` : key;
-      if (v[key] === undefined && !(check as { optional?: true }).optional) return `${sub}: required`;
-      const problem = check(v[key], sub);
-      if (problem) return problem;
+      const problem = v[key] === undefined && !(check as { optional?: true }).optional ? `${sub}: required` : check(v[key], sub);
+      if (problem) problems.push(problem);
     }
     if (strict) {
       const extra = Object.keys(v).find((key) => !(key in shape));
-      if (extra !== undefined) return `${at(path)}: unexpected field "${extra}"`;
+      if (extra !== undefined) problems.push(`${at(path)}: unexpected field "${extra}"`);
     }
-    return undefined;
+    return problems.length > 0 ? problems.join('; ') : undefined;
   };
 }
 

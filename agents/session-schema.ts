@@ -50,7 +50,7 @@ export const sessionRunOptionsSchema = z
     /** Stream model output to `tokens` query readers while turns run (as runs do). Default false. */
     streamTokens: z.boolean().optional(),
   })
-  .strict();
+  .strict() satisfies z.ZodType<SessionRunOptions>;
 
 export const turnRecordSchema = z.object({
   turn: z.number().int().nonnegative(),
@@ -64,7 +64,7 @@ export const turnRecordSchema = z.object({
   totalUsage: usageSchema,
   /** When the turn ended, epoch milliseconds. */
   at: z.number(),
-});
+}) satisfies z.ZodType<TurnRecord>;
 
 export const sessionSummarySchema = z.object({ text: z.string(), throughTurn: z.number().int().nonnegative() }) satisfies z.ZodType<SessionSummary>;
 
@@ -85,7 +85,7 @@ export const carriedSessionStateSchema = z.object({
   forkedFrom: z.object({ sessionId: sessionIdSchema, turn: z.number().int().nonnegative() }).optional(),
   /** Durable step events (`events` query), carried so sequence numbers continue. */
   events: z.object({ events: z.array(z.any()), lastSeq: z.number().int().nonnegative() }).optional(),
-});
+}) satisfies z.ZodType<CarriedSessionState>;
 
 const configShape = {
   user: userIdSchema,
@@ -105,8 +105,8 @@ const configShape = {
   memory: memoryOptionsSchema.optional(),
   options: sessionRunOptionsSchema.optional(),
 };
-export const sessionConfigSchema = z.object(configShape).strict();
-export const sessionInputSchema = z.object({ ...configShape, carried: carriedSessionStateSchema.optional() }).strict();
+export const sessionConfigSchema = z.object(configShape).strict() satisfies z.ZodType<SessionConfig>;
+export const sessionInputSchema = z.object({ ...configShape, carried: carriedSessionStateSchema.optional() }).strict() satisfies z.ZodType<SessionInput>;
 
 export const sendMessageInputSchema = z.object({ message: z.string().min(1).max(100_000) }).strict() satisfies z.ZodType<SendMessageInput>;
 
@@ -117,9 +117,3 @@ export function resolveSession(raw: unknown): SessionResolution {
   return resolveSessionConfig(parsed.data);
 }
 
-// Compile-time checks that the schemas and the plain types agree.
-void (turnRecordSchema satisfies z.ZodType<TurnRecord>);
-void (carriedSessionStateSchema satisfies z.ZodType<CarriedSessionState>);
-void (sessionConfigSchema satisfies z.ZodType<SessionConfig>);
-void (sessionInputSchema satisfies z.ZodType<SessionInput>);
-void (sessionRunOptionsSchema satisfies z.ZodType<SessionRunOptions>);
