@@ -1,5 +1,6 @@
 /** The worker library (`temporal-agents/worker`): build an agent worker of your own; `worker/main.ts` is ours. */
 export * from './create-worker';
+export * from './agents';
 export { loadWorkflowBundle, buildWorkflowBundle, writeWorkflowBundle, defaultBundlePath } from './workflow-bundle';
 export { loadWorkerEnv, loadTemporalSettings, type WorkerEnv, type TemporalSettings } from './config';
 export { loadMiddlewareDeps } from './middleware-config';
