@@ -47,7 +47,10 @@ export const defaultTemplateInputSchema: Record<string, unknown> = {
 
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   // `io: 'input'` describes what callers send (optional fields stay optional); refinements are checked by zod.
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -79,7 +82,10 @@ export function findTemplateDescriptor(catalog: Catalog, name: string): Template
  * order), without duplicates. `unknown` holds the patterns that matched nothing (a name not offered, a glob
  * matching no tool).
  */
-export function expandToolPatterns(catalog: Catalog, patterns: readonly string[]): { tools: ToolDescriptor[]; unknown: string[] } {
+export function expandToolPatterns(
+  catalog: Catalog,
+  patterns: readonly string[],
+): { tools: ToolDescriptor[]; unknown: string[] } {
   const tools: ToolDescriptor[] = [];
   const unknown: string[] = [];
   for (const pattern of patterns) {
@@ -92,5 +98,10 @@ export function expandToolPatterns(catalog: Catalog, patterns: readonly string[]
 
 /** What a run records of a tool. */
 export function toolDefinition(tool: ToolDescriptor): ToolDefinition {
-  return { name: tool.name, description: tool.description, parameters: tool.parameters, ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : {}) };
+  return {
+    name: tool.name,
+    description: tool.description,
+    parameters: tool.parameters,
+    ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : {}),
+  };
 }

@@ -38,12 +38,15 @@ export const bool: Check = (v, path) => (typeof v === 'boolean' ? undefined : `$
 export const any: Check = () => undefined;
 
 export function oneOf(values: readonly string[]): Check {
-  return (v, path) => (typeof v === 'string' && values.includes(v) ? undefined : `${at(path)}: expected one of ${values.join(', ')}`);
+  return (v, path) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `${at(path)}: expected one of ${values.join(', ')}`;
 }
 
 /** A field that may be absent (undefined). */
 export function optional(check: Check): Check & { optional: true } {
-  return Object.assign((v: unknown, path: string) => (v === undefined ? undefined : check(v, path)), { optional: true as const });
+  return Object.assign((v: unknown, path: string) => (v === undefined ? undefined : check(v, path)), {
+    optional: true as const,
+  });
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -58,7 +61,8 @@ export function obj(shape: Record<string, Check>, options: { strict?: boolean } 
     const problems: string[] = [];
     for (const [key, check] of Object.entries(shape)) {
       const sub = path ? `${path}.${key}` : key;
-      const problem = v[key] === undefined && !(check as { optional?: true }).optional ? `${sub}: required` : check(v[key], sub);
+      const problem =
+        v[key] === undefined && !(check as { optional?: true }).optional ? `${sub}: required` : check(v[key], sub);
       if (problem) problems.push(problem);
     }
     if (strict) {

@@ -4,7 +4,14 @@
  * Client side (zod): the client calls it before starting a workflow, so bad input fails with a typed error
  * and nothing starts. Tool globs expand here, once, so a run never sees tools added after it started.
  */
-import { expandToolPatterns, builtinCatalog, findTemplateDescriptor, toolDefinition, type Catalog, type TemplateDescriptor } from './catalog';
+import {
+  expandToolPatterns,
+  builtinCatalog,
+  findTemplateDescriptor,
+  toolDefinition,
+  type Catalog,
+  type TemplateDescriptor,
+} from './catalog';
 import type { ChatMessage } from './conversation';
 import { describeZodError, ErrorType } from './errors';
 import type { ModelSpec } from './model-spec';
@@ -29,14 +36,22 @@ type Resolved<T> = { ok: true; value: T } | { ok: false; type: ErrorType; messag
 /** Checks a run input completely (shape, template, template input, model spec, tools) and resolves its spec. */
 export function resolveRun(raw: unknown, catalog: Catalog = builtinCatalog): Resolution {
   const parsed = runInputSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${describeZodError(parsed.error)}` };
+  if (!parsed.success)
+    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${describeZodError(parsed.error)}` };
   const { input: templateInput, spec: _given, ...input } = parsed.data;
   const descriptor = findTemplateDescriptor(catalog, input.template);
   if (!descriptor) {
     const names = catalog.templates.map((t) => t.name).join(', ') || 'none';
-    return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${input.template}"; use one of ${names}` };
+    return {
+      ok: false,
+      type: ErrorType.UnknownTemplate,
+      message: `Unknown template "${input.template}"; use one of ${names}`,
+    };
   }
-  const spec = descriptor.source === 'builtin' && findTemplate(descriptor.name) ? builtinSpec(descriptor, templateInput, catalog) : descriptorSpec(descriptor, templateInput, catalog);
+  const spec =
+    descriptor.source === 'builtin' && findTemplate(descriptor.name)
+      ? builtinSpec(descriptor, templateInput, catalog)
+      : descriptorSpec(descriptor, templateInput, catalog);
   if (!spec.ok) return spec;
   const model = modelSpecSchema.safeParse(input.model);
   if (!model.success) return { ok: false, type: ErrorType.UnknownModel, message: describeZodError(model.error) };
@@ -48,36 +63,69 @@ function builtinSpec(descriptor: TemplateDescriptor, raw: unknown, catalog: Cata
   const template = findTemplate(descriptor.name)!;
   const input = template.inputSchema.safeParse(raw);
   if (!input.success) {
-    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${template.name}": ${describeZodError(input.error)}` };
+    return {
+      ok: false,
+      type: ErrorType.InvalidInput,
+      message: `Invalid input for template "${template.name}": ${describeZodError(input.error)}`,
+    };
   }
-  const patterns = template.name === 'react' ? ((input.data as { tools?: string[] }).tools ?? descriptor.tools) : template.tools(input.data);
+  const patterns =
+    template.name === 'react'
+      ? ((input.data as { tools?: string[] }).tools ?? descriptor.tools)
+      : template.tools(input.data);
   const tools = expandTools(catalog, patterns);
   if (!tools.ok) return tools;
   const outputSchema = template.outputSchema?.(input.data);
   return {
     ok: true,
-    value: { template: template.name, messages: template.openingMessages(input.data), tools: tools.value, maxSteps: template.maxSteps(input.data), ...(outputSchema ? { outputSchema } : {}) },
+    value: {
+      template: template.name,
+      messages: template.openingMessages(input.data),
+      tools: tools.value,
+      maxSteps: template.maxSteps(input.data),
+      ...(outputSchema ? { outputSchema } : {}),
+    },
   };
 }
 
 /** Templates from code or a catalog file: system prompt, then the task (or the input as JSON). */
 function descriptorSpec(descriptor: TemplateDescriptor, raw: unknown, catalog: Catalog): Resolved<RunSpec> {
   const compiled = compileJsonSchema(descriptor.inputSchema);
-  if ('error' in compiled) return { ok: false, type: ErrorType.InvalidInput, message: `Template "${descriptor.name}" has an unusable input schema: ${compiled.error}` };
+  if ('error' in compiled)
+    return {
+      ok: false,
+      type: ErrorType.InvalidInput,
+      message: `Template "${descriptor.name}" has an unusable input schema: ${compiled.error}`,
+    };
   const input = compiled.schema.safeParse(raw);
   if (!input.success) {
-    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${descriptor.name}": ${describeZodError(input.error)}` };
+    return {
+      ok: false,
+      type: ErrorType.InvalidInput,
+      message: `Invalid input for template "${descriptor.name}": ${describeZodError(input.error)}`,
+    };
   }
   const tools = expandTools(catalog, descriptor.tools);
   if (!tools.ok) return tools;
   const { outputSchema } = descriptor;
   // The schema goes into the system prompt as the structured template puts it, so models (and the scripted one) see it.
-  const system = outputSchema ? structuredSystemMessage(descriptor.systemPrompt, outputSchema) : descriptor.systemPrompt;
+  const system = outputSchema
+    ? structuredSystemMessage(descriptor.systemPrompt, outputSchema)
+    : descriptor.systemPrompt;
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
     { role: 'user', content: taskText(input.data) },
   ];
-  return { ok: true, value: { template: descriptor.name, messages, tools: tools.value, maxSteps: descriptor.maxSteps, ...(outputSchema ? { outputSchema } : {}) } };
+  return {
+    ok: true,
+    value: {
+      template: descriptor.name,
+      messages,
+      tools: tools.value,
+      maxSteps: descriptor.maxSteps,
+      ...(outputSchema ? { outputSchema } : {}),
+    },
+  };
 }
 
 /** `input.task` when the input is `{ task: string }`, else the input as JSON. */
@@ -94,7 +142,11 @@ function expandTools(catalog: Catalog, patterns: readonly string[]): Resolved<Ru
   const { tools, unknown } = expandToolPatterns(catalog, patterns);
   if (unknown.length > 0) {
     const available = catalog.tools.map((t) => t.name).join(', ') || 'none';
-    return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${available}` };
+    return {
+      ok: false,
+      type: ErrorType.UnknownTool,
+      message: `Unknown tool(s) ${unknown.join(', ')}; available: ${available}`,
+    };
   }
   return { ok: true, value: tools.map(toolDefinition) };
 }

@@ -66,7 +66,10 @@ export const turnRecordSchema = z.object({
   at: z.number(),
 }) satisfies z.ZodType<TurnRecord>;
 
-export const sessionSummarySchema = z.object({ text: z.string(), throughTurn: z.number().int().nonnegative() }) satisfies z.ZodType<SessionSummary>;
+export const sessionSummarySchema = z.object({
+  text: z.string(),
+  throughTurn: z.number().int().nonnegative(),
+}) satisfies z.ZodType<SessionSummary>;
 
 /** State carried across continue-as-new, and into a fork: one plain object, no Maps or classes. */
 export const carriedSessionStateSchema = z.object({
@@ -106,14 +109,22 @@ const configShape = {
   options: sessionRunOptionsSchema.optional(),
 };
 export const sessionConfigSchema = z.object(configShape).strict() satisfies z.ZodType<SessionConfig>;
-export const sessionInputSchema = z.object({ ...configShape, carried: carriedSessionStateSchema.optional() }).strict() satisfies z.ZodType<SessionInput>;
+export const sessionInputSchema = z
+  .object({ ...configShape, carried: carriedSessionStateSchema.optional() })
+  .strict() satisfies z.ZodType<SessionInput>;
 
-export const sendMessageInputSchema = z.object({ message: z.string().min(1).max(100_000) }).strict() satisfies z.ZodType<SendMessageInput>;
+export const sendMessageInputSchema = z
+  .object({ message: z.string().min(1).max(100_000) })
+  .strict() satisfies z.ZodType<SendMessageInput>;
 
 /** Checks a session input completely (shape with zod, then template, model and tools); the client calls it before starting. */
 export function resolveSession(raw: unknown): SessionResolution {
   const parsed = sessionInputSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid session input: ${describeZodError(parsed.error)}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      type: ErrorType.InvalidInput,
+      message: `Invalid session input: ${describeZodError(parsed.error)}`,
+    };
   return resolveSessionConfig(parsed.data);
 }
-

@@ -10,8 +10,14 @@ const personSchema = { type: 'object', properties: { name: { type: 'string' } },
 const base = { model: 'scripted:auto', user: 'u' };
 
 test('built-in catalog: three templates and three tools with JSON Schemas from their zod specs', () => {
-  assert.deepEqual(builtinCatalog.templates.map((t) => t.name), ['chat', 'react', 'structured']);
-  assert.deepEqual(builtinCatalog.tools.map((t) => t.name), ['calculator', 'current_time', 'word_count']);
+  assert.deepEqual(
+    builtinCatalog.templates.map((t) => t.name),
+    ['chat', 'react', 'structured'],
+  );
+  assert.deepEqual(
+    builtinCatalog.tools.map((t) => t.name),
+    ['calculator', 'current_time', 'word_count'],
+  );
   const calculator = builtinCatalog.tools[0].parameters as { properties: Record<string, unknown>; required: string[] };
   assert.deepEqual(calculator.required, ['expression']);
   assert.ok('expression' in calculator.properties);
@@ -29,7 +35,11 @@ test('the workflow resolves inputs without a spec exactly as the client does for
     const legacy = resolveRunInput({ ...raw, ...base });
     assert.ok(client.ok && legacy.ok, raw.template);
     const names = (spec: { tools: { name: string }[] }) => spec.tools.map((t) => t.name);
-    assert.deepEqual({ ...legacy.spec, tools: names(legacy.spec) }, { ...client.run.spec, tools: names(client.run.spec) }, raw.template);
+    assert.deepEqual(
+      { ...legacy.spec, tools: names(legacy.spec) },
+      { ...client.run.spec, tools: names(client.run.spec) },
+      raw.template,
+    );
   }
 });
 
@@ -57,7 +67,12 @@ test('bad inputs get typed errors on both sides', () => {
     assert.equal(client.ok ? 'ok' : client.type, type, JSON.stringify(raw));
     assert.equal(legacy.ok ? 'ok' : legacy.type, type, JSON.stringify(raw));
   }
-  const badSpec = resolveRunInput({ template: 'x', model: 'scripted:auto', user: 'u', spec: { template: 'x', messages: [], tools: [], maxSteps: 1 } });
+  const badSpec = resolveRunInput({
+    template: 'x',
+    model: 'scripted:auto',
+    user: 'u',
+    spec: { template: 'x', messages: [], tools: [], maxSteps: 1 },
+  });
   assert.equal(badSpec.ok ? 'ok' : badSpec.type, 'InvalidInput');
 });
 
@@ -70,8 +85,24 @@ test('tool globs expand at resolve time against the catalog; a glob matching not
   const catalog: Catalog = {
     templates: [
       ...builtinCatalog.templates,
-      { name: 'triage', description: 'd', systemPrompt: 'You triage.', tools: ['github_*', 'word_count'], maxSteps: 4, inputSchema: { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] }, source: 'catalog-file' },
-      { name: 'broken', description: 'd', systemPrompt: 's', tools: ['jira_*'], maxSteps: 4, inputSchema: { type: 'object' }, source: 'code' },
+      {
+        name: 'triage',
+        description: 'd',
+        systemPrompt: 'You triage.',
+        tools: ['github_*', 'word_count'],
+        maxSteps: 4,
+        inputSchema: { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] },
+        source: 'catalog-file',
+      },
+      {
+        name: 'broken',
+        description: 'd',
+        systemPrompt: 's',
+        tools: ['jira_*'],
+        maxSteps: 4,
+        inputSchema: { type: 'object' },
+        source: 'code',
+      },
     ],
     tools: [
       ...builtinCatalog.tools,
@@ -81,7 +112,14 @@ test('tool globs expand at resolve time against the catalog; a glob matching not
   };
   const triage = resolveRun({ template: 'triage', input: { task: 'sort these' }, ...base }, catalog);
   assert.ok(triage.ok);
-  assert.deepEqual(triage.run.spec.tools.map((t) => [t.name, t.taskQueue]), [['github_issues', undefined], ['github_prs', 'heavy'], ['word_count', undefined]]);
+  assert.deepEqual(
+    triage.run.spec.tools.map((t) => [t.name, t.taskQueue]),
+    [
+      ['github_issues', undefined],
+      ['github_prs', 'heavy'],
+      ['word_count', undefined],
+    ],
+  );
   assert.deepEqual(triage.run.spec.messages, [
     { role: 'system', content: 'You triage.' },
     { role: 'user', content: 'sort these' },
@@ -93,12 +131,26 @@ test('tool globs expand at resolve time against the catalog; a glob matching not
   assert.equal(badInput.ok ? 'ok' : badInput.type, 'InvalidInput');
   const glob = resolveRun({ template: 'react', input: { task: 't', tools: ['github_*'] }, ...base }, catalog);
   assert.ok(glob.ok);
-  assert.deepEqual(glob.run.spec.tools.map((t) => t.name), ['github_issues', 'github_prs']);
+  assert.deepEqual(
+    glob.run.spec.tools.map((t) => t.name),
+    ['github_issues', 'github_prs'],
+  );
 });
 
 test('descriptor templates with structured output put the schema in the system prompt and the spec', () => {
   const catalog: Catalog = {
-    templates: [{ name: 'person', description: 'd', systemPrompt: 'Extract the person.', tools: [], maxSteps: 2, inputSchema: { type: 'object' }, outputSchema: personSchema, source: 'code' }],
+    templates: [
+      {
+        name: 'person',
+        description: 'd',
+        systemPrompt: 'Extract the person.',
+        tools: [],
+        maxSteps: 2,
+        inputSchema: { type: 'object' },
+        outputSchema: personSchema,
+        source: 'code',
+      },
+    ],
     tools: [],
   };
   const resolution = resolveRun({ template: 'person', input: { text: 'Ada, 36' }, ...base }, catalog);

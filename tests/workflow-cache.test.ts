@@ -1,7 +1,11 @@
 /** The default workflow cache size: bounded by memory and by the V8 heap, never below 10. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cachedWorkflowBudgetBytes, defaultMaxCachedWorkflows, workflowCacheMemoryShare } from '../worker/workflow-cache';
+import {
+  cachedWorkflowBudgetBytes,
+  defaultMaxCachedWorkflows,
+  workflowCacheMemoryShare,
+} from '../worker/workflow-cache';
 
 const GiB = 1024 ** 3;
 

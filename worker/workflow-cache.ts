@@ -30,7 +30,10 @@ export function availableMemoryBytes(): number {
  * Cached workflows by default: the SDK's own default (bounded by the V8 heap a workflow thread may use), lowered so
  * `workflowCacheMemoryShare` of the available memory holds them at `cachedWorkflowBudgetBytes` each. At least 10.
  */
-export function defaultMaxCachedWorkflows(memoryBytes = availableMemoryBytes(), heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+export function defaultMaxCachedWorkflows(
+  memoryBytes = availableMemoryBytes(),
+  heapLimitBytes = getHeapStatistics().heap_size_limit,
+): number {
   // As @temporalio/worker computes its default with reused V8 contexts (its default).
   const sdkDefault = Math.floor((Math.max(heapLimitBytes / MiB - 200, 0) * 600) / 1024);
   const byMemory = Math.floor((memoryBytes * workflowCacheMemoryShare) / cachedWorkflowBudgetBytes);

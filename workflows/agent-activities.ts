@@ -6,11 +6,20 @@ import { retryPolicy } from './retry-policy';
 /** Model calls: up to 10 attempts within `modelTimeoutSeconds` each; tool calls: up to 3 within 60 s each. Both heartbeat. */
 export function agentActivities(modelTimeoutSeconds: number): AgentActivities {
   // proxyActivities returns a Proxy: pick functions off it, never spread it.
-  const { invokeModel } = proxyActivities<AgentActivities>({ startToCloseTimeout: `${modelTimeoutSeconds}s`, heartbeatTimeout: '10s', retry: retryPolicy(10) });
+  const { invokeModel } = proxyActivities<AgentActivities>({
+    startToCloseTimeout: `${modelTimeoutSeconds}s`,
+    heartbeatTimeout: '10s',
+    retry: retryPolicy(10),
+  });
   return { invokeModel, callTool: callToolOn() };
 }
 
 /** The tool-call activity, on `taskQueue` (a tool's own worker pool) or the run's own queue when absent. */
 export function callToolOn(taskQueue?: string): AgentActivities['callTool'] {
-  return proxyActivities<AgentActivities>({ startToCloseTimeout: '60s', heartbeatTimeout: '10s', retry: retryPolicy(3), ...(taskQueue ? { taskQueue } : {}) }).callTool;
+  return proxyActivities<AgentActivities>({
+    startToCloseTimeout: '60s',
+    heartbeatTimeout: '10s',
+    retry: retryPolicy(3),
+    ...(taskQueue ? { taskQueue } : {}),
+  }).callTool;
 }

@@ -28,7 +28,11 @@ export function historyIsLong(limits: HistoryLimits = {}): boolean {
  * Waits until no handler runs, records `run.continued`, then calls `start`, which continues as new with the
  * carried state (`progress` and `start` read state only then: handlers may have changed it meanwhile).
  */
-export async function continueAsNewCarrying(events: RunEventLog, progress: () => { step: number; continuations: number }, start: () => Promise<never>): Promise<never> {
+export async function continueAsNewCarrying(
+  events: RunEventLog,
+  progress: () => { step: number; continuations: number },
+  start: () => Promise<never>,
+): Promise<never> {
   await condition(allHandlersFinished);
   events.emit('run.continued', progress());
   return start();

@@ -30,10 +30,13 @@ function hasType(value: unknown, type: string): boolean {
 }
 
 function check(value: unknown, schema: Schema, path: string): string | undefined {
-  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+  const types =
+    schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
   if (types.length > 0 && !types.some((t) => hasType(value, t))) return `${path}: expected ${types.join(' or ')}`;
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) return `${path}: not one of the allowed values`;
-  if ('const' in schema && JSON.stringify(schema.const) !== JSON.stringify(value)) return `${path}: not the required value`;
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
+    return `${path}: not one of the allowed values`;
+  if ('const' in schema && JSON.stringify(schema.const) !== JSON.stringify(value))
+    return `${path}: not the required value`;
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) return `${path}: too small`;
     if (typeof schema.maximum === 'number' && value > schema.maximum) return `${path}: too big`;
@@ -57,7 +60,8 @@ function check(value: unknown, schema: Schema, path: string): string | undefined
   if (typeOf(value) === 'object') {
     const object = value as Record<string, unknown>;
     const properties = (schema.properties ?? {}) as Record<string, Schema>;
-    for (const key of (schema.required as string[] | undefined) ?? []) if (!(key in object)) return `${path}.${key}: required`;
+    for (const key of (schema.required as string[] | undefined) ?? [])
+      if (!(key in object)) return `${path}.${key}: required`;
     for (const [key, sub] of Object.entries(properties)) {
       if (key in object) {
         const problem = check(object[key], sub, `${path}.${key}`);

@@ -3,7 +3,16 @@
  * a loop's events and streamed text. A bad signal is logged, never fails the workflow.
  */
 import { log, setHandler } from '@temporalio/workflow';
-import { eventsQuery, messageDescriptions, modelCallFailedSignal, modelCallFailureCheck, tokenDeltaCheck, tokenDeltasSignal, tokensQuery, type ModelCallFailure } from '../agents/messages';
+import {
+  eventsQuery,
+  messageDescriptions,
+  modelCallFailedSignal,
+  modelCallFailureCheck,
+  tokenDeltaCheck,
+  tokenDeltasSignal,
+  tokensQuery,
+  type ModelCallFailure,
+} from '../agents/messages';
 import type { RunEventLog } from './run-events';
 import { retryWaitMs } from './retry-policy';
 import type { TokenStream } from './token-stream';
@@ -20,7 +29,9 @@ export interface ObservedLoop {
 /** `events`, `tokens`, `tokenDeltas` and `modelCallFailed` for a run's one loop. */
 export function registerObservationHandlers(loop: ObservedLoop): void {
   setHandler(eventsQuery, (args) => loop.events.page(args), { description: messageDescriptions.events });
-  setHandler(tokensQuery, (args) => loop.tokens.page(args, loop.isFinished()), { description: messageDescriptions.tokens });
+  setHandler(tokensQuery, (args) => loop.tokens.page(args, loop.isFinished()), {
+    description: messageDescriptions.tokens,
+  });
   setModelCallReportHandlers(() => loop);
 }
 
@@ -38,7 +49,13 @@ export function setModelCallReportHandlers(currentLoop: () => ObservedLoop | und
     tokenDeltasSignal,
     (delta) => {
       const problem = tokenDeltaCheck(delta, '');
-      if (!problem) currentLoop()?.tokens.apply({ step: delta.step, attempt: delta.attempt, offset: delta.offset, text: delta.text });
+      if (!problem)
+        currentLoop()?.tokens.apply({
+          step: delta.step,
+          attempt: delta.attempt,
+          offset: delta.offset,
+          text: delta.text,
+        });
       else log.warn('Ignoring malformed tokenDeltas signal', { error: problem });
     },
     { description: messageDescriptions.tokenDeltas },
@@ -52,5 +69,11 @@ function recordRetry(loop: ObservedLoop, failure: unknown): void {
   const { step, attempt, errorType, message, retryAfterMs } = failure as ModelCallFailure;
   if (loop.isFinished() || step !== loop.state.step + 1) return;
   const waitMs = retryAfterMs ?? retryWaitMs(attempt);
-  loop.events.emit('retry', { step, attempt, errorType, waitMs, reason: `attempt ${attempt} failed with ${errorType}: ${message}` });
+  loop.events.emit('retry', {
+    step,
+    attempt,
+    errorType,
+    waitMs,
+    reason: `attempt ${attempt} failed with ${errorType}: ${message}`,
+  });
 }

@@ -9,7 +9,13 @@ import { nonRetryableErrorTypes } from '../agents/errors';
 const backoff = { initialMs: 1000, coefficient: 2, maxMs: 30_000 };
 
 export function retryPolicy(maximumAttempts: number): RetryPolicy {
-  return { initialInterval: backoff.initialMs, backoffCoefficient: backoff.coefficient, maximumInterval: backoff.maxMs, maximumAttempts, nonRetryableErrorTypes };
+  return {
+    initialInterval: backoff.initialMs,
+    backoffCoefficient: backoff.coefficient,
+    maximumInterval: backoff.maxMs,
+    maximumAttempts,
+    nonRetryableErrorTypes,
+  };
 }
 
 /** Time Temporal waits after failed attempt `attempt` (1-based) under {@link retryPolicy}. */

@@ -23,18 +23,32 @@ import {
 export type RunInputResolution = { ok: true; spec: RunSpec } | { ok: false; type: ErrorType; message: string };
 
 const idPattern = /^[A-Za-z0-9._@:-]+$/;
-const jsonSchema: Check = (v, path) => record(any)(v, path) ?? (JSON.stringify(v).length > 50_000 ? `${path}: schema is larger than 50,000 characters` : undefined);
+const jsonSchema: Check = (v, path) =>
+  record(any)(v, path) ??
+  (JSON.stringify(v).length > 50_000 ? `${path}: schema is larger than 50,000 characters` : undefined);
 
 const messageCheck: Check = union(
   obj({ role: oneOf(['system', 'user']), content: str() }),
-  obj({ role: oneOf(['assistant']), content: str(), toolCalls: optional(arr(obj({ id: str({ min: 1 }), name: str({ min: 1 }), args: record(any) }))) }),
+  obj({
+    role: oneOf(['assistant']),
+    content: str(),
+    toolCalls: optional(arr(obj({ id: str({ min: 1 }), name: str({ min: 1 }), args: record(any) }))),
+  }),
   obj({ role: oneOf(['tool']), content: str(), toolCallId: str(), name: str(), isError: optional(bool) }),
 );
 
 const specCheck = obj({
   template: str({ min: 1, max: 100 }),
   messages: arr(messageCheck, { min: 1, max: 100 }),
-  tools: arr(obj({ name: str({ min: 1, max: 200 }), description: str({ max: 10_000 }), parameters: jsonSchema, taskQueue: optional(str({ min: 1, max: 200 })) }), { max: 200 }),
+  tools: arr(
+    obj({
+      name: str({ min: 1, max: 200 }),
+      description: str({ max: 10_000 }),
+      parameters: jsonSchema,
+      taskQueue: optional(str({ min: 1, max: 200 })),
+    }),
+    { max: 200 },
+  ),
   maxSteps: num({ int: true, min: 1, max: 10_000 }),
   outputSchema: optional(jsonSchema),
 });
@@ -80,25 +94,55 @@ export function resolveRunInput(raw: RunInput): RunInputResolution {
 }
 
 function legacySpec(template: string, input: unknown): RunInputResolution {
-  const check = Object.prototype.hasOwnProperty.call(legacyInputChecks, template) ? legacyInputChecks[template] : undefined;
-  if (!check) return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${template}"; use one of ${Object.keys(legacyInputChecks).join(', ')}` };
+  const check = Object.prototype.hasOwnProperty.call(legacyInputChecks, template)
+    ? legacyInputChecks[template]
+    : undefined;
+  if (!check)
+    return {
+      ok: false,
+      type: ErrorType.UnknownTemplate,
+      message: `Unknown template "${template}"; use one of ${Object.keys(legacyInputChecks).join(', ')}`,
+    };
   const problem = check(input, 'input');
-  if (problem) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${template}": ${problem}` };
+  if (problem)
+    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid input for template "${template}": ${problem}` };
   if (template === 'chat') {
     const { message } = input as { message: string };
     return { ok: true, spec: { template, messages: opening(chatSystemPrompt, message), tools: [], maxSteps: 1 } };
   }
   if (template === 'structured') {
     const { prompt, schema } = input as { prompt: string; schema: Record<string, unknown> };
-    return { ok: true, spec: { template, messages: opening(structuredSystemMessage(structuredSystemPrompt, schema), prompt), tools: [], maxSteps: 2, outputSchema: schema } };
+    return {
+      ok: true,
+      spec: {
+        template,
+        messages: opening(structuredSystemMessage(structuredSystemPrompt, schema), prompt),
+        tools: [],
+        maxSteps: 2,
+        outputSchema: schema,
+      },
+    };
   }
   const { task, tools, maxSteps } = input as { task: string; tools?: string[]; maxSteps?: number };
   const names = tools ?? [...builtinToolNames];
   const unknown = names.filter((name) => !(builtinToolNames as readonly string[]).includes(name));
-  if (unknown.length > 0) return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${builtinToolNames.join(', ')}` };
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      type: ErrorType.UnknownTool,
+      message: `Unknown tool(s) ${unknown.join(', ')}; available: ${builtinToolNames.join(', ')}`,
+    };
   // Legacy runs name their tools only: the model-call activity binds the worker's built-in definitions, as it did then.
   const definitions = names.map((name) => ({ name, description: '', parameters: {} }));
-  return { ok: true, spec: { template, messages: opening(reactSystemPrompt, task), tools: definitions, maxSteps: maxSteps ?? reactDefaultMaxSteps } };
+  return {
+    ok: true,
+    spec: {
+      template,
+      messages: opening(reactSystemPrompt, task),
+      tools: definitions,
+      maxSteps: maxSteps ?? reactDefaultMaxSteps,
+    },
+  };
 }
 
 function opening(system: string, user: string): RunSpec['messages'] {

@@ -6,7 +6,13 @@
  */
 import { any, arr, bool, num, obj, oneOf, optional, str } from '../agents/checks';
 import { ErrorType } from '../agents/errors';
-import { resolveSessionConfig, sessionStrategies, summaryModes, type SessionInput, type SessionResolution } from '../agents/session';
+import {
+  resolveSessionConfig,
+  sessionStrategies,
+  summaryModes,
+  type SessionInput,
+  type SessionResolution,
+} from '../agents/session';
 
 const sessionInputCheck = obj({
   user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }),
@@ -36,7 +42,14 @@ const sessionInputCheck = obj({
   ),
   carried: optional(
     obj(
-      { turns: arr(any), turnCount: num({ int: true, min: 0 }), steps: num({ int: true, min: 0 }), usage: obj({}, { strict: false }), pauseRequested: bool, continuations: num({ int: true, min: 0 }) },
+      {
+        turns: arr(any),
+        turnCount: num({ int: true, min: 0 }),
+        steps: num({ int: true, min: 0 }),
+        usage: obj({}, { strict: false }),
+        pauseRequested: bool,
+        continuations: num({ int: true, min: 0 }),
+      },
       { strict: false },
     ),
   ),

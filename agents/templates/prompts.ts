@@ -8,7 +8,8 @@ export const reactSystemPrompt =
   'You are an agent that solves tasks step by step. Use the tools when they help; ' +
   'when you have the answer, reply with it and call no tool.';
 
-export const structuredSystemPrompt = 'You answer with JSON only: no prose, no code fences. The JSON must satisfy this JSON Schema:';
+export const structuredSystemPrompt =
+  'You answer with JSON only: no prose, no code fences. The JSON must satisfy this JSON Schema:';
 
 /** Marks the schema block in the system prompt so models (and our scripted model) can find it. */
 export const schemaFence = '```json-schema';

@@ -16,7 +16,14 @@ export const changedCatalog: Catalog = {
       source: 'catalog-file',
     },
   ],
-  tools: builtinCatalog.tools.map((tool) => (tool.name === 'calculator' ? { ...tool, description: 'Version 1 of the calculator: evaluates arithmetic.' } : tool)),
+  tools: builtinCatalog.tools.map((tool) =>
+    tool.name === 'calculator' ? { ...tool, description: 'Version 1 of the calculator: evaluates arithmetic.' } : tool,
+  ),
 };
 
-export const changedTemplateRun = { template: 'arithmetic-v1', input: { task: 'What is 6 * 7?' }, model: 'scripted:auto', user: 'rec' };
+export const changedTemplateRun = {
+  template: 'arithmetic-v1',
+  input: { task: 'What is 6 * 7?' },
+  model: 'scripted:auto',
+  user: 'rec',
+};
