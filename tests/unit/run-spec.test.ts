@@ -1,10 +1,10 @@
 /** RunSpec resolution without a server: the client's `resolveRun`, tool globs, and the workflow's legacy resolver. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { builtinCatalog, type Catalog } from '../agents/catalog';
-import { resolveRun } from '../agents/resolve-run';
-import { matchesToolPattern } from '../agents/run-spec';
-import { resolveRunInput } from '../workflows/run-input';
+import { builtinCatalog, type Catalog } from '../../agents/catalog';
+import { resolveRun } from '../../agents/resolve-run';
+import { matchesToolPattern } from '../../agents/run-spec';
+import { resolveRunInput } from '../../workflows/run-input';
 
 const personSchema = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
 const base = { model: 'scripted:auto', user: 'u' };

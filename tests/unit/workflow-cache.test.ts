@@ -5,7 +5,7 @@ import {
   cachedWorkflowBudgetBytes,
   defaultMaxCachedWorkflows,
   workflowCacheMemoryShare,
-} from '../worker/workflow-cache';
+} from '../../worker/workflow-cache';
 
 const GiB = 1024 ** 3;
 
