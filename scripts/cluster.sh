@@ -69,11 +69,17 @@ cmd_down() {
 }
 
 cmd_status() {
-  local s pid state all=0
+  local s pid state all=0 grpc=""
+  # One gRPC health call for the four Temporal services (each check starts Node).
+  for s in "${TEMPORAL_SERVICES[@]}"; do running "$s" && grpc="${grpc} $s"; done
+  local health=""
+  [ -n "${grpc}" ] && health=$(temporal_health ${grpc} || true)
   printf '%-16s %-8s %s\n' SERVICE PID HEALTH
   for s in $(all_services); do
     pid=$(pid_of "$s")
     if ! running "$s"; then state=down pid=-; all=1
+    elif [ -n "$(temporal_port "$s")" ]; then
+      if grep -q "^127.0.0.1:$(temporal_port "$s") .* SERVING$" <<<"${health}"; then state=healthy; else state=unhealthy all=1; fi
     elif healthy "$s"; then state=healthy
     else state=unhealthy all=1
     fi

@@ -63,7 +63,7 @@ test('worker and UI environment drift is reported', () => {
 test('Temporal server settings and compose defaults drift are reported', () => {
   assertReported(driftAfter((c) => (c.services.temporal.environment.NUM_HISTORY_SHARDS = '${TEMPORAL_NUM_HISTORY_SHARDS:-1024}')), /NUM_HISTORY_SHARDS: compose 1024, script 512/);
   assertReported(driftAfter((c) => (c.services.temporal.environment.SQL_MAX_CONNS = '50')), /^temporal: SQL_MAX_CONNS: not mapped/);
-  assertReported(driftAfter((_c, f) => (f.temporalConfig.dynamicConfigClient.filepath = '/x/development-sql.yaml')), /DYNAMIC_CONFIG_FILE_PATH: compose production-sql\.yaml, script development-sql\.yaml/);
+  assertReported(driftAfter((_c, f) => ((f.temporalConfig as Obj).dynamicConfigClient.filepath = '/x/development-sql.yaml')), /DYNAMIC_CONFIG_FILE_PATH: compose production-sql\.yaml, script development-sql\.yaml/);
   assertReported(driftAfter((c) => (c.services['temporal-create-namespace'].environment.NAMESPACE_RETENTION = '${TEMPORAL_NAMESPACE_RETENTION:-72h}')), /TEMPORAL_NAMESPACE_RETENTION: default 72h in compose, 168h/);
 });
 

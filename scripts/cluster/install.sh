@@ -38,6 +38,7 @@ install_all() {
     "go.temporal.io/server/cmd/server@v${TEMPORAL_VERSION}" "go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_VERSION}"
   go_install "${UI_BIN_DIR}" "server" "github.com/temporalio/ui-server/v2/cmd/server@v${UI_SERVER_VERSION}"
   flock -u 9
+  exec 9>&-
 }
 
 # The server module's directory in the Go module cache (its schema files and the UI's config template).

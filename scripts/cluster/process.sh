@@ -39,6 +39,9 @@ wait_gone() {
     [ "${SECONDS}" -ge "${deadline}" ] && return 1
     sleep 0.2
   done
+  # Then a few seconds for the reaper: PostgreSQL takes a dead postmaster's zombie for a live one.
+  deadline=$((SECONDS + 5))
+  while [ -n "${pid}" ] && ps -e -o pgid= | grep -qx " *${pid}" && [ "${SECONDS}" -lt "${deadline}" ]; do sleep 0.2; done
   rm -f "${PIDS}/$1.pid"
 }
 

@@ -13,27 +13,31 @@ const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
 const timeoutMs = 120_000;
 
+/** Calls `fn` until it resolves; a namespace just created reaches each service's cache seconds later. */
+async function retry<T>(what: string, deadline: number, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   const native = await NativeConnection.connect({ address });
   try {
-    const added = await ensureSearchAttributes(native, namespace);
+    const added = await retry('registering search attributes', deadline, () => ensureSearchAttributes(native, namespace));
     if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
   } finally {
     await native.close();
   }
   const connection = await Connection.connect({ address });
   const query = agentSearchAttributeKeys.filter((k) => k.type === SearchAttributeType.KEYWORD).map((k) => `${k.name} = 'probe'`).join(' AND ');
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      try {
-        await connection.workflowService.countWorkflowExecutions({ namespace, query });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`search attributes not usable after ${timeoutMs / 1000} s: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    await retry('a visibility query on them', deadline, () => connection.workflowService.countWorkflowExecutions({ namespace, query }));
   } finally {
     await connection.close();
   }

@@ -108,8 +108,15 @@ grpc_service_name() {
   esac
 }
 
-# gRPC health (history answers SERVING only once it holds its shards) of each Temporal service given.
-temporal_healthy() {
+# gRPC health (history answers SERVING only once it holds its shards) of the Temporal services given: one line
+# per service, `address service status`; false unless all are SERVING.
+temporal_health() {
+  local args=() s
+  for s in "$@"; do args+=("127.0.0.1:$(temporal_port "$s")=$(grpc_service_name "$s")"); done
+  (cd "${ROOT}" && node --import tsx scripts/cluster/grpc-health.ts "${args[@]}" 2>&1)
+}
+
+healthy() {
   local args=() s
   for s in "$@"; do args+=("127.0.0.1:$(temporal_port "$s")=$(grpc_service_name "$s")"); done
   (cd "${ROOT}" && node --import tsx scripts/cluster/grpc-health.ts "${args[@]}" >/dev/null 2>&1)
@@ -119,7 +126,7 @@ healthy() {
   running "$1" || return 1
   case "$1" in
     postgres) "${PG_BIN}/pg_isready" -q -h 127.0.0.1 -p "${POSTGRES_PORT}" -U "${POSTGRES_USER}" -d postgres ;;
-    frontend | history | matching | worker) temporal_healthy "$1" ;;
+    frontend | history | matching | worker) temporal_health "$1" >/dev/null ;;
     ui) http_ok "http://127.0.0.1:${UI_PORT}/healthz" ;;
     agent-worker-*) http_ok "http://127.0.0.1:$(agent_metrics_port "$1")/readyz" ;;
     prometheus) http_ok "http://127.0.0.1:${PROMETHEUS_PORT}/-/ready" ;;
