@@ -49,6 +49,8 @@ cmd_up() {
   write_configs
   start_services postgres
   migrate_schemas
+  # History first: on a new database each service would write the cluster metadata, and all but one fail.
+  start_services history
   start_services "${TEMPORAL_SERVICES[@]}"
   register_namespace
   start_services ui $(agent_workers) prometheus

@@ -77,8 +77,8 @@ kill_service() {
 wait_healthy() {
   local deadline=$((SECONDS + $2))
   until healthy "$1"; do
-    running "$1" || { tail -n 30 "${LOGS}/$1.log" >&2; die "$1 exited; log: ${LOGS}/$1.log"; }
-    [ "${SECONDS}" -ge "${deadline}" ] && { tail -n 30 "${LOGS}/$1.log" >&2; die "$1 not healthy after $2 s; log: ${LOGS}/$1.log"; }
+    running "$1" || { tail -n 20 "${LOGS}/$1.log" | cut -c1-400 >&2; die "$1 exited; log: ${LOGS}/$1.log"; }
+    [ "${SECONDS}" -ge "${deadline}" ] && { tail -n 20 "${LOGS}/$1.log" | cut -c1-400 >&2; die "$1 not healthy after $2 s; log: ${LOGS}/$1.log"; }
     sleep 0.5
   done
 }
