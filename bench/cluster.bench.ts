@@ -48,8 +48,8 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 }
 
 /** The job: `runs` react runs started at once (50 starts in parallel), each awaited to its result. */
-async function job(name: string, agents: AgentClient): Promise<JobReport> {
-  const prefix = `${name}-${randomUUID().slice(0, 6)}`;
+async function job(name: string, slug: string, agents: AgentClient): Promise<JobReport> {
+  const prefix = `${slug}-${randomUUID().slice(0, 6)}`;
   const started = Date.now();
   const latencyMs = await pool(Array.from({ length: runs }, (_, i) => i), 50, async (i) => {
     const handle = await agents.start({ runId: `${prefix}-${i}`, template: 'react', input: { task: 'count', maxSteps: steps + 2 }, model: `scripted:auto?rounds=${steps - 1}`, user: `bench-${i % users}` });
@@ -76,7 +76,7 @@ async function onCluster(bundle: string): Promise<JobReport> {
     const address = /^TEMPORAL_ADDRESS=(.+)$/m.exec(up.stdout)![1];
     const connection = await Connection.connect({ address });
     try {
-      return await job('cluster (PostgreSQL, 4 Temporal services, 2 workers)', new AgentClient(new Client({ connection }), { taskQueue: 'agents' }));
+      return await job('cluster (PostgreSQL, 4 Temporal services, 2 workers)', 'bench-cluster', new AgentClient(new Client({ connection }), { taskQueue: 'agents' }));
     } finally {
       await connection.close();
     }
@@ -91,7 +91,7 @@ async function onDevServer(bundle: string): Promise<JobReport> {
   const taskQueue = uniqueTaskQueue('bench');
   const workers = await Promise.all([0, 1].map(() => startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundle, AGENT_POLICY: JSON.stringify(policy) }, 180_000)));
   try {
-    return await job('dev server (SQLite, 1 process, 2 workers)', new AgentClient(env.client, { taskQueue }));
+    return await job('dev server (SQLite, 1 process, 2 workers)', 'bench-dev', new AgentClient(env.client, { taskQueue }));
   } finally {
     await Promise.all(workers.map(sigkillWorker));
     await env.teardown();
