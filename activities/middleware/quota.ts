@@ -89,10 +89,31 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
       }
       const usage = ctx.usage ?? usageOf(response);
       const usd = ctx.costUsd ?? ctx.prices.costOf(model, usage);
-      await ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd });
+      // The provider has answered (and charged): a commit that fails while Temporal is briefly unreachable is
+      // tried again rather than failing the attempt, which would make the call again on the retry.
+      await commitPersistently(() => ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd }), request.runtime.signal);
       return response;
     },
   };
+}
+
+/**
+ * Retries `commit` (0.5 s doubling to 5 s) until it succeeds or `signal` aborts (stop, cancel, shutdown). The
+ * commit is keyed by the step, so if Temporal meanwhile gave the attempt up and retried, the step is still
+ * charged once.
+ */
+export async function commitPersistently(commit: () => Promise<void>, signal?: AbortSignal): Promise<void> {
+  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 5000)) {
+    try {
+      return await commit();
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
 }
 
 /** Tokens as our scripted model and stub count them (4 characters a token); close enough to reserve with. */
