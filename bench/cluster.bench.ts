@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { AgentClient } from '../client';
-import { freshWorkflowBundle } from '../tests/helpers/bundle';
+import { freshWorkflowBundle } from '../testing/bundle';
 import { cluster, freePortBase } from '../tests/helpers/cluster';
-import { startDevEnvironment, uniqueTaskQueue } from '../tests/helpers/environment';
-import { projectRoot } from '../tests/helpers/paths';
-import { sigkillWorker } from '../tests/helpers/processes';
-import { startWorkerProcess } from '../tests/helpers/worker-process';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { sigkillWorker } from '../testing/processes';
+import { startWorkerProcess } from '../testing/worker-process';
 
 const runs = Number(process.env.BENCH_RUNS ?? 200);
 const steps = Number(process.env.BENCH_STEPS ?? 3);
