@@ -35,8 +35,10 @@ export const ErrorType = {
   OutputInvalid: 'OutputInvalid',
   /** A payload would exceed Temporal's limits. */
   PayloadTooLarge: 'PayloadTooLarge',
-  /** No run or session with that id. */
+  /** No run, session or schedule with that id. */
   NotFound: 'NotFound',
+  /** A schedule with that id already exists (delete it first or choose another id). */
+  AlreadyExists: 'AlreadyExists',
   /** The session is closed and takes no more messages. */
   SessionClosed: 'SessionClosed',
   /** The session is busy and its strategy is `reject`. */

@@ -7,12 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
+import type { SearchAttributePair } from '@temporalio/common';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { stateQuery } from '../agents/messages';
 import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
 import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
+import { AgentSchedules } from './agent-schedules';
 import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { defaultModelFrom, modelOrDefault } from './default-model';
@@ -60,6 +62,19 @@ export interface ListRunsFilter {
   limit?: number;
 }
 
+/** What starting a run's workflow takes, from {@link AgentClient.prepareStart}. */
+export interface PreparedRunStart {
+  /** The model spec the run uses (the default filled in). */
+  model: string;
+  /** Workflow start options except the workflow id. */
+  workflowOptions: {
+    taskQueue: string;
+    args: Parameters<typeof agentRunWorkflow>;
+    typedSearchAttributes: SearchAttributePair[];
+    staticSummary: string;
+  };
+}
+
 const closedByTemporal = new Set(['TERMINATED', 'TIMED_OUT']);
 
 const listFilterSchema = z.object({
@@ -72,6 +87,8 @@ const listFilterSchema = z.object({
 export class AgentClient {
   readonly taskQueue: string;
   private readonly defaultModel: ReturnType<typeof defaultModelFrom>;
+  /** Runs on Temporal Schedules: create, list, pause, unpause, trigger, delete. */
+  readonly schedules = new AgentSchedules(this);
 
   constructor(
     readonly client: Client,
@@ -82,20 +99,38 @@ export class AgentClient {
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {
+    const prepared = this.prepareStart(options);
+    const runId = options.runId ?? `run-${randomUUID()}`;
+    try {
+      await this.client.workflow.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+        ...prepared.workflowOptions,
+        workflowId: runId,
+        // Same id while running: return that run. Same id after it closed: still that run (idempotent).
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);
+    }
+    return this.getHandle(runId);
+  }
+
+  /**
+   * Checks a run request and builds what starting its workflow takes (args, task queue, search attributes,
+   * summary); throws a typed `AgentError` on bad input. `start` and schedules both use it, so a scheduled run
+   * is started exactly as a direct one.
+   */
+  prepareStart(options: StartRunOptions): PreparedRunStart {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
     const model = modelOrDefault(options.model, this.defaultModel);
     const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options });
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
-    const runId = options.runId ?? `run-${randomUUID()}`;
-    try {
-      await this.client.workflow.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+    return {
+      model: run.model.spec,
+      workflowOptions: {
         taskQueue: this.taskQueue,
-        workflowId: runId,
         args: [run.input],
-        // Same id while running: return that run. Same id after it closed: still that run (idempotent).
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: agentKindKey, value: 'run' },
           { key: agentUserKey, value: run.input.user },
@@ -104,11 +139,8 @@ export class AgentClient {
           { key: agentModelKey, value: run.model.spec },
         ],
         staticSummary: `${run.spec.template} run for ${run.input.user} on ${run.model.spec}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);
-    }
-    return this.getHandle(runId);
+      },
+    };
   }
 
   /** The user's tokens, cost and calls this hour, day and month, from the user's ledger. */
