@@ -1,0 +1,105 @@
+/**
+ * The Temporal Web UI driven by `playwright-core` and Debian's chromium (never a downloaded browser):
+ * launch, open a workflow, send a signal or an update through "More Actions", keep screenshots.
+ * Waits on roles, test ids and text, never on sleeps.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { projectRoot } from '../../testing/paths';
+
+/** Debian package `chromium` (scripts/setup.sh installs it). */
+export const chromiumPath = '/usr/bin/chromium';
+
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface UiBrowser {
+  page: Page;
+  /** Folder the screenshots go to (under .data/artifacts/ui/, kept after the test). */
+  artifacts: string;
+  /** Saves `<nn>-<name>.png` in {@link artifacts}; returns its path. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts chromium with a fresh profile and one page; screenshots go to `.data/artifacts/ui/<suite>-<time>/`. */
+export async function launchUi(suite: string): Promise<UiBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'ui-profile-'));
+  const artifacts = join(projectRoot, '.data', 'artifacts', 'ui', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(artifacts, { recursive: true });
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1400, height: 1000 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(30_000);
+  let shots = 0;
+  return {
+    page,
+    artifacts,
+    async screenshot(name) {
+      const path = join(artifacts, `${String(++shots).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path, fullPage: false });
+      return path;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a workflow's page (latest run) and waits until its actions are offered. */
+export async function openWorkflow(page: Page, uiUrl: string, workflowId: string, namespace = 'default'): Promise<void> {
+  await page.goto(`${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`);
+  await page.getByRole('heading', { name: workflowId }).or(page.getByText(workflowId).first()).first().waitFor();
+  await page.getByRole('button', { name: 'More Actions' }).waitFor();
+}
+
+/** Waits until the workflow's status badge shows `status` (e.g. `Running`, `Completed`; case ignored). */
+export async function waitForStatus(page: Page, status: string): Promise<void> {
+  await page.getByText(new RegExp(`^\\s*${status}\\s*$`, 'i')).first().waitFor();
+}
+
+/**
+ * More Actions -> Send a Signal (or Send an Update) -> pick `name` from the list the workflow describes ->
+ * optional JSON input -> Submit. Resolves when the dialog has closed (the UI closes it once the server
+ * accepted the signal, or the update completed).
+ */
+export async function sendMessage(page: Page, kind: 'Signal' | 'Update', name: string, input?: unknown): Promise<void> {
+  await page.getByRole('button', { name: 'More Actions' }).click();
+  await page.getByRole('menuitem', { name: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` }).click();
+  const dialog = page.getByRole('dialog').filter({ hasText: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` });
+  await dialog.waitFor();
+  // The name list is filled from the workflow's own definitions (its metadata query), with descriptions.
+  await dialog.getByTestId(/-select-button$/).first().click();
+  await dialog.getByRole('option').filter({ has: page.getByText(name, { exact: true }) }).click();
+  if (input !== undefined) await dialog.getByRole('textbox').first().fill(JSON.stringify(input));
+  await dialog.getByRole('button', { name: 'Submit' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/** What the Send a Signal / Send an Update list offers: each option's name and description, as one line. */
+export async function describedMessages(page: Page, kind: 'Signal' | 'Update'): Promise<string[]> {
+  await page.getByRole('button', { name: 'More Actions' }).click();
+  await page.getByRole('menuitem', { name: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` }).click();
+  const dialog = page.getByRole('dialog').filter({ hasText: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` });
+  await dialog.getByTestId(/-select-button$/).first().click();
+  await dialog.getByRole('option').first().waitFor();
+  const options = await dialog.getByRole('option').allInnerTexts();
+  await dialog.getByTestId('cancel-modal-button').click();
+  await dialog.waitFor({ state: 'hidden' });
+  return options.map((o) => o.replace(/\s+/g, ' ').trim());
+}

@@ -1,0 +1,99 @@
+/**
+ * The Temporal Web UI as an operator console, proven in a real browser (Debian chromium via playwright-core):
+ * pause and resume a run with More Actions -> Send a Signal, checked through our client.
+ * Screenshots of every step are kept under .data/artifacts/ui/ (the path is printed).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { AgentClient } from '../client';
+import { startLlmStub, type LlmStub } from '../llm-stub';
+import { createAgentWorker } from '../worker/create-worker';
+import { ensureSearchAttributes } from '../worker/search-attributes';
+import { startDevServer, type DevServer } from '../testing/dev-server';
+import { eventually, uniqueTaskQueue } from '../testing/environment';
+import { describedMessages, launchUi, openWorkflow, sendMessage, waitForStatus, type UiBrowser } from './helpers/temporal-ui';
+
+let dir: string;
+let server: DevServer;
+let stub: LlmStub;
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let worker: Worker;
+let running: Promise<void>;
+let agents: AgentClient;
+let ui: UiBrowser;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ui-test-'));
+  server = await startDevServer({ dbFilename: join(dir, 'temporal.db'), ui: true });
+  stub = await startLlmStub();
+  nativeConnection = await NativeConnection.connect({ address: server.address });
+  await ensureSearchAttributes(nativeConnection, 'default');
+  const taskQueue = uniqueTaskQueue('ui');
+  worker = await createAgentWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: stub.url } },
+  });
+  running = worker.run();
+  connection = await Connection.connect({ address: server.address });
+  agents = new AgentClient(new Client({ connection }), { taskQueue });
+  ui = await launchUi('pause-resume');
+  console.log(`UI screenshots: ${ui.artifacts}`);
+});
+
+after(async () => {
+  await ui?.close();
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await nativeConnection?.close();
+  await stub?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('pause and resume a run from the Web UI with Send a Signal', async () => {
+  const { page } = ui;
+  // Every model call takes a second while the browser works, so the run is still going when the pause arrives;
+  // the delays are dropped before resuming so the rest runs at full speed.
+  stub.addFaults([{ kind: 'delay', ms: 1000, times: 10_000 }]);
+  const rounds = 60;
+  const run = await agents.start({ template: 'react', input: { task: 'count', maxSteps: rounds + 5 }, model: `openai:stub-model?rounds=${rounds}`, user: 'operator' });
+
+  await openWorkflow(page, server.uiUrl!, run.runId);
+  await waitForStatus(page, 'RUNNING');
+  await ui.screenshot('running');
+
+  // What the UI offers operators: our control signals, each with its description.
+  const offered = await describedMessages(page, 'Signal');
+  for (const name of ['pause', 'resume', 'stop']) assert.ok(offered.some((o) => o.startsWith(`${name} `)), `${name} offered with a description: ${offered.join(' / ')}`);
+
+  await sendMessage(page, 'Signal', 'pause');
+  await ui.screenshot('pause-sent');
+  const paused = await eventually(async () => {
+    const state = await run.state();
+    return state.status === 'paused' && state;
+  }, 'the run to park after the pause signal', 60_000);
+  assert.ok(paused.step < rounds, `paused before the end (step ${paused.step})`);
+  await page.reload();
+  await page.getByRole('button', { name: 'More Actions' }).waitFor();
+  await ui.screenshot('paused');
+
+  stub.clearFaults();
+  await sendMessage(page, 'Signal', 'resume');
+  await ui.screenshot('resume-sent');
+  const result = await run.result();
+  assert.equal(result.status, 'completed');
+  assert.equal(result.finishReason, 'answer');
+  assert.equal(result.steps, rounds + 1);
+  assert.equal((await run.state()).status, 'completed');
+  await waitForStatus(page, 'COMPLETED');
+  await ui.screenshot('completed');
+});
