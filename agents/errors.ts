@@ -49,6 +49,8 @@ export const ErrorType = {
   Cancelled: 'Cancelled',
   /** The run was terminated by an operator. */
   Terminated: 'Terminated',
+  /** Temporal's own workflow pause holds the run (`temporal workflow unpause` releases it); it answers no queries until then. */
+  PausedByTemporal: 'PausedByTemporal',
   /** The run has ended and takes no more signals. */
   RunFinished: 'RunFinished',
   /** The run failed for a reason without a type of its own. */

@@ -75,7 +75,8 @@ export interface PreparedRunStart {
   };
 }
 
-const closedByTemporal = new Set(['TERMINATED', 'TIMED_OUT']);
+/** Statuses Temporal sets without the run knowing (it cannot update its own status attribute then). */
+const statusByTemporal: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed_out', PAUSED: 'paused' };
 
 const listFilterSchema = z.object({
   user: userIdSchema.optional(),
@@ -158,7 +159,9 @@ export class AgentClient {
     // Values are validated above to a safe character set, so quoting cannot be broken.
     const clauses = [`WorkflowType = 'agentRunWorkflow'`];
     if (f.user) clauses.push(`${agentUserKey.name} = '${f.user}'`);
-    if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
+    // Runs held by Temporal's own workflow pause are paused too, though their attribute still says running.
+    if (f.status === 'paused') clauses.push(`(${agentStatusKey.name} = 'paused' OR ExecutionStatus = 'Paused')`);
+    else if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
     if (f.template) clauses.push(`${agentTemplateKey.name} = '${f.template}'`);
     const runs: RunSummary[] = [];
     for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
@@ -167,8 +170,8 @@ export class AgentClient {
         runId: execution.workflowId,
         template: sa.get(agentTemplateKey),
         user: sa.get(agentUserKey),
-        // A run terminated or timed out by Temporal never updated its own status attribute.
-        status: closedByTemporal.has(execution.status.name) ? execution.status.name.toLowerCase() : sa.get(agentStatusKey),
+        // A run terminated, timed out or paused by Temporal never updated its own status attribute.
+        status: statusByTemporal[execution.status.name] ?? sa.get(agentStatusKey),
         model: sa.get(agentModelKey),
         startTime: execution.startTime,
         closeTime: execution.closeTime,
