@@ -1,6 +1,7 @@
 /**
  * The Temporal Web UI as an operator console, proven in a real browser (Debian chromium via playwright-core):
- * pause and resume a run with More Actions -> Send a Signal, checked through our client.
+ * pause and resume a run with More Actions -> Send a Signal, and send an update with Send an Update (a session
+ * turn, the path the approval step takes), each checked through our client.
  * Screenshots of every step are kept under .data/artifacts/ui/ (the path is printed).
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { AgentClient } from '../client';
+import { AgentClient, SessionManager } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
 import { createAgentWorker } from '../worker/create-worker';
 import { ensureSearchAttributes } from '../worker/search-attributes';
@@ -26,6 +27,7 @@ let connection: Connection;
 let worker: Worker;
 let running: Promise<void>;
 let agents: AgentClient;
+let sessions: SessionManager;
 let ui: UiBrowser;
 
 before(async () => {
@@ -43,8 +45,10 @@ before(async () => {
   });
   running = worker.run();
   connection = await Connection.connect({ address: server.address });
-  agents = new AgentClient(new Client({ connection }), { taskQueue });
-  ui = await launchUi('pause-resume');
+  const client = new Client({ connection });
+  agents = new AgentClient(client, { taskQueue });
+  sessions = new SessionManager(client, { taskQueue });
+  ui = await launchUi('console');
   console.log(`UI screenshots: ${ui.artifacts}`);
 });
 
@@ -96,4 +100,21 @@ test('pause and resume a run from the Web UI with Send a Signal', async () => {
   assert.equal((await run.state()).status, 'completed');
   await waitForStatus(page, 'COMPLETED');
   await ui.screenshot('completed');
+});
+
+test('send an update from the Web UI with Send an Update (a session turn)', async () => {
+  const { page } = ui;
+  const session = await sessions.create({ user: 'operator', template: 'chat', model: 'openai:stub-model' });
+  await openWorkflow(page, server.uiUrl!, session.sessionId);
+  const offered = await describedMessages(page, 'Update');
+  assert.ok(offered.some((o) => o.startsWith('sendMessage Run one agent turn')), offered.join(' / '));
+  await ui.screenshot('session-open');
+
+  await sendMessage(page, 'Update', 'sendMessage', { message: 'Hello from the console' });
+  await ui.screenshot('update-sent');
+  const state = await session.state();
+  assert.equal(state.turns, 1);
+  const checkpoint = await session.checkpoint(1);
+  assert.ok(checkpoint.messages.some((m) => m.role === 'user' && m.content === 'Hello from the console'), JSON.stringify(checkpoint.messages));
+  await session.close();
 });

@@ -86,7 +86,8 @@ export async function sendMessage(page: Page, kind: 'Signal' | 'Update', name: s
   // The name list is filled from the workflow's own definitions (its metadata query), with descriptions.
   await dialog.getByTestId(/-select-button$/).first().click();
   await dialog.getByRole('option').filter({ has: page.getByText(name, { exact: true }) }).click();
-  if (input !== undefined) await dialog.getByRole('textbox').first().fill(JSON.stringify(input));
+  // The Data field is a code editor (contenteditable), not an input.
+  if (input !== undefined) await dialog.locator('[contenteditable="true"]').first().fill(JSON.stringify(input));
   await dialog.getByRole('button', { name: 'Submit' }).click();
   await dialog.waitFor({ state: 'hidden' });
 }
