@@ -68,6 +68,10 @@ test('temporal workflow pause and unpause hold a run and it finishes as if never
   const listed = await eventually(async () => (await agents.list({ user, status: 'paused' })).find((r) => r.runId === run.runId), 'the run listed as paused');
   assert.equal(listed.status, 'paused');
 
+  // Our resume signal is accepted but does not lift Temporal's pause.
+  await run.resume();
+  assert.equal((await run.workflow.describe()).status.name, 'PAUSED');
+
   await temporal('workflow', 'unpause', '--workflow-id', run.runId);
   const result = await run.result();
   assert.equal(result.status, 'completed');

@@ -107,7 +107,7 @@ test('send an update from the Web UI with Send an Update (a session turn)', asyn
   const session = await sessions.create({ user: 'operator', template: 'chat', model: 'openai:stub-model' });
   await openWorkflow(page, server.uiUrl!, session.sessionId);
   const offered = await describedMessages(page, 'Update');
-  assert.ok(offered.some((o) => o.startsWith('sendMessage Run one agent turn')), offered.join(' / '));
+  for (const start of ['sendMessage Run one agent turn', 'close Close the session']) assert.ok(offered.some((o) => o.startsWith(start)), offered.join(' / '));
   await ui.screenshot('session-open');
 
   await sendMessage(page, 'Update', 'sendMessage', { message: 'Hello from the console' });
