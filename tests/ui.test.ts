@@ -63,7 +63,19 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('pause and resume a run from the Web UI with Send a Signal', async () => {
+/** Runs a UI test body; on failure the page as it was is kept as `<name>-failed.png`. */
+function uiTest(name: string, body: () => Promise<void>) {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (err) {
+      await ui.screenshot('failed').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+uiTest('pause and resume a run from the Web UI with Send a Signal', async () => {
   const { page } = ui;
   // Every model call takes a second while the browser works, so the run is still going when the pause arrives;
   // the delays are dropped before resuming so the rest runs at full speed.
@@ -102,7 +114,7 @@ test('pause and resume a run from the Web UI with Send a Signal', async () => {
   await ui.screenshot('completed');
 });
 
-test('send an update from the Web UI with Send an Update (a session turn)', async () => {
+uiTest('send an update from the Web UI with Send an Update (a session turn)', async () => {
   const { page } = ui;
   const session = await sessions.create({ user: 'operator', template: 'chat', model: 'openai:stub-model' });
   await openWorkflow(page, server.uiUrl!, session.sessionId);

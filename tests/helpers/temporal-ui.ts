@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { projectRoot } from '../../testing/paths';
 
 /** Debian package `chromium` (scripts/setup.sh installs it). */
@@ -83,13 +83,34 @@ export async function sendMessage(page: Page, kind: 'Signal' | 'Update', name: s
   await page.getByRole('menuitem', { name: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` }).click();
   const dialog = page.getByRole('dialog').filter({ hasText: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` });
   await dialog.waitFor();
-  // The name list is filled from the workflow's own definitions (its metadata query), with descriptions.
-  await dialog.getByTestId(/-select-button$/).first().click();
-  await dialog.getByRole('option').filter({ has: page.getByText(name, { exact: true }) }).click();
+  await choose(page, dialog, name);
   // The Data field is a code editor (contenteditable), not an input.
   if (input !== undefined) await dialog.locator('[contenteditable="true"]').first().fill(JSON.stringify(input));
   await dialog.getByRole('button', { name: 'Submit' }).click();
-  await dialog.waitFor({ state: 'hidden' });
+  try {
+    await dialog.waitFor({ state: 'hidden' });
+  } catch (err) {
+    throw new Error(`the ${kind} dialog stayed open after Submit; it says: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`, { cause: err });
+  }
+}
+
+/**
+ * Picks `name` in the dialog's name list (filled from the workflow's own definitions, its metadata query) and
+ * waits until the field shows it: a click that lands while the list is still animating open can be lost on a
+ * busy machine, so it is tried again.
+ */
+async function choose(page: Page, dialog: Locator, name: string): Promise<void> {
+  const field = dialog.locator('input[data-testid$="-select"]').first();
+  for (let attempt = 1; ; attempt++) {
+    await dialog.getByTestId(/-select-button$/).first().click();
+    await dialog.getByRole('option').filter({ has: page.getByText(name, { exact: true }) }).click();
+    try {
+      await page.waitForFunction(([el, want]) => (el as unknown as { value: string }).value === want, [await field.elementHandle(), name] as const, { timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw new Error(`could not select "${name}": the field shows "${await field.inputValue()}"`, { cause: err });
+    }
+  }
 }
 
 /** What the Send a Signal / Send an Update list offers: each option's name and description, as one line. */
