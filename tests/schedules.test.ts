@@ -131,6 +131,27 @@ test('create paused, trigger, pause, unpause, ls and delete through agentctl', a
   for (const sub of ['pause', 'unpause', 'trigger', 'delete']) assert.equal(await errorType('schedule', sub, scheduleId), 'NotFound', sub);
 });
 
+test('a scheduled run is controlled like any run: agentctl pause, state, stop', async () => {
+  const user = `u-${randomUUID().slice(0, 8)}`;
+  const { scheduleId } = await json<{ scheduleId: string }>(
+    'schedule', 'create', 'react', '--cron', '0 0 1 1 *', '--input', '{"task":"count","maxSteps":30}', '--user', user,
+    '--model', 'scripted:auto?rounds=25&delayMs=300', '--paused',
+  );
+  await json('schedule', 'trigger', scheduleId);
+  const run = await eventually(async () => (await json<RunSummary[]>('ls', '--user', user, '--status', 'running')).find((r) => r.runId.startsWith(`${scheduleId}-`)), 'the triggered run running');
+  await eventually(async () => (await agents.getHandle(run.runId).state()).step >= 1, 'a step done');
+  await json('pause', run.runId);
+  const paused = await eventually(async () => {
+    const state = await json<{ status: string; step: number }>('state', run.runId);
+    return state.status === 'paused' && state;
+  }, 'the scheduled run paused');
+  await json('stop', run.runId);
+  const result = await agents.getHandle(run.runId).result();
+  assert.equal(result.status, 'stopped');
+  assert.ok(result.steps >= paused.step && result.steps < 25, `stopped early (${result.steps} steps)`);
+  await json('schedule', 'delete', scheduleId);
+});
+
 test('bad input gets a typed error and creates nothing', async () => {
   const user = `u-${randomUUID().slice(0, 8)}`;
   const base = ['--input', '{"message":"hi"}', '--user', user];
