@@ -7,7 +7,12 @@
  * `AgentError` and nothing is created.
  */
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleHandle, type ScheduleSummary } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  type ScheduleHandle,
+  type ScheduleSummary,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { userIdSchema } from '../agents/run';
@@ -69,7 +74,11 @@ export interface ScheduleListFilter {
 const listFilterSchema = z
   .object({
     user: userIdSchema.optional(),
-    template: z.string().regex(/^[A-Za-z0-9_-]+$/).max(100).optional(),
+    template: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(100)
+      .optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   })
   .strict();
@@ -103,7 +112,13 @@ export class AgentSchedules {
   /** Creates a schedule of runs; returns its id. */
   async create(options: CreateScheduleOptions): Promise<string> {
     const o = parse(createScheduleSchema, options, 'schedule');
-    const run: StartRunOptions = { template: o.template, input: o.input, user: o.user, model: o.model, options: o.options as StartRunOptions['options'] };
+    const run: StartRunOptions = {
+      template: o.template,
+      input: o.input,
+      user: o.user,
+      model: o.model,
+      options: o.options as StartRunOptions['options'],
+    };
     // Throws the same typed errors as `start` (UnknownTemplate, InvalidInput, UnknownModel, UnknownTool).
     const prepared = await this.agents.prepareStart(run);
     const scheduleId = o.scheduleId ?? `schedule-${randomUUID()}`;
@@ -113,7 +128,12 @@ export class AgentSchedules {
       await this.agents.client.schedule.create({
         scheduleId,
         spec: { cronExpressions: o.cron },
-        action: { type: 'startWorkflow', workflowType: 'agentRunWorkflow', workflowId: scheduleId, ...prepared.workflowOptions },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'agentRunWorkflow',
+          workflowId: scheduleId,
+          ...prepared.workflowOptions,
+        },
         state: { paused: o.paused ?? false, note: o.note },
         memo: { ...memo },
         // The schedule's own attributes, so schedules are listed by user and template; its runs carry theirs.
@@ -193,15 +213,25 @@ function scheduleError(err: unknown, scheduleId: string): unknown {
   if (err instanceof ScheduleNotFoundError || (err as { code?: number })?.code === 5) {
     return new AgentError(ErrorType.NotFound, `No schedule ${scheduleId} found`);
   }
-  if (err instanceof ScheduleAlreadyRunning) return new AgentError(ErrorType.AlreadyExists, `A schedule ${scheduleId} already exists; delete it or choose another id`);
+  if (err instanceof ScheduleAlreadyRunning)
+    return new AgentError(
+      ErrorType.AlreadyExists,
+      `A schedule ${scheduleId} already exists; delete it or choose another id`,
+    );
   // The server checks cron expressions; the SDK turns its "Invalid schedule spec" into a TypeError.
-  if (err instanceof TypeError) return new AgentError(ErrorType.InvalidInput, `Invalid schedule: ${err.message}; see "agentctl schedule help" for the cron forms`);
-  if ((err as { code?: number })?.code === 3) return new AgentError(ErrorType.InvalidInput, (err as Error).message.replace(/^\d+ INVALID_ARGUMENT: /, ''));
+  if (err instanceof TypeError)
+    return new AgentError(
+      ErrorType.InvalidInput,
+      `Invalid schedule: ${err.message}; see "agentctl schedule help" for the cron forms`,
+    );
+  if ((err as { code?: number })?.code === 3)
+    return new AgentError(ErrorType.InvalidInput, (err as Error).message.replace(/^\d+ INVALID_ARGUMENT: /, ''));
   return err;
 }
 
 function parse<T>(schema: z.ZodType<T, any>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

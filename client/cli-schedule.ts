@@ -26,7 +26,8 @@ function action(verb: 'pause' | 'unpause' | 'trigger' | 'delete', summary: strin
     flags: verb === 'pause' || verb === 'unpause' ? { note } : {},
     async run(ctx) {
       const schedules = (await agents(ctx)).schedules;
-      if (verb === 'pause' || verb === 'unpause') await schedules[verb](ctx.args.id, (ctx.flags as { note?: string }).note);
+      if (verb === 'pause' || verb === 'unpause')
+        await schedules[verb](ctx.args.id, (ctx.flags as { note?: string }).note);
       else await schedules[verb](ctx.args.id);
       ctx.print(`${ctx.args.id} ${done}`, { scheduleId: ctx.args.id, done: verb });
     },
@@ -50,12 +51,17 @@ export const scheduleCommands: Record<string, CommandSpec<any, any>> = {
     required: ['cron', 'input', 'user'],
     async run(ctx) {
       const { flags } = ctx;
-      const scheduleId = await (await agents(ctx)).schedules.create({
+      const scheduleId = await (
+        await agents(ctx)
+      ).schedules.create({
         template: ctx.args.template,
         input: parseJsonFlag(flags.input!, '--input'),
         user: flags.user!,
         model: flags.model,
-        cron: flags.cron!.split(';').map((c) => c.trim()).filter(Boolean),
+        cron: flags
+          .cron!.split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
         scheduleId: flags.id,
         options: flags.options === undefined ? undefined : parseJsonFlag(flags.options, '--options'),
         paused: flags.paused,
@@ -72,7 +78,9 @@ export const scheduleCommands: Record<string, CommandSpec<any, any>> = {
       limit: flag.string('N', 'most schedules to list (default 100)', values.positiveInteger),
     },
     async run(ctx) {
-      const list = await (await agents(ctx)).schedules.list({ user: ctx.flags.user, template: ctx.flags.template, limit: ctx.flags.limit });
+      const list = await (
+        await agents(ctx)
+      ).schedules.list({ user: ctx.flags.user, template: ctx.flags.template, limit: ctx.flags.limit });
       ctx.print(formatSchedules(list), list);
     },
   }),

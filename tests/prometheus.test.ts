@@ -15,10 +15,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse, stringify } from 'yaml';
 import { AgentClient } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
-import { freePort } from './helpers/dev-server';
-import { eventually, startDevEnvironment, uniqueTaskQueue } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
-import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+import { freePort } from '../testing/dev-server';
+import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
+import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
 const prometheusBin = '/usr/bin/prometheus';
 const shippedRules = join(projectRoot, 'deploy', 'prometheus', 'rules', 'agents.rules.yml');
@@ -60,17 +60,23 @@ before(async () => {
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
     rule_files: [shippedRules, fastRules],
     // The job name is what the rules select on.
-    scrape_configs: [{ job_name: 'temporal-agents-worker', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
+    scrape_configs: [
+      { job_name: 'temporal-agents-worker', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] },
+    ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
-  prometheus = spawn(prometheusBin, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  prometheus = spawn(
+    prometheusBin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   prometheus.stderr!.on('data', (d) => (prometheusLog += d));
   await eventually(async () => (await fetch(`${api}/-/ready`)).ok, `Prometheus ready (log: ${prometheusLog})`);
 });
@@ -105,7 +111,12 @@ async function query<T>(path: string): Promise<T> {
 async function chatRun(fail: boolean): Promise<void> {
   // A 400 is not retried (ModelRejected): one failed model call, one failed run.
   if (fail) stub.addFaults([{ kind: 'status', status: 400 }]);
-  const run = await agents.start({ template: 'chat', input: { message: 'hi' }, model: 'openai:stub-model', user: 'prom' });
+  const run = await agents.start({
+    template: 'chat',
+    input: { message: 'hi' },
+    model: 'openai:stub-model',
+    user: 'prom',
+  });
   if (fail) await assert.rejects(run.result(), (err: Error & { type?: string }) => err.type === 'ModelRejected');
   else assert.equal((await run.result()).status, 'completed');
 }
@@ -121,7 +132,9 @@ test('Prometheus scrapes the worker, our rules evaluate on live data and the mod
   await chatRun(false);
   await chatRun(true);
   await eventually(async () => {
-    const data = await query<{ result: unknown[] }>(`/api/v1/query?query=${encodeURIComponent('agent_model_calls_total{model="openai:stub-model"}')}`);
+    const data = await query<{ result: unknown[] }>(
+      `/api/v1/query?query=${encodeURIComponent('agent_model_calls_total{model="openai:stub-model"}')}`,
+    );
     return data.result.length === 2;
   }, 'both outcome series of agent_model_calls_total in Prometheus');
   for (let i = 0; i < 8; i++) {
@@ -130,26 +143,38 @@ test('Prometheus scrapes the worker, our rules evaluate on live data and the mod
   }
 
   // AgentModelErrorRateHigh: half the calls failed (> 25%), more than 10 calls; the 1 s copy fires.
-  const alerts = await eventually(async () => {
-    const data = await query<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
-    const firing = data.alerts.find((a) => a.labels.alertname === 'AgentModelErrorRateHigh' && a.state === 'firing');
-    return firing && data.alerts;
-  }, 'AgentModelErrorRateHigh firing', 90_000);
+  const alerts = await eventually(
+    async () => {
+      const data = await query<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
+      const firing = data.alerts.find((a) => a.labels.alertname === 'AgentModelErrorRateHigh' && a.state === 'firing');
+      return firing && data.alerts;
+    },
+    'AgentModelErrorRateHigh firing',
+    90_000,
+  );
   const modelAlerts = alerts.filter((a) => a.labels.alertname === 'AgentModelErrorRateHigh');
-  assert.ok(modelAlerts.every((a) => a.labels.model === 'openai:stub-model' && a.labels.severity === 'warning'), JSON.stringify(modelAlerts));
+  assert.ok(
+    modelAlerts.every((a) => a.labels.model === 'openai:stub-model' && a.labels.severity === 'warning'),
+    JSON.stringify(modelAlerts),
+  );
   // The shipped rule (for: 10m) holds the same condition as pending.
   assert.deepEqual(modelAlerts.map((a) => a.state).sort(), ['firing', 'pending']);
 
   // Every rule of both files loaded and evaluated without error.
   const { groups } = await query<{ groups: RuleGroup[] }>('/api/v1/rules');
-  const shipped = parse(readFileSync(shippedRules, 'utf8')) as { groups: { name: string; rules: { alert: string }[] }[] };
+  const shipped = parse(readFileSync(shippedRules, 'utf8')) as {
+    groups: { name: string; rules: { alert: string }[] }[];
+  };
   const expected = shipped.groups.flatMap((g) => g.rules.map((r) => r.alert)).sort();
   for (const file of [shippedRules, join(dir, 'agents-fast.rules.yml')]) {
     const rules = groups.filter((g) => g.file === file).flatMap((g) => g.rules);
     assert.deepEqual(rules.map((r) => r.name).sort(), expected, file);
     for (const rule of rules) {
       assert.equal(rule.health, 'ok', `${rule.name}: ${rule.lastError}`);
-      assert.ok(Date.parse(rule.lastEvaluation) > Date.parse('2000-01-01'), `${rule.name} evaluated (${rule.lastEvaluation})`);
+      assert.ok(
+        Date.parse(rule.lastEvaluation) > Date.parse('2000-01-01'),
+        `${rule.name} evaluated (${rule.lastEvaluation})`,
+      );
     }
   }
   // The run error-rate rule has data too: 9 of 18 runs failed.
@@ -158,5 +183,7 @@ test('Prometheus scrapes the worker, our rules evaluate on live data and the mod
   );
   assert.ok(Number(runErrors.result[0]?.value[1]) > 0, JSON.stringify(runErrors));
   // A worker that answers is not reported down.
-  assert.ok(!alerts.some((a) => a.labels.alertname === 'AgentWorkerDown' || a.labels.alertname === 'AgentWorkerMissing'));
+  assert.ok(
+    !alerts.some((a) => a.labels.alertname === 'AgentWorkerDown' || a.labels.alertname === 'AgentWorkerMissing'),
+  );
 });

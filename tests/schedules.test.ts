@@ -37,8 +37,17 @@ interface CliRun {
 async function agentctl(...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' };
-  const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: cliEnv });
+  const cliEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: taskQueue,
+    AGENT_DEFAULT_MODEL: 'scripted:auto',
+  };
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: cliEnv,
+  });
   return { code, stdout, stderr };
 }
 
@@ -74,10 +83,24 @@ async function completedRunsOf(user: string, scheduleId: string): Promise<RunSum
 test('a schedule fires on its cron; each run is an ordinary run, found by agentctl ls', async () => {
   const user = `u-${randomUUID().slice(0, 8)}`;
   const { scheduleId } = await json<{ scheduleId: string }>(
-    'schedule', 'create', 'react', '--cron', '@every 2s', '--input', '{"task":"What is 6 * 7?"}', '--user', user, '--model', 'scripted:auto',
+    'schedule',
+    'create',
+    'react',
+    '--cron',
+    '@every 2s',
+    '--input',
+    '{"task":"What is 6 * 7?"}',
+    '--user',
+    user,
+    '--model',
+    'scripted:auto',
   );
   assert.match(scheduleId, /^schedule-/);
-  const [run] = await eventually(async () => (await completedRunsOf(user, scheduleId)).length > 0 && completedRunsOf(user, scheduleId), 'a scheduled run to complete', 60_000);
+  const [run] = await eventually(
+    async () => (await completedRunsOf(user, scheduleId)).length > 0 && completedRunsOf(user, scheduleId),
+    'a scheduled run to complete',
+    60_000,
+  );
   // Stop it firing before looking closer; runs already started are not affected.
   await json('schedule', 'delete', scheduleId);
 
@@ -100,22 +123,58 @@ test('create paused, trigger, pause, unpause, ls and delete through agentctl', a
   const user = `u-${randomUUID().slice(0, 8)}`;
   const scheduleId = `nightly-${randomUUID().slice(0, 8)}`;
   const created = await json<{ scheduleId: string }>(
-    'schedule', 'create', 'chat', '--cron', '0 3 * * *; 30 15 * * 1-5', '--input', '{"message":"report"}', '--user', user,
-    '--id', scheduleId, '--paused', '--note', 'made by the test',
+    'schedule',
+    'create',
+    'chat',
+    '--cron',
+    '0 3 * * *; 30 15 * * 1-5',
+    '--input',
+    '{"message":"report"}',
+    '--user',
+    user,
+    '--id',
+    scheduleId,
+    '--paused',
+    '--note',
+    'made by the test',
   );
   assert.equal(created.scheduleId, scheduleId);
 
-  const listed = await eventually(async () => (await json<AgentScheduleSummary[]>('schedule', 'ls', '--user', user)).find((s) => s.scheduleId === scheduleId), 'the schedule in ls');
+  const listed = await eventually(
+    async () =>
+      (await json<AgentScheduleSummary[]>('schedule', 'ls', '--user', user)).find((s) => s.scheduleId === scheduleId),
+    'the schedule in ls',
+  );
   assert.deepEqual(
-    { template: listed.template, user: listed.user, model: listed.model, cron: listed.cron, paused: listed.paused, note: listed.note },
-    { template: 'chat', user, model: 'scripted:auto', cron: ['0 3 * * *', '30 15 * * 1-5'], paused: true, note: 'made by the test' },
+    {
+      template: listed.template,
+      user: listed.user,
+      model: listed.model,
+      cron: listed.cron,
+      paused: listed.paused,
+      note: listed.note,
+    },
+    {
+      template: 'chat',
+      user,
+      model: 'scripted:auto',
+      cron: ['0 3 * * *', '30 15 * * 1-5'],
+      paused: true,
+      note: 'made by the test',
+    },
   );
   const human = await agentctl('schedule', 'ls', '--user', user);
-  assert.match(human.stdout, new RegExp(`${scheduleId}\\s+chat\\s+${user}\\s+0 3 \\* \\* \\*; 30 15 \\* \\* 1-5\\s+paused`));
+  assert.match(
+    human.stdout,
+    new RegExp(`${scheduleId}\\s+chat\\s+${user}\\s+0 3 \\* \\* \\*; 30 15 \\* \\* 1-5\\s+paused`),
+  );
 
   // Trigger starts a run now, even while paused.
   await json('schedule', 'trigger', scheduleId);
-  const [run] = await eventually(async () => (await completedRunsOf(user, scheduleId)).length > 0 && completedRunsOf(user, scheduleId), 'the triggered run to complete');
+  const [run] = await eventually(
+    async () => (await completedRunsOf(user, scheduleId)).length > 0 && completedRunsOf(user, scheduleId),
+    'the triggered run to complete',
+  );
   assert.equal((await agents.getHandle(run.runId).result()).status, 'completed');
 
   await json('schedule', 'unpause', scheduleId);
@@ -128,17 +187,34 @@ test('create paused, trigger, pause, unpause, ls and delete through agentctl', a
 
   await json('schedule', 'delete', scheduleId);
   assert.equal(await scheduleExists(scheduleId), false);
-  for (const sub of ['pause', 'unpause', 'trigger', 'delete']) assert.equal(await errorType('schedule', sub, scheduleId), 'NotFound', sub);
+  for (const sub of ['pause', 'unpause', 'trigger', 'delete'])
+    assert.equal(await errorType('schedule', sub, scheduleId), 'NotFound', sub);
 });
 
 test('a scheduled run is controlled like any run: agentctl pause, state, stop', async () => {
   const user = `u-${randomUUID().slice(0, 8)}`;
   const { scheduleId } = await json<{ scheduleId: string }>(
-    'schedule', 'create', 'react', '--cron', '0 0 1 1 *', '--input', '{"task":"count","maxSteps":30}', '--user', user,
-    '--model', 'scripted:auto?rounds=25&delayMs=300', '--paused',
+    'schedule',
+    'create',
+    'react',
+    '--cron',
+    '0 0 1 1 *',
+    '--input',
+    '{"task":"count","maxSteps":30}',
+    '--user',
+    user,
+    '--model',
+    'scripted:auto?rounds=25&delayMs=300',
+    '--paused',
   );
   await json('schedule', 'trigger', scheduleId);
-  const run = await eventually(async () => (await json<RunSummary[]>('ls', '--user', user, '--status', 'running')).find((r) => r.runId.startsWith(`${scheduleId}-`)), 'the triggered run running');
+  const run = await eventually(
+    async () =>
+      (await json<RunSummary[]>('ls', '--user', user, '--status', 'running')).find((r) =>
+        r.runId.startsWith(`${scheduleId}-`),
+      ),
+    'the triggered run running',
+  );
   await eventually(async () => (await agents.getHandle(run.runId).state()).step >= 1, 'a step done');
   await json('pause', run.runId);
   const paused = await eventually(async () => {
@@ -172,7 +248,10 @@ test('bad input gets a typed error and creates nothing', async () => {
     assert.equal(await errorType('schedule', 'create', ...args, '--id', scheduleId), type, args.join(' '));
     assert.equal(await scheduleExists(scheduleId), false, `nothing created for ${args.join(' ')}`);
   }
-  assert.equal(await errorType('schedule', 'create', 'chat', '--cron', '@hourly', ...base, '--id', 'has space'), 'InvalidInput');
+  assert.equal(
+    await errorType('schedule', 'create', 'chat', '--cron', '@hourly', ...base, '--id', 'has space'),
+    'InvalidInput',
+  );
   assert.equal(await errorType('schedule', 'pause', 'no/such'), 'InvalidInput');
   assert.equal(await errorType('schedule', 'trigger', `missing-${randomUUID().slice(0, 8)}`), 'NotFound');
   // A usage error (missing --cron) exits 2 and names the flag.
@@ -182,9 +261,24 @@ test('bad input gets a typed error and creates nothing', async () => {
 
   // The same id twice: the second is refused and the first is untouched.
   const scheduleId = `dup-${randomUUID().slice(0, 8)}`;
-  await agents.schedules.create({ template: 'chat', input: { message: 'hi' }, user, model: 'scripted:auto', cron: '@hourly', scheduleId, paused: true });
+  await agents.schedules.create({
+    template: 'chat',
+    input: { message: 'hi' },
+    user,
+    model: 'scripted:auto',
+    cron: '@hourly',
+    scheduleId,
+    paused: true,
+  });
   await assert.rejects(
-    agents.schedules.create({ template: 'react', input: { task: 't' }, user, model: 'scripted:auto', cron: '@daily', scheduleId }),
+    agents.schedules.create({
+      template: 'react',
+      input: { task: 't' },
+      user,
+      model: 'scripted:auto',
+      cron: '@daily',
+      scheduleId,
+    }),
     (err: AgentError) => err.type === 'AlreadyExists',
   );
   const described = await env.client.schedule.getHandle(scheduleId).describe();
@@ -192,7 +286,13 @@ test('bad input gets a typed error and creates nothing', async () => {
   assert.equal(described.memo?.template, 'chat');
   // The client refuses unknown fields too.
   await assert.rejects(
-    agents.schedules.create({ template: 'chat', input: { message: 'hi' }, user, cron: '@hourly', every: '5s' } as never),
+    agents.schedules.create({
+      template: 'chat',
+      input: { message: 'hi' },
+      user,
+      cron: '@hourly',
+      every: '5s',
+    } as never),
     (err: AgentError) => err.type === 'InvalidInput' && /every/.test(err.message),
   );
   await agents.schedules.delete(scheduleId);

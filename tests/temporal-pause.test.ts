@@ -16,8 +16,8 @@ import { AgentError, type AgentClient } from '../client';
 import { EventBus } from '../worker/events/event-bus';
 import { agentSinks } from '../worker/sinks';
 import { loadWorkflowBundle } from '../worker/workflow-bundle';
-import { agentClient, eventually, inProcessWorker, uniqueTaskQueue } from './helpers/environment';
-import { temporalCli } from './helpers/paths';
+import { agentClient, eventually, inProcessWorker, uniqueTaskQueue } from '../testing/environment';
+import { temporalCli } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -63,9 +63,15 @@ test('temporal workflow pause and unpause hold a run and it finishes as if never
   const described = await run.workflow.describe();
   assert.equal(described.status.name, 'PAUSED');
   // Held by Temporal, the run answers no queries: a typed error says what to do.
-  await assert.rejects(run.state(), (err: AgentError) => err.type === 'PausedByTemporal' && /temporal workflow unpause/.test(err.message));
+  await assert.rejects(
+    run.state(),
+    (err: AgentError) => err.type === 'PausedByTemporal' && /temporal workflow unpause/.test(err.message),
+  );
   // Listed as paused (its own status attribute still says running: the workflow never learnt of it).
-  const listed = await eventually(async () => (await agents.list({ user, status: 'paused' })).find((r) => r.runId === run.runId), 'the run listed as paused');
+  const listed = await eventually(
+    async () => (await agents.list({ user, status: 'paused' })).find((r) => r.runId === run.runId),
+    'the run listed as paused',
+  );
   assert.equal(listed.status, 'paused');
 
   // Our resume signal is accepted but does not lift Temporal's pause.
@@ -84,6 +90,11 @@ test('temporal workflow pause and unpause hold a run and it finishes as if never
   // The history records the pause and still replays on today's workflow code.
   const history = await run.workflow.fetchHistory();
   const types = history.events!.map((e) => temporal_.api.enums.v1.EventType[e.eventType!]);
-  for (const t of ['EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED', 'EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
-  await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), sinks: agentSinks(new EventBus()) }, history, run.runId);
+  for (const t of ['EVENT_TYPE_WORKFLOW_EXECUTION_PAUSED', 'EVENT_TYPE_WORKFLOW_EXECUTION_UNPAUSED'])
+    assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+  await Worker.runReplayHistory(
+    { workflowBundle: await loadWorkflowBundle(), sinks: agentSinks(new EventBus()) },
+    history,
+    run.runId,
+  );
 });

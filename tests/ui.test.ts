@@ -17,7 +17,14 @@ import { createAgentWorker } from '../worker/create-worker';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { startDevServer, type DevServer } from '../testing/dev-server';
 import { eventually, uniqueTaskQueue } from '../testing/environment';
-import { describedMessages, launchUi, openWorkflow, sendMessage, waitForStatus, type UiBrowser } from './helpers/temporal-ui';
+import {
+  describedMessages,
+  launchUi,
+  openWorkflow,
+  sendMessage,
+  waitForStatus,
+  type UiBrowser,
+} from './helpers/temporal-ui';
 
 let dir: string;
 let server: DevServer;
@@ -81,7 +88,12 @@ uiTest('pause and resume a run from the Web UI with Send a Signal', async () => 
   // the delays are dropped before resuming so the rest runs at full speed.
   stub.addFaults([{ kind: 'delay', ms: 1000, times: 10_000 }]);
   const rounds = 60;
-  const run = await agents.start({ template: 'react', input: { task: 'count', maxSteps: rounds + 5 }, model: `openai:stub-model?rounds=${rounds}`, user: 'operator' });
+  const run = await agents.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: rounds + 5 },
+    model: `openai:stub-model?rounds=${rounds}`,
+    user: 'operator',
+  });
 
   await openWorkflow(page, server.uiUrl!, run.runId);
   await waitForStatus(page, 'RUNNING');
@@ -89,14 +101,22 @@ uiTest('pause and resume a run from the Web UI with Send a Signal', async () => 
 
   // What the UI offers operators: our control signals, each with its description.
   const offered = await describedMessages(page, 'Signal');
-  for (const name of ['pause', 'resume', 'stop']) assert.ok(offered.some((o) => o.startsWith(`${name} `)), `${name} offered with a description: ${offered.join(' / ')}`);
+  for (const name of ['pause', 'resume', 'stop'])
+    assert.ok(
+      offered.some((o) => o.startsWith(`${name} `)),
+      `${name} offered with a description: ${offered.join(' / ')}`,
+    );
 
   await sendMessage(page, 'Signal', 'pause');
   await ui.screenshot('pause-sent');
-  const paused = await eventually(async () => {
-    const state = await run.state();
-    return state.status === 'paused' && state;
-  }, 'the run to park after the pause signal', 60_000);
+  const paused = await eventually(
+    async () => {
+      const state = await run.state();
+      return state.status === 'paused' && state;
+    },
+    'the run to park after the pause signal',
+    60_000,
+  );
   assert.ok(paused.step < rounds, `paused before the end (step ${paused.step})`);
   await page.reload();
   await page.getByRole('button', { name: 'More Actions' }).waitFor();
@@ -119,7 +139,11 @@ uiTest('send an update from the Web UI with Send an Update (a session turn)', as
   const session = await sessions.create({ user: 'operator', template: 'chat', model: 'openai:stub-model' });
   await openWorkflow(page, server.uiUrl!, session.sessionId);
   const offered = await describedMessages(page, 'Update');
-  for (const start of ['sendMessage Run one agent turn', 'close Close the session']) assert.ok(offered.some((o) => o.startsWith(start)), offered.join(' / '));
+  for (const start of ['sendMessage Run one agent turn', 'close Close the session'])
+    assert.ok(
+      offered.some((o) => o.startsWith(start)),
+      offered.join(' / '),
+    );
   await ui.screenshot('session-open');
 
   await sendMessage(page, 'Update', 'sendMessage', { message: 'Hello from the console' });
@@ -127,6 +151,9 @@ uiTest('send an update from the Web UI with Send an Update (a session turn)', as
   const state = await session.state();
   assert.equal(state.turns, 1);
   const checkpoint = await session.checkpoint(1);
-  assert.ok(checkpoint.messages.some((m) => m.role === 'user' && m.content === 'Hello from the console'), JSON.stringify(checkpoint.messages));
+  assert.ok(
+    checkpoint.messages.some((m) => m.role === 'user' && m.content === 'Hello from the console'),
+    JSON.stringify(checkpoint.messages),
+  );
   await session.close();
 });

@@ -35,7 +35,13 @@ export interface UiBrowser {
 /** Starts chromium with a fresh profile and one page; screenshots go to `.data/artifacts/ui/<suite>-<time>/`. */
 export async function launchUi(suite: string): Promise<UiBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'ui-profile-'));
-  const artifacts = join(projectRoot, '.data', 'artifacts', 'ui', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const artifacts = join(
+    projectRoot,
+    '.data',
+    'artifacts',
+    'ui',
+    `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+  );
   mkdirSync(artifacts, { recursive: true });
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
@@ -62,7 +68,12 @@ export async function launchUi(suite: string): Promise<UiBrowser> {
 }
 
 /** Opens a workflow's page (latest run) and waits until its actions are offered. */
-export async function openWorkflow(page: Page, uiUrl: string, workflowId: string, namespace = 'default'): Promise<void> {
+export async function openWorkflow(
+  page: Page,
+  uiUrl: string,
+  workflowId: string,
+  namespace = 'default',
+): Promise<void> {
   await page.goto(`${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`);
   await page.getByRole('heading', { name: workflowId }).or(page.getByText(workflowId).first()).first().waitFor();
   await page.getByRole('button', { name: 'More Actions' }).waitFor();
@@ -70,7 +81,10 @@ export async function openWorkflow(page: Page, uiUrl: string, workflowId: string
 
 /** Waits until the workflow's status badge shows `status` (e.g. `Running`, `Completed`; case ignored). */
 export async function waitForStatus(page: Page, status: string): Promise<void> {
-  await page.getByText(new RegExp(`^\\s*${status}\\s*$`, 'i')).first().waitFor();
+  await page
+    .getByText(new RegExp(`^\\s*${status}\\s*$`, 'i'))
+    .first()
+    .waitFor();
 }
 
 /**
@@ -90,7 +104,10 @@ export async function sendMessage(page: Page, kind: 'Signal' | 'Update', name: s
   try {
     await dialog.waitFor({ state: 'hidden' });
   } catch (err) {
-    throw new Error(`the ${kind} dialog stayed open after Submit; it says: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`, { cause: err });
+    throw new Error(
+      `the ${kind} dialog stayed open after Submit; it says: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -102,13 +119,24 @@ export async function sendMessage(page: Page, kind: 'Signal' | 'Update', name: s
 async function choose(page: Page, dialog: Locator, name: string): Promise<void> {
   const field = dialog.locator('input[data-testid$="-select"]').first();
   for (let attempt = 1; ; attempt++) {
-    await dialog.getByTestId(/-select-button$/).first().click();
-    await dialog.getByRole('option').filter({ has: page.getByText(name, { exact: true }) }).click();
+    await dialog
+      .getByTestId(/-select-button$/)
+      .first()
+      .click();
+    await dialog
+      .getByRole('option')
+      .filter({ has: page.getByText(name, { exact: true }) })
+      .click();
     try {
-      await page.waitForFunction(([el, want]) => (el as unknown as { value: string }).value === want, [await field.elementHandle(), name] as const, { timeout: 5_000 });
+      await page.waitForFunction(
+        ([el, want]) => (el as unknown as { value: string }).value === want,
+        [await field.elementHandle(), name] as const,
+        { timeout: 5_000 },
+      );
       return;
     } catch (err) {
-      if (attempt === 3) throw new Error(`could not select "${name}": the field shows "${await field.inputValue()}"`, { cause: err });
+      if (attempt === 3)
+        throw new Error(`could not select "${name}": the field shows "${await field.inputValue()}"`, { cause: err });
     }
   }
 }
@@ -118,7 +146,10 @@ export async function describedMessages(page: Page, kind: 'Signal' | 'Update'): 
   await page.getByRole('button', { name: 'More Actions' }).click();
   await page.getByRole('menuitem', { name: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` }).click();
   const dialog = page.getByRole('dialog').filter({ hasText: `Send a${kind === 'Update' ? 'n' : ''} ${kind}` });
-  await dialog.getByTestId(/-select-button$/).first().click();
+  await dialog
+    .getByTestId(/-select-button$/)
+    .first()
+    .click();
   await dialog.getByRole('option').first().waitFor();
   const options = await dialog.getByRole('option').allInnerTexts();
   await dialog.getByTestId('cancel-modal-button').click();
