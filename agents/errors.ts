@@ -37,8 +37,10 @@ export const ErrorType = {
   ToolUnavailable: 'ToolUnavailable',
   /** A payload would exceed Temporal's limits. */
   PayloadTooLarge: 'PayloadTooLarge',
-  /** No run or session with that id. */
+  /** No run, session or schedule with that id. */
   NotFound: 'NotFound',
+  /** A schedule with that id already exists (delete it first or choose another id). */
+  AlreadyExists: 'AlreadyExists',
   /** The session is closed and takes no more messages. */
   SessionClosed: 'SessionClosed',
   /** The session is busy and its strategy is `reject`. */
@@ -49,6 +51,8 @@ export const ErrorType = {
   Cancelled: 'Cancelled',
   /** The run was terminated by an operator. */
   Terminated: 'Terminated',
+  /** Temporal's own workflow pause holds the run (`temporal workflow unpause` releases it); it answers no queries until then. */
+  PausedByTemporal: 'PausedByTemporal',
   /** The run has ended and takes no more signals. */
   RunFinished: 'RunFinished',
   /** The run failed for a reason without a type of its own. */

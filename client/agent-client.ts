@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
+import type { SearchAttributePair } from '@temporalio/common';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { stateQuery } from '../agents/messages';
 import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
@@ -14,6 +15,7 @@ import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { CatalogCache, type OfferedCatalog } from './catalog';
+import { AgentSchedules } from './agent-schedules';
 import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { defaultModelFrom, modelOrDefault } from './default-model';
@@ -63,7 +65,21 @@ export interface ListRunsFilter {
   limit?: number;
 }
 
-const closedByTemporal = new Set(['TERMINATED', 'TIMED_OUT']);
+/** What starting a run's workflow takes, from {@link AgentClient.prepareStart}. */
+export interface PreparedRunStart {
+  /** The model spec the run uses (the default filled in). */
+  model: string;
+  /** Workflow start options except the workflow id. */
+  workflowOptions: {
+    taskQueue: string;
+    args: Parameters<typeof agentRunWorkflow>;
+    typedSearchAttributes: SearchAttributePair[];
+    staticSummary: string;
+  };
+}
+
+/** Statuses Temporal sets without the run knowing (it cannot update its own status attribute then). */
+const statusByTemporal: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed_out', PAUSED: 'paused' };
 
 const listFilterSchema = z.object({
   user: userIdSchema.optional(),
@@ -76,6 +92,8 @@ export class AgentClient {
   readonly taskQueue: string;
   private readonly defaultModel: ReturnType<typeof defaultModelFrom>;
   private readonly catalogCache: CatalogCache;
+  /** Runs on Temporal Schedules: create, list, pause, unpause, trigger, delete. */
+  readonly schedules = new AgentSchedules(this);
 
   constructor(
     readonly client: Client,
@@ -98,20 +116,38 @@ export class AgentClient {
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {
+    const prepared = await this.prepareStart(options);
+    const runId = options.runId ?? `run-${randomUUID()}`;
+    try {
+      await this.client.workflow.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+        ...prepared.workflowOptions,
+        workflowId: runId,
+        // Same id while running: return that run. Same id after it closed: still that run (idempotent).
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);
+    }
+    return this.getHandle(runId);
+  }
+
+  /**
+   * Checks a run request and builds what starting its workflow takes (args, task queue, search attributes,
+   * summary); throws a typed `AgentError` on bad input. `start` and schedules both use it, so a scheduled run
+   * is started exactly as a direct one.
+   */
+  async prepareStart(options: StartRunOptions): Promise<PreparedRunStart> {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
     const model = modelOrDefault(options.model, this.defaultModel);
     const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options }, await this.catalog());
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
-    const runId = options.runId ?? `run-${randomUUID()}`;
-    try {
-      await this.client.workflow.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+    return {
+      model: run.model.spec,
+      workflowOptions: {
         taskQueue: this.taskQueue,
-        workflowId: runId,
         args: [run.input],
-        // Same id while running: return that run. Same id after it closed: still that run (idempotent).
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: agentKindKey, value: 'run' },
           { key: agentUserKey, value: run.input.user },
@@ -120,11 +156,8 @@ export class AgentClient {
           { key: agentModelKey, value: run.model.spec },
         ],
         staticSummary: `${run.spec.template} run for ${run.input.user} on ${run.model.spec}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toAgentError(err, runId);
-    }
-    return this.getHandle(runId);
+      },
+    };
   }
 
   /** The user's tokens, cost and calls this hour, day and month, from the user's ledger. */
@@ -142,7 +175,9 @@ export class AgentClient {
     // Values are validated above to a safe character set, so quoting cannot be broken.
     const clauses = [`WorkflowType = 'agentRunWorkflow'`];
     if (f.user) clauses.push(`${agentUserKey.name} = '${f.user}'`);
-    if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
+    // Runs held by Temporal's own workflow pause are paused too, though their attribute still says running.
+    if (f.status === 'paused') clauses.push(`(${agentStatusKey.name} = 'paused' OR ExecutionStatus = 'Paused')`);
+    else if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
     if (f.template) clauses.push(`${agentTemplateKey.name} = '${f.template}'`);
     const runs: RunSummary[] = [];
     for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
@@ -151,8 +186,8 @@ export class AgentClient {
         runId: execution.workflowId,
         template: sa.get(agentTemplateKey),
         user: sa.get(agentUserKey),
-        // A run terminated or timed out by Temporal never updated its own status attribute.
-        status: closedByTemporal.has(execution.status.name) ? execution.status.name.toLowerCase() : sa.get(agentStatusKey),
+        // A run terminated, timed out or paused by Temporal never updated its own status attribute.
+        status: statusByTemporal[execution.status.name] ?? sa.get(agentStatusKey),
         model: sa.get(agentModelKey),
         startTime: execution.startTime,
         closeTime: execution.closeTime,

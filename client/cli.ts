@@ -10,6 +10,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { AgentError, ErrorType } from '../agents/errors';
 import { runCommands } from './cli-commands';
 import { parseCommandLine, wantsJson } from './cli-parse';
+import { scheduleCommands, scheduleGroup } from './cli-schedule';
 import { sessionCommands, sessionGroup } from './cli-session';
 import { UsageError, type CommandContext, type CommandTable } from './cli-table';
 import { connectClient, taskQueueFrom } from './connection';
@@ -24,8 +25,8 @@ export interface CliIO {
 
 /** Every `agentctl` command: add a command here (or to one of these tables) with its handler. */
 export const commandTable: CommandTable = {
-  commands: { ...runCommands, ...sessionCommands },
-  groups: { session: sessionGroup },
+  commands: { ...runCommands, ...sessionCommands, ...scheduleCommands },
+  groups: { session: sessionGroup, schedule: scheduleGroup },
 };
 
 /** Exit status of a bad command line, as most Unix tools use. */

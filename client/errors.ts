@@ -2,12 +2,14 @@
 import {
   isGrpcServiceError,
   QueryNotRegisteredError,
+  QueryRejectedError,
   ServiceError,
   WorkflowContinuedAsNewError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { AgentError, ErrorType } from '../agents/errors';
@@ -21,6 +23,9 @@ export function toAgentError(err: unknown, runId?: string): unknown {
     if (cause instanceof CancelledFailure) return new AgentError(ErrorType.Cancelled, `Run ${runId} was cancelled`);
     if (cause instanceof TerminatedFailure) return new AgentError(ErrorType.Terminated, `Run ${runId} was terminated`);
     return new AgentError(ErrorType.RunFailed, cause?.message ?? err.message);
+  }
+  if (err instanceof QueryRejectedError && err.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_PAUSED) {
+    return new AgentError(ErrorType.PausedByTemporal, `Run ${runId} is paused by Temporal's workflow pause; run "temporal workflow unpause --workflow-id ${runId}" to let it go on`);
   }
   if (err instanceof QueryNotRegisteredError) return new AgentError(ErrorType.NotFound, `${runId} is not an agent run`);
   return err;

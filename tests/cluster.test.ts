@@ -18,10 +18,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { AgentClient, type AgentRunHandle } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
-import { freshWorkflowBundle } from './helpers/bundle';
+import { freshWorkflowBundle } from '../testing/bundle';
 import { cluster, freePortBase, prometheusAlerts, run, shortForRules } from './helpers/cluster';
-import { eventually } from './helpers/environment';
-import { projectRoot } from './helpers/paths';
+import { eventually } from '../testing/environment';
+import { projectRoot } from '../testing/paths';
 import { checkRepeats, recordedModelCalls } from './helpers/repeated-calls';
 
 /** A quota far above what the runs spend: every model call reserves and commits in its user's ledger. */

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
-import { projectRoot } from './paths';
+import { projectRoot } from '../../testing/paths';
 
 export interface CommandResult {
   code: number | null;
