@@ -78,6 +78,7 @@ export interface CommandTable {
 }
 
 /** Declares a command; the identity function, there so flag and argument types reach the handler. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{}`: no flags or arguments declared
 export function defineCommand<F extends Flags = {}, A extends Args = {}>(spec: CommandSpec<F, A>): CommandSpec<F, A> {
   return spec;
 }

@@ -19,7 +19,7 @@ async function retry<T>(what: string, deadline: number, fn: () => Promise<T>): P
     try {
       return await fn();
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
