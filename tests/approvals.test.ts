@@ -195,6 +195,18 @@ describe('approval of tool calls', () => {
     assert.equal(await toolActivities(cancelled), 0);
   });
 
+  test('the Web UI offers approve and reject as described updates', async () => {
+    const handle = await startGated(calc, { tools: ['calculator'] });
+    await awaiting(handle);
+    // What the UI's "Send an Update" lists: the workflow's own metadata query.
+    const metadata = await handle.workflow.query<{ definition: { updateDefinitions: { name: string; description?: string }[] } }>('__temporal_workflow_metadata');
+    const updates = Object.fromEntries(metadata.definition.updateDefinitions.map((u) => [u.name, u.description ?? '']));
+    assert.match(updates.approve, /Approve a tool call/);
+    assert.match(updates.reject, /Reject a tool call/);
+    await handle.approve();
+    await handle.result();
+  });
+
   test('bad approval options are refused at start and nothing starts', async () => {
     const runId = `approvals-bad-${Date.now()}`;
     await refused(client.start({ template: 'react', input: { task: 'x' }, user: 'approver', model: 'scripted:auto', runId, options: { approval: { tools: [] } } }), 'InvalidInput');
