@@ -47,7 +47,10 @@ export const approvalOptionsCheck = obj({
 });
 
 /** Checks update arguments (absent arguments mean `{}`). */
-export const approvalDecisionArgsCheck = obj({ callId: optional(str({ min: 1, max: 200 })), reason: optional(str({ max: 2000 })) });
+export const approvalDecisionArgsCheck = obj({
+  callId: optional(str({ min: 1, max: 200 })),
+  reason: optional(str({ max: 2000 })),
+});
 
 export function needsApproval(options: ApprovalOptions | undefined, tool: string): boolean {
   return !!options && options.tools.some((pattern) => matchesToolPattern(pattern, tool));

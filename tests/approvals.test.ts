@@ -38,7 +38,11 @@ function untilState(handle: AgentRunHandle, what: string, ok: (s: RunState) => b
 }
 
 const awaiting = (handle: AgentRunHandle, calls = 1) =>
-  untilState(handle, `awaiting ${calls} approval(s)`, (s) => s.status === 'awaiting_approval' && s.pendingApprovals?.length === calls);
+  untilState(
+    handle,
+    `awaiting ${calls} approval(s)`,
+    (s) => s.status === 'awaiting_approval' && s.pendingApprovals?.length === calls,
+  );
 
 async function events(handle: AgentRunHandle): Promise<RunEvent[]> {
   return (await handle.workflow.query(eventsQuery, { after: 0, limit: 200 })).events;
@@ -47,7 +51,8 @@ async function events(handle: AgentRunHandle): Promise<RunEvent[]> {
 /** Tool-call activities the run scheduled, from its history. */
 async function toolActivities(handle: AgentRunHandle): Promise<number> {
   const history = await handle.workflow.fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool').length;
+  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool')
+    .length;
 }
 
 async function refused(promise: Promise<unknown>, type: string): Promise<AgentError> {
@@ -76,11 +81,18 @@ describe('approval of tool calls', () => {
     const handle = await startGated(calc, { tools: ['calc*'] });
     const state = await awaiting(handle);
     const [pending] = state.pendingApprovals!;
-    assert.deepEqual({ ...pending, since: undefined }, { callId: 'call_1_1', tool: 'calculator', args: { expression: '6*7' }, step: 1, since: undefined });
+    assert.deepEqual(
+      { ...pending, since: undefined },
+      { callId: 'call_1_1', tool: 'calculator', args: { expression: '6*7' }, step: 1, since: undefined },
+    );
     assert.ok(!Number.isNaN(Date.parse(pending.since)), pending.since);
     assert.equal(state.step, 0, 'the step waits: it finishes after its tools');
     assert.equal(await toolActivities(handle), 0, 'no tool activity while waiting');
-    await eventually(async () => (await client.list({ user: 'approver', status: 'awaiting_approval' })).some((r) => r.runId === handle.runId), 'listed as awaiting_approval');
+    await eventually(
+      async () =>
+        (await client.list({ user: 'approver', status: 'awaiting_approval' })).some((r) => r.runId === handle.runId),
+      'listed as awaiting_approval',
+    );
 
     const decided = await handle.approve('call_1_1');
     assert.deepEqual(decided, { decided: [{ callId: 'call_1_1', tool: 'calculator', decision: 'approved' }] });
@@ -89,10 +101,15 @@ describe('approval of tool calls', () => {
     assert.equal(result.usage.toolCalls, 1);
     assert.equal(await toolActivities(handle), 1);
     const log = await events(handle);
-    const approvalEvents = log.filter((e) => e.type.startsWith('approval.')).map((e) => ({ type: e.type, data: e.data }));
+    const approvalEvents = log
+      .filter((e) => e.type.startsWith('approval.'))
+      .map((e) => ({ type: e.type, data: e.data }));
     assert.deepEqual(approvalEvents, [
       { type: 'approval.requested', data: { step: 1, callId: 'call_1_1', tool: 'calculator' } },
-      { type: 'approval.decided', data: { step: 1, callId: 'call_1_1', tool: 'calculator', decision: 'approved', by: 'person' } },
+      {
+        type: 'approval.decided',
+        data: { step: 1, callId: 'call_1_1', tool: 'calculator', decision: 'approved', by: 'person' },
+      },
     ]);
     assert.deepEqual((await handle.state()).pendingApprovals, []);
   });
@@ -107,15 +124,28 @@ describe('approval of tool calls', () => {
     assert.equal(result.usage.toolCalls, 0);
     assert.equal(await toolActivities(handle), 0, 'the rejected tool never ran');
     const decided = (await events(handle)).find((e) => e.type === 'approval.decided');
-    assert.deepEqual(decided?.data, { step: 1, callId: 'call_1_1', tool: 'calculator', decision: 'rejected', by: 'person', reason: 'not today' });
+    assert.deepEqual(decided?.data, {
+      step: 1,
+      callId: 'call_1_1',
+      tool: 'calculator',
+      decision: 'rejected',
+      by: 'person',
+      reason: 'not today',
+    });
   });
 
   test('approve without a call id decides every pending call; ungated calls of the step run with them', async () => {
     const handle = await startGated(`${calc}\n${words}\ncall current_time {}`, { tools: ['calculator', 'word_*'] });
     const state = await awaiting(handle, 2);
-    assert.deepEqual(state.pendingApprovals!.map((p) => p.tool), ['calculator', 'word_count']);
+    assert.deepEqual(
+      state.pendingApprovals!.map((p) => p.tool),
+      ['calculator', 'word_count'],
+    );
     const decided = await handle.approve();
-    assert.deepEqual(decided.decided.map((d) => d.callId), ['call_1_1', 'call_1_2']);
+    assert.deepEqual(
+      decided.decided.map((d) => d.callId),
+      ['call_1_1', 'call_1_2'],
+    );
     const result = await handle.result();
     assert.match(result.answer, /calculator: 42 \| word_count: \{"words":3,[^|]*\| current_time: \d{4}-/);
     assert.equal(await toolActivities(handle), 3);
@@ -126,13 +156,22 @@ describe('approval of tool calls', () => {
     const result = await handle.result();
     assert.match(result.answer, /calculator: 42/);
     const decided = (await events(handle)).find((e) => e.type === 'approval.decided');
-    assert.deepEqual(decided?.data, { step: 1, callId: 'call_1_1', tool: 'calculator', decision: 'approved', by: 'timeout' });
+    assert.deepEqual(decided?.data, {
+      step: 1,
+      callId: 'call_1_1',
+      tool: 'calculator',
+      decision: 'approved',
+      by: 'timeout',
+    });
   });
 
   test('timeout rejects by default', async () => {
     const handle = await startGated(calc, { tools: ['calculator'], timeoutSeconds: 1 });
     const result = await handle.result();
-    assert.match(result.answer, /rejected by the approval timeout and was not run: no decision before the approval timeout/);
+    assert.match(
+      result.answer,
+      /rejected by the approval timeout and was not run: no decision before the approval timeout/,
+    );
     assert.equal(await toolActivities(handle), 0);
   });
 
@@ -149,7 +188,12 @@ describe('approval of tool calls', () => {
     assert.equal((await events(handle)).filter((e) => e.type === 'approval.decided').length, 0);
 
     // A run that needs no approval: refused while it runs.
-    const plain = await client.start({ template: 'react', input: { task: 'count', maxSteps: 50 }, model: 'scripted:auto?rounds=40&delayMs=200', user: 'approver' });
+    const plain = await client.start({
+      template: 'react',
+      input: { task: 'count', maxSteps: 50 },
+      model: 'scripted:auto?rounds=40&delayMs=200',
+      user: 'approver',
+    });
     await refused(plain.approve(), 'NotAwaitingApproval');
     await plain.stop();
     assert.equal((await plain.result()).status, 'stopped');
@@ -199,7 +243,9 @@ describe('approval of tool calls', () => {
     const handle = await startGated(calc, { tools: ['calculator'] });
     await awaiting(handle);
     // What the UI's "Send an Update" lists: the workflow's own metadata query.
-    const metadata = await handle.workflow.query<{ definition: { updateDefinitions: { name: string; description?: string }[] } }>('__temporal_workflow_metadata');
+    const metadata = await handle.workflow.query<{
+      definition: { updateDefinitions: { name: string; description?: string }[] };
+    }>('__temporal_workflow_metadata');
     const updates = Object.fromEntries(metadata.definition.updateDefinitions.map((u) => [u.name, u.description ?? '']));
     assert.match(updates.approve, /Approve a tool call/);
     assert.match(updates.reject, /Reject a tool call/);
@@ -209,14 +255,33 @@ describe('approval of tool calls', () => {
 
   test('bad approval options are refused at start and nothing starts', async () => {
     const runId = `approvals-bad-${Date.now()}`;
-    await refused(client.start({ template: 'react', input: { task: 'x' }, user: 'approver', model: 'scripted:auto', runId, options: { approval: { tools: [] } } }), 'InvalidInput');
+    await refused(
+      client.start({
+        template: 'react',
+        input: { task: 'x' },
+        user: 'approver',
+        model: 'scripted:auto',
+        runId,
+        options: { approval: { tools: [] } },
+      }),
+      'InvalidInput',
+    );
     await refused(client.getHandle(runId).state(), 'NotFound');
   });
 });
 
 describe('agentctl', () => {
   test('start --options, state --json, approve --call and reject --reason', async () => {
-    const started = await cli(['start', 'react', '--user', 'approver', '--input', JSON.stringify({ task: `${calc}\n${words}` }), '--options', '{"approval":{"tools":["calculator","word_count"]}}']);
+    const started = await cli([
+      'start',
+      'react',
+      '--user',
+      'approver',
+      '--input',
+      JSON.stringify({ task: `${calc}\n${words}` }),
+      '--options',
+      '{"approval":{"tools":["calculator","word_count"]}}',
+    ]);
     assert.equal(started.code, 0, started.stderr);
     const runId = started.stdout.trim();
     const handle = client.getHandle(runId);
@@ -225,10 +290,13 @@ describe('agentctl', () => {
     const state = await cli(['state', runId, '--json']);
     assert.equal(state.code, 0, state.stderr);
     const pending = JSON.parse(state.stdout).pendingApprovals;
-    assert.deepEqual(pending.map((p: { callId: string; tool: string; args: unknown }) => [p.callId, p.tool, p.args]), [
-      ['call_1_1', 'calculator', { expression: '6*7' }],
-      ['call_1_2', 'word_count', { text: 'one two three' }],
-    ]);
+    assert.deepEqual(
+      pending.map((p: { callId: string; tool: string; args: unknown }) => [p.callId, p.tool, p.args]),
+      [
+        ['call_1_1', 'calculator', { expression: '6*7' }],
+        ['call_1_2', 'word_count', { text: 'one two three' }],
+      ],
+    );
     const table = await cli(['state', runId]);
     assert.match(table.stdout, /awaiting\s+call_1_1\s+calculator\(\{"expression":"6\*7"\}\)\s+step 1/);
 
@@ -243,7 +311,10 @@ describe('agentctl', () => {
     assert.equal(rejected.code, 0, rejected.stderr);
     assert.equal(rejected.stdout, 'rejected word_count (call_1_2)\n');
     const result = await handle.result();
-    assert.match(result.answer, /calculator: 42 \| word_count: This tool call was rejected by a person and was not run: too wordy\./);
+    assert.match(
+      result.answer,
+      /calculator: 42 \| word_count: This tool call was rejected by a person and was not run: too wordy\./,
+    );
 
     const notWaiting = await cli(['approve', runId]);
     assert.equal(notWaiting.code, 1);
@@ -251,7 +322,16 @@ describe('agentctl', () => {
   });
 
   test('bad --options JSON is InvalidInput', async () => {
-    const run = await cli(['start', 'react', '--user', 'approver', '--input', '{"task":"x"}', '--options', '{"approval":{"tools":"calculator"}}']);
+    const run = await cli([
+      'start',
+      'react',
+      '--user',
+      'approver',
+      '--input',
+      '{"task":"x"}',
+      '--options',
+      '{"approval":{"tools":"calculator"}}',
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /InvalidInput[^\n]*approval/);
   });

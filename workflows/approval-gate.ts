@@ -44,10 +44,14 @@ export class ApprovalGate {
   validate(args: ApprovalDecisionArgs | undefined): void {
     const problem = approvalDecisionArgsCheck(args ?? {}, '');
     if (problem) throw agentFailure(ErrorType.InvalidInput, `Invalid approval arguments: ${problem}`);
-    if (this.pending.length === 0) throw agentFailure(ErrorType.NotAwaitingApproval, 'The run is not awaiting approval of any tool call');
+    if (this.pending.length === 0)
+      throw agentFailure(ErrorType.NotAwaitingApproval, 'The run is not awaiting approval of any tool call');
     const callId = args?.callId;
     if (callId !== undefined && !this.pending.some((p) => p.callId === callId)) {
-      throw agentFailure(ErrorType.UnknownToolCall, `No pending tool call "${callId}"; pending: ${this.pending.map((p) => p.callId).join(', ')}`);
+      throw agentFailure(
+        ErrorType.UnknownToolCall,
+        `No pending tool call "${callId}"; pending: ${this.pending.map((p) => p.callId).join(', ')}`,
+      );
     }
   }
 
@@ -70,10 +74,15 @@ export class ApprovalGate {
     this.pending = gated.map((call) => ({ callId: call.id, tool: call.name, args: call.args, step, since }));
     for (const p of this.pending) this.events.emit('approval.requested', { step, callId: p.callId, tool: p.tool });
     onWait(true);
-    setCurrentDetails(`step ${step}: awaiting approval of ${this.pending.map((p) => `${p.tool} (${p.callId})`).join(', ')}`);
+    setCurrentDetails(
+      `step ${step}: awaiting approval of ${this.pending.map((p) => `${p.tool} (${p.callId})`).join(', ')}`,
+    );
     try {
       const timeout = this.options.timeoutSeconds;
-      const decided = await condition(() => this.pending.length === 0, timeout !== undefined ? timeout * 1000 : undefined);
+      const decided = await condition(
+        () => this.pending.length === 0,
+        timeout !== undefined ? timeout * 1000 : undefined,
+      );
       if (!decided) {
         const decision = this.options.onTimeout === 'approve' ? 'approved' : 'rejected';
         for (const p of [...this.pending]) this.record(p, { decision, byTimeout: true });
