@@ -10,8 +10,8 @@ import type { ApprovalOptions } from '../agents/approval';
 import type { RunEvent } from '../agents/events';
 import { eventsQuery } from '../agents/messages';
 import { runCli } from '../client/cli';
-import { AgentError, type AgentClient, type AgentRunHandle, type RunState } from '../client';
-import { eventually } from '../testing/environment';
+import { AgentClient, AgentError, type AgentRunHandle, type RunState } from '../client';
+import { eventually, inProcessWorker, uniqueTaskQueue } from '../testing/environment';
 import { agentTestbed } from './helpers/testbed';
 
 const testbed = agentTestbed({ name: 'approvals' });
@@ -237,6 +237,30 @@ describe('approval of tool calls', () => {
     await cancelled.cancel();
     await refused(cancelled.result(), 'Cancelled');
     assert.equal(await toolActivities(cancelled), 0);
+  });
+
+  test('a worker that goes away while a call awaits approval: the next one rebuilds the wait from history', async () => {
+    const queue = uniqueTaskQueue('approvals-crash');
+    const own = new AgentClient(env.client, { taskQueue: queue });
+    const first = await inProcessWorker(env, queue);
+    const running = first.run();
+    const handle = await own.start({
+      template: 'react',
+      input: { task: calc },
+      model: 'scripted:auto',
+      user: 'approver',
+      options: { approval: { tools: ['calculator'] } },
+    });
+    const before = await awaiting(handle);
+    first.shutdown();
+    await running;
+    const second = await inProcessWorker(env, queue);
+    const result = await second.runUntil(async () => {
+      assert.deepEqual((await handle.state()).pendingApprovals, before.pendingApprovals);
+      await handle.approve('call_1_1');
+      return handle.result();
+    });
+    assert.match(result.answer, /calculator: 42/);
   });
 
   test('the Web UI offers approve and reject as described updates', async () => {
