@@ -23,10 +23,12 @@ before(async () => {
 });
 after(() => testbed.stop());
 
+/** The scripted model, making every `call` line of the task a call of its first step (ids `call_1_1`, `call_1_2`, ...). */
+const gatedModel = 'scripted:auto?parallel=1';
 const calc = 'call calculator {"expression":"6*7"}';
 const words = 'call word_count {"text":"one two three"}';
 
-function startGated(task: string, approval: ApprovalOptions, model = 'scripted:auto'): Promise<AgentRunHandle> {
+function startGated(task: string, approval: ApprovalOptions, model = gatedModel): Promise<AgentRunHandle> {
   return client.start({ template: 'react', input: { task }, model, user: 'approver', options: { approval } });
 }
 
@@ -71,7 +73,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   const code = await runCli(args, {
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t) },
-    env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' },
+    env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: gatedModel },
   });
   return { code, stdout, stderr };
 }
@@ -97,7 +99,7 @@ describe('approval of tool calls', () => {
     const decided = await handle.approve('call_1_1');
     assert.deepEqual(decided, { decided: [{ callId: 'call_1_1', tool: 'calculator', decision: 'approved' }] });
     const result = await handle.result();
-    assert.match(result.answer, /calculator: 42/);
+    assert.match(result.answer, /Tool results: 42$/);
     assert.equal(result.usage.toolCalls, 1);
     assert.equal(await toolActivities(handle), 1);
     const log = await events(handle);
@@ -120,7 +122,7 @@ describe('approval of tool calls', () => {
     await handle.reject('call_1_1', 'not today');
     const result = await handle.result();
     assert.equal(result.status, 'completed');
-    assert.match(result.answer, /calculator: This tool call was rejected by a person and was not run: not today\./);
+    assert.match(result.answer, /Tool results: This tool call was rejected by a person and was not run: not today\./);
     assert.equal(result.usage.toolCalls, 0);
     assert.equal(await toolActivities(handle), 0, 'the rejected tool never ran');
     const decided = (await events(handle)).find((e) => e.type === 'approval.decided');
@@ -147,14 +149,14 @@ describe('approval of tool calls', () => {
       ['call_1_1', 'call_1_2'],
     );
     const result = await handle.result();
-    assert.match(result.answer, /calculator: 42 \| word_count: \{"words":3,[^|]*\| current_time: \d{4}-/);
+    assert.match(result.answer, /Tool results: 42 \| \{"words":3,[^|]*\| \d{4}-/);
     assert.equal(await toolActivities(handle), 3);
   });
 
   test('timeout applies onTimeout: approve', async () => {
     const handle = await startGated(calc, { tools: ['calculator'], timeoutSeconds: 1, onTimeout: 'approve' });
     const result = await handle.result();
-    assert.match(result.answer, /calculator: 42/);
+    assert.match(result.answer, /Tool results: 42$/);
     const decided = (await events(handle)).find((e) => e.type === 'approval.decided');
     assert.deepEqual(decided?.data, {
       step: 1,
@@ -221,7 +223,7 @@ describe('approval of tool calls', () => {
     assert.equal(paused.step, 1);
     assert.equal(await toolActivities(handle), 1);
     await handle.resume();
-    assert.match((await handle.result()).answer, /calculator: 42/);
+    assert.match((await handle.result()).answer, /Tool results: 42$/);
   });
 
   test('stop and cancel while awaiting end the run without running the call', async () => {
@@ -247,7 +249,7 @@ describe('approval of tool calls', () => {
     const handle = await own.start({
       template: 'react',
       input: { task: calc },
-      model: 'scripted:auto',
+      model: gatedModel,
       user: 'approver',
       options: { approval: { tools: ['calculator'] } },
     });
@@ -260,7 +262,7 @@ describe('approval of tool calls', () => {
       await handle.approve('call_1_1');
       return handle.result();
     });
-    assert.match(result.answer, /calculator: 42/);
+    assert.match(result.answer, /Tool results: 42$/);
   });
 
   test('the Web UI offers approve and reject as described updates', async () => {
@@ -284,7 +286,7 @@ describe('approval of tool calls', () => {
         template: 'react',
         input: { task: 'x' },
         user: 'approver',
-        model: 'scripted:auto',
+        model: gatedModel,
         runId,
         options: { approval: { tools: [] } },
       }),
@@ -337,7 +339,7 @@ describe('agentctl', () => {
     const result = await handle.result();
     assert.match(
       result.answer,
-      /calculator: 42 \| word_count: This tool call was rejected by a person and was not run: too wordy\./,
+      /Tool results: 42 \| This tool call was rejected by a person and was not run: too wordy\./,
     );
 
     const notWaiting = await cli(['approve', runId]);

@@ -118,7 +118,7 @@ async function recordSpecRuns(env: TestWorkflowEnvironment, client: AgentClient,
 /** A run with `options.approval`: two gated calls in one step, one approved, one rejected with a reason, then one timed out. */
 async function recordApprovals(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
   const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b"}';
-  const run = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto', options: { approval: { tools: ['calculator', 'word_*'], timeoutSeconds: 3600 } } });
+  const run = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto?parallel=1', options: { approval: { tools: ['calculator', 'word_*'], timeoutSeconds: 3600 } } });
   await eventually(async () => (await run.state()).pendingApprovals?.length === 2, 'two calls pending');
   await run.pause();
   await run.approve('call_1_1');
