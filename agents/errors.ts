@@ -55,6 +55,10 @@ export const ErrorType = {
   PausedByTemporal: 'PausedByTemporal',
   /** The run has ended and takes no more signals. */
   RunFinished: 'RunFinished',
+  /** An `approve` or `reject` reached a run that is not awaiting approval of any tool call; nothing changed. */
+  NotAwaitingApproval: 'NotAwaitingApproval',
+  /** An `approve` or `reject` named a call id the run is not waiting on; nothing changed. */
+  UnknownToolCall: 'UnknownToolCall',
   /** The run failed for a reason without a type of its own. */
   RunFailed: 'RunFailed',
 

@@ -17,6 +17,10 @@ export interface RunEventData {
   'step.finished': { step: number; toolCalls: number; answered: boolean };
   'model.call': { step: number; model: string; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number; durationMs: number };
   'tool.call': { step: number; tool: string; isError: boolean };
+  /** A tool call waits for a person's decision (`options.approval`). */
+  'approval.requested': { step: number; callId: string; tool: string };
+  /** `by` is `person` (an approve or reject update) or `timeout` (`onTimeout` applied). */
+  'approval.decided': { step: number; callId: string; tool: string; decision: 'approved' | 'rejected'; by: 'person' | 'timeout'; reason?: string };
   'middleware.rejection': { step: number; kind: string; message: string };
   /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
   retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };

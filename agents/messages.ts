@@ -4,7 +4,8 @@
  * The wire name is the constant's name without its kind suffix; operators use the same names with
  * `temporal workflow signal --name pause` or the UI's "Send a Signal".
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalDecisionArgs, ApprovalDecisionResult } from './approval';
 import { num, obj, optional, str } from './checks';
 import type { ChatMessage } from './conversation';
 import type { RunEvent } from './events';
@@ -16,6 +17,10 @@ export const resumeSignal = defineSignal('resume');
 export const stopSignal = defineSignal('stop');
 
 export const stateQuery = defineQuery<RunState>('state');
+
+/** Decide tool calls a run waits on (`options.approval`); refused with `NotAwaitingApproval` or `UnknownToolCall`. */
+export const approveUpdate = defineUpdate<ApprovalDecisionResult, [ApprovalDecisionArgs]>('approve');
+export const rejectUpdate = defineUpdate<ApprovalDecisionResult, [ApprovalDecisionArgs]>('reject');
 
 export interface ConversationSlice {
   /** Index of the first message returned. */
@@ -113,7 +118,11 @@ export const messageDescriptions = {
   pause: 'Pause the run at the next step boundary. No input.',
   resume: 'Resume a paused run. No input.',
   stop: 'Stop the run gracefully: the call in flight is cancelled and the run completes with status "stopped" and its partial result. No input.',
-  state: 'Status, current step and usage so far.',
+  state: 'Status, current step and usage so far, and the tool calls awaiting approval.',
+  approve:
+    'Approve a tool call the run awaits a decision on: input {"callId": "..."} for one call, or {} for every pending call (see the state query). Refused if the run is not awaiting approval or the call id is unknown.',
+  reject:
+    'Reject a tool call the run awaits a decision on: input {"callId": "...", "reason": "..."} ({} or no callId: every pending call). The call is not run; the model is told it was rejected and why.',
   conversation: 'Messages of the conversation; args { from, to }. Used by the model-call activity.',
   events: 'Durable step events after a sequence number; args { after, limit? }.',
   tokens: 'Streamed text of the current model call; args { step, from }.',

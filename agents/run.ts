@@ -6,11 +6,12 @@
  * (workflows/run-input.ts), since inputs can also come from the UI, other clients or old histories.
  */
 import { z } from 'zod';
+import type { PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
 import type { RunSpec } from './run-spec';
 
-export const runStatuses = ['running', 'paused', 'stopped', 'completed', 'failed', 'cancelled'] as const;
+export const runStatuses = ['running', 'paused', 'awaiting_approval', 'stopped', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export const userIdSchema = z
@@ -48,6 +49,15 @@ export const runOptionsSchema = z
     modelTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
     /** Stream model output to clients while calls run (see `tokensQuery`). Default false. */
     streamTokens: z.boolean().optional(),
+    /** Tool calls that wait for a person's decision (`approve` / `reject`) before they run. */
+    approval: z
+      .object({
+        tools: z.array(z.string().min(1).max(200)).min(1).max(100),
+        timeoutSeconds: z.number().int().min(1).max(31_536_000).optional(),
+        onTimeout: z.enum(['approve', 'reject']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -106,6 +116,8 @@ export interface RunState {
   messageCount: number;
   continuations: number;
   error?: { type: string; message: string };
+  /** Tool calls awaiting a decision (runs with `options.approval` only). */
+  pendingApprovals?: PendingApproval[];
 }
 
 export type FinishReason = 'answer' | 'max_steps' | 'stopped';

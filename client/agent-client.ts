@@ -9,7 +9,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { z } from 'zod';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
-import { stateQuery } from '../agents/messages';
+import type { ApprovalDecisionResult } from '../agents/approval';
+import { approveUpdate, rejectUpdate, stateQuery } from '../agents/messages';
 import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
 import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
@@ -212,6 +213,21 @@ export class AgentRunHandle extends ControlSignals {
     return this.call(() => this.workflow.cancel()).then(() => undefined);
   }
 
+  /**
+   * Approves the tool call `callId` the run awaits (see `state().pendingApprovals`), or every pending call.
+   * Refused with `NotAwaitingApproval` or `UnknownToolCall` (nothing changes).
+   */
+  async approve(callId?: string): Promise<ApprovalDecisionResult> {
+    const args = decisionArgs(callId);
+    return this.call(() => this.workflow.executeUpdate(approveUpdate, { args: [args] }));
+  }
+
+  /** Rejects like {@link approve} approves: the call is not run and the model is told it was rejected and why. */
+  async reject(callId?: string, reason?: string): Promise<ApprovalDecisionResult> {
+    const args = decisionArgs(callId, reason);
+    return this.call(() => this.workflow.executeUpdate(rejectUpdate, { args: [args] }));
+  }
+
   state(): Promise<RunState> {
     return this.call(() => this.workflow.query(stateQuery));
   }
@@ -231,6 +247,13 @@ export class AgentRunHandle extends ControlSignals {
       throw toAgentError(err, this.runId);
     }
   }
+}
+
+const decisionArgsSchema = z.object({ callId: z.string().min(1).max(200).optional(), reason: z.string().max(2000).optional() }).strict();
+
+function decisionArgs(callId?: string, reason?: string): { callId?: string; reason?: string } {
+  const args = parseArg(decisionArgsSchema, { callId, reason }, 'approval arguments');
+  return { ...(args.callId !== undefined ? { callId: args.callId } : {}), ...(args.reason !== undefined ? { reason: args.reason } : {}) };
 }
 
 function parseArg<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -1,6 +1,6 @@
 /** `agentctl` commands for agent runs: start, control, inspect, list, follow; and the user and template listings. */
 import { AgentError, ErrorType } from '../agents/errors';
-import type { RunStatus } from '../agents/run';
+import type { RunOptions, RunStatus } from '../agents/run';
 import { AgentClient } from './agent-client';
 import { templatesCommand, toolsCommand } from './cli-catalog';
 import { formatResult, formatRuns, formatState } from './cli-format';
@@ -38,13 +38,16 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
       model: flag.string('SPEC', 'model spec provider:model (default: AGENT_DEFAULT_MODEL)'),
       user: userFlag,
       id: flag.string('RUN_ID', 'run id; starting twice with one id returns the same run'),
+      options: flag.string('JSON', 'run options, e.g. \'{"approval":{"tools":["calculator"]}}\''),
       wait: flag.boolean('wait for the run to end and print its result'),
     },
     required: ['input', 'user'],
     async run(ctx) {
       const { flags } = ctx;
       const input = parseJsonFlag(flags.input!, '--input');
-      const handle = await (await agents(ctx)).start({ template: ctx.args.template, input, model: flags.model, user: flags.user!, runId: flags.id });
+      // Checked by `start` against the run options schema (InvalidInput naming the field).
+      const options = flags.options === undefined ? undefined : (parseJsonFlag(flags.options, '--options') as RunOptions);
+      const handle = await (await agents(ctx)).start({ template: ctx.args.template, input, model: flags.model, user: flags.user!, runId: flags.id, options });
       if (!flags.wait) return ctx.print(handle.runId, { runId: handle.runId });
       const result = await handle.result();
       ctx.print(formatResult(result), result);
@@ -54,8 +57,29 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
   resume: control('resume', 'resume a paused run', 'resume requested for'),
   stop: control('stop', 'stop gracefully; the run ends "stopped" with its partial result', 'stop requested for'),
   cancel: control('cancel', 'cancel; the call in flight is aborted and the run ends "cancelled"', 'cancellation requested for'),
+  approve: defineCommand({
+    summary: 'approve a tool call the run awaits (no --call: every pending call)',
+    args: id,
+    flags: { call: flag.string('CALL_ID', 'the pending call to approve (see "agentctl state")') },
+    async run(ctx) {
+      const result = await (await agents(ctx)).getHandle(ctx.args.id).approve(ctx.flags.call);
+      ctx.print(formatDecided(result.decided), result);
+    },
+  }),
+  reject: defineCommand({
+    summary: 'reject a tool call the run awaits; the model is told why (no --call: every pending call)',
+    args: id,
+    flags: {
+      call: flag.string('CALL_ID', 'the pending call to reject (see "agentctl state")'),
+      reason: flag.string('TEXT', 'why, for the model'),
+    },
+    async run(ctx) {
+      const result = await (await agents(ctx)).getHandle(ctx.args.id).reject(ctx.flags.call, ctx.flags.reason);
+      ctx.print(formatDecided(result.decided), result);
+    },
+  }),
   state: defineCommand({
-    summary: 'status, step and usage of a run',
+    summary: 'status, step and usage of a run, and tool calls awaiting approval',
     args: id,
     async run(ctx) {
       const state = await (await agents(ctx)).getHandle(ctx.args.id).state();
@@ -74,7 +98,7 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
     summary: 'list agent runs (default limit 100)',
     flags: {
       user: flag.string('U', 'runs of this user'),
-      status: flag.string('S', 'running, paused, completed, stopped, cancelled, failed, ...'),
+      status: flag.string('S', 'running, paused, awaiting_approval, completed, stopped, cancelled, failed, ...'),
       template: flag.string('T', 'runs of this template'),
       limit: flag.string('N', 'most runs to list (default 100)', values.positiveInteger),
     },
@@ -142,6 +166,10 @@ async function* onePage(handle: Parameters<typeof followEvents>[0], after: numbe
   controller.abort();
   // An aborted follow yields what is there now and returns.
   yield* followEvents(handle, after, { signal: controller.signal, untilAborted: true });
+}
+
+function formatDecided(decided: { callId: string; tool: string; decision: string }[]): string {
+  return decided.map((d) => `${d.decision} ${d.tool} (${d.callId})`).join('\n');
 }
 
 function parseJsonFlag(text: string, flagName: string): unknown {

@@ -44,6 +44,7 @@ export function formatState(state: RunState): string {
   ];
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
   if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
+  for (const p of state.pendingApprovals ?? []) rows.push(['awaiting', `${p.callId}  ${p.tool}(${clip(JSON.stringify(p.args), 80)})  step ${p.step}, since ${p.since}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
@@ -68,4 +69,8 @@ function formatTime(date: Date | undefined): string {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }

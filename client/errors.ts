@@ -7,6 +7,7 @@ import {
   WorkflowContinuedAsNewError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -26,6 +27,10 @@ export function toAgentError(err: unknown, runId?: string): unknown {
   }
   if (err instanceof QueryRejectedError && err.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_PAUSED) {
     return new AgentError(ErrorType.PausedByTemporal, `Run ${runId} is paused by Temporal's workflow pause; run "temporal workflow unpause --workflow-id ${runId}" to let it go on`);
+  }
+  // An update refused by its validator or failed by its handler: the workflow's typed failure.
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    return new AgentError((err.cause.type ?? ErrorType.RunFailed) as ErrorType, err.cause.message, err.cause.details);
   }
   if (err instanceof QueryNotRegisteredError) return new AgentError(ErrorType.NotFound, `${runId} is not an agent run`);
   return err;

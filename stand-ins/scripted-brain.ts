@@ -15,6 +15,8 @@ export interface ScriptedParams {
   rounds?: number;
   /** Answer a structured prompt with invalid JSON first, to exercise the repair attempt. */
   invalidFirst?: boolean;
+  /** Make every `call <tool> <JSON>` line of the message a call of one step (ids `call_<turn>_<n>`), not one a step. */
+  parallel?: boolean;
   /** Characters of filler appended to each answer (drives large conversations). */
   pad?: number;
 }
@@ -27,7 +29,7 @@ export interface ScriptedReply {
 /** Reads `rounds`, `invalidFirst`, `pad` from spec params (strings). */
 export function scriptedParams(params: Record<string, string>): ScriptedParams {
   const int = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
-  return { rounds: int(params.rounds), invalidFirst: params.invalidFirst === '1' || params.invalidFirst === 'true', pad: int(params.pad) };
+  return { rounds: int(params.rounds), invalidFirst: params.invalidFirst === '1' || params.invalidFirst === 'true', pad: int(params.pad), parallel: params.parallel === '1' || params.parallel === 'true' };
 }
 
 export function scriptedReply(messages: ChatMessage[], tools: string[], params: ScriptedParams = {}): ScriptedReply {
@@ -39,7 +41,10 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
   const pad = (text: string) => (params.pad ? `${text} ${'.'.repeat(params.pad)}` : text);
 
   const directives = toolDirectives(lastUser).filter((d) => tools.includes(d.name));
-  if (toolResults.length < directives.length) {
+  if (params.parallel && directives.length > 0 && toolResults.length === 0) {
+    return { content: '', toolCalls: directives.map(({ name, args }, i) => ({ id: `call_${assistantTurns + 1}_${i + 1}`, name, args })) };
+  }
+  if (toolResults.length < directives.length && !params.parallel) {
     const { name, args } = directives[toolResults.length];
     return { content: '', toolCalls: [{ id: `call_${assistantTurns + 1}`, name, args }] };
   }

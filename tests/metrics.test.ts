@@ -98,3 +98,19 @@ test('metrics match the runs, and pass promtool check metrics', async () => {
   execFileSync('promtool', ['check', 'metrics'], { input: ours });
   await paused.cancel();
 });
+
+test('approval decisions are counted by decision and who decided', async () => {
+  const start = (timeoutSeconds?: number) =>
+    client.start({ template: 'react', input: { task: 'call calculator {"expression":"1+1"}' }, user: 'm', model: 'scripted:auto', options: { approval: { tools: ['calculator'], timeoutSeconds } } });
+  const rejected = await start();
+  await eventually(async () => (await rejected.state()).status === 'awaiting_approval', 'awaiting approval');
+  await rejected.reject(undefined, 'no');
+  await rejected.result();
+  await (await start(1)).result();
+  const text = await eventually(async () => {
+    const body = await (await fetch(`${base}/metrics`)).text();
+    return /^agent_approvals_total\{decision="rejected",by="timeout"\} 1$/m.test(body) ? body : undefined;
+  }, 'metrics with the timed-out decision');
+  assert.equal(sample(text, 'agent_approvals_total', { decision: 'rejected', by: 'person' }), 1);
+  assert.doesNotMatch(text, /^agent_approvals_total\{decision="approved"/m, 'nothing was approved');
+});

@@ -61,6 +61,12 @@ export function registerAgentMetrics(registry: Registry, bus: EventBus): AgentMe
   const rateLimitRejections = new Counter({ name: 'agent_rate_limit_rejections_total', help: 'Calls refused by the rate limiter.', labelNames: ['kind'], registers });
   const quotaRejections = new Counter({ name: 'agent_quota_rejections_total', help: 'Calls refused because a quota was spent.', registers });
   const permissionRejections = new Counter({ name: 'agent_permission_rejections_total', help: 'Calls refused by the auth policy.', labelNames: ['kind'], registers });
+  const approvals = new Counter({
+    name: 'agent_approvals_total',
+    help: 'Decisions on tool calls awaiting approval, by decision (approved, rejected) and who decided (person, timeout).',
+    labelNames: ['decision', 'by'],
+    registers,
+  });
   const eventHandlerErrors = new Counter({ name: 'agent_event_handler_errors_total', help: 'Event bus handlers or transports that threw.', labelNames: ['handler'], registers });
 
   bus.subscribe({ name: 'metrics', types: ['workflow.finished'] }, ({ data }) => {
@@ -70,6 +76,10 @@ export function registerAgentMetrics(registry: Registry, bus: EventBus): AgentMe
   });
   bus.subscribe({ name: 'metrics', types: ['step.finished'] }, (event) => steps.inc({ template: (event as { template?: string }).template ?? 'unknown' }));
   bus.subscribe({ name: 'metrics', types: ['run.paused', 'run.resumed', 'run.stopped'] }, (event) => runTransitions.inc({ transition: event.type.slice('run.'.length) }));
+  bus.subscribe({ name: 'metrics', types: ['approval.decided'] }, (event) => {
+    const { decision, by } = (event as { data: { decision: string; by: string } }).data;
+    approvals.inc({ decision, by });
+  });
   bus.subscribe({ name: 'metrics', types: ['activity.model_call'] }, ({ data }) => {
     const model = modelLabel(data.model);
     modelCalls.inc({ model, outcome: data.outcome });

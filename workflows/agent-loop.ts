@@ -6,12 +6,14 @@
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
 import type { AgentActivities, InvokeModelResult } from '../activities';
+import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { RunStatus } from '../agents/run';
 import type { ToolDefinition } from '../agents/run-spec';
 import { agentActivities, callToolOn } from './agent-activities';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
+import { ApprovalGate } from './approval-gate';
 import { sliceConversation } from './conversation-slice';
 import { RunEventLog } from './run-events';
 import { emitStatusChange } from './run-status';
@@ -31,6 +33,8 @@ export interface LoopConfig {
   toolDefinitions?: ToolDefinition[];
   /** Stream model output to `tokensQuery` readers while calls run. */
   streamTokens?: boolean;
+  /** Tool calls that wait for a person's decision before they run. */
+  approval?: ApprovalOptions;
 }
 
 /** Everything that must survive continue-as-new; plain JSON. */
@@ -55,6 +59,8 @@ export class AgentLoop {
   private stepScope?: CancellationScope;
   private readonly activities: AgentActivities;
   readonly tokens = new TokenStream();
+  /** Present when the run has `options.approval`. */
+  readonly approvals?: ApprovalGate;
 
   constructor(
     readonly config: LoopConfig,
@@ -64,6 +70,7 @@ export class AgentLoop {
     readonly events: RunEventLog = new RunEventLog(),
   ) {
     this.activities = agentActivities(config.modelTimeoutSeconds);
+    if (config.approval) this.approvals = new ApprovalGate(config.approval, events);
   }
 
   pause(): void {
@@ -171,16 +178,22 @@ export class AgentLoop {
 
     const calls = reply.message.toolCalls ?? [];
     if (calls.length > 0) {
+      // Runs without `options.approval` skip this entirely: their commands are what they were.
+      const verdicts = this.approvals ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting)) : undefined;
       const results = await Promise.all(
-        calls.map((call) =>
-          this.callTool(call.name)({ step, toolCallId: call.id, name: call.name, args: call.args, allowed: config.tools, user: config.user, template: config.template }),
-        ),
+        calls.map((call) => {
+          const verdict = verdicts?.get(call.id);
+          if (verdict?.decision === 'rejected') return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
+          return this.callTool(call.name)({ step, toolCallId: call.id, name: call.name, args: call.args, allowed: config.tools, user: config.user, template: config.template });
+        }),
       );
       calls.forEach((call, i) => {
         state.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: results[i].content, isError: results[i].isError || undefined });
         this.events.emit('tool.call', { step, tool: call.name, isError: results[i].isError });
       });
-      addUsage(state.usage, { toolCalls: calls.length });
+      // Rejected calls were not run: they are no tool calls of the usage.
+      const rejected = verdicts ? calls.filter((call) => verdicts.get(call.id)?.decision === 'rejected').length : 0;
+      addUsage(state.usage, { toolCalls: calls.length - rejected });
       state.step++;
       this.events.emit('step.finished', { step, toolCalls: calls.length, answered: false });
       return 'continue';
@@ -189,6 +202,11 @@ export class AgentLoop {
     const outcome = this.checkOutput(reply);
     this.events.emit('step.finished', { step, toolCalls: 0, answered: outcome === 'answer' });
     return outcome;
+  }
+
+  private onApprovalWait(waiting: boolean): void {
+    if (waiting) this.setStatus('awaiting_approval');
+    else if (this.status === 'awaiting_approval' && !this.stopRequested) this.setStatus('running');
   }
 
   /** The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own. */

@@ -6,8 +6,8 @@
  */
 import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
-import { agentFailure } from '../agents/errors';
-import { conversationQuery, messageDescriptions, pauseSignal, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
+import { agentFailure, ErrorType } from '../agents/errors';
+import { approveUpdate, conversationQuery, messageDescriptions, pauseSignal, rejectUpdate, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
 import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
 import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
@@ -47,6 +47,7 @@ class AgentRun {
         // Legacy inputs name built-in tools only: their calls bind the worker's definitions, as they did then.
         toolDefinitions: input.spec ? run.spec.tools : undefined,
         streamTokens: input.options?.streamTokens,
+        approval: input.options?.approval,
       },
       {
         messages: carried?.messages ?? run.spec.messages,
@@ -66,6 +67,13 @@ class AgentRun {
     setHandler(pauseSignal, () => loop.pause(), { description: messageDescriptions.pause });
     setHandler(resumeSignal, () => loop.resume(), { description: messageDescriptions.resume });
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
+    // Registered on every run (no commands): a run without `options.approval` refuses with NotAwaitingApproval.
+    const gate = loop.approvals;
+    const notWaiting = () => {
+      throw agentFailure(ErrorType.NotAwaitingApproval, 'The run is not awaiting approval of any tool call (it has no approval options)');
+    };
+    setHandler(approveUpdate, (args) => gate!.decide('approved', args), { validator: (args) => (gate ? gate.validate(args) : notWaiting()), description: messageDescriptions.approve });
+    setHandler(rejectUpdate, (args) => gate!.decide('rejected', args), { validator: (args) => (gate ? gate.validate(args) : notWaiting()), description: messageDescriptions.reject });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
     setHandler(conversationQuery, (args) => loop.conversationSlice(args), { description: messageDescriptions.conversation });
     registerObservationHandlers(loop);
@@ -129,6 +137,7 @@ class AgentRun {
       messageCount: loop.state.messages.length,
       continuations: this.continuations,
       error: loop.error,
+      ...(loop.approvals ? { pendingApprovals: loop.approvals.list() } : {}),
     };
   }
 }

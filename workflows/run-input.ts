@@ -6,6 +6,7 @@
  * three built-in templates exactly as it was then, so those runs replay and finish unchanged.
  */
 import { any, arr, bool, num, obj, oneOf, optional, record, str, union, type Check } from '../agents/checks';
+import { approvalOptionsCheck } from '../agents/approval';
 import { ErrorType } from '../agents/errors';
 import { parseModelSpec } from '../agents/model-spec';
 import type { RunInput } from '../agents/run';
@@ -65,6 +66,7 @@ const inputCheck = obj(
         historyByteLimit: optional(num({ int: true, min: 100_000, max: 40_000_000 })),
         modelTimeoutSeconds: optional(num({ int: true, min: 1, max: 3600 })),
         streamTokens: optional(bool),
+        approval: optional(approvalOptionsCheck),
       }),
     ),
     spec: optional(specCheck),

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -36,6 +36,8 @@ async function main() {
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
+  if (scenarios === 'approvals' || scenarios === 'all') await worker.runUntil(() => recordApprovals(client, save));
+  if (scenarios === 'approvals') return env.teardown();
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -111,6 +113,19 @@ async function recordSpecRuns(env: TestWorkflowEnvironment, client: AgentClient,
   await changed.pause();
   await changed.resume();
   await save('spec-changed', changed);
+}
+
+/** A run with `options.approval`: two gated calls in one step, one approved, one rejected with a reason, then one timed out. */
+async function recordApprovals(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b"}';
+  const run = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto?parallel=1', options: { approval: { tools: ['calculator', 'word_*'], timeoutSeconds: 3600 } } });
+  await eventually(async () => (await run.state()).pendingApprovals?.length === 2, 'two calls pending');
+  await run.pause();
+  await run.approve('call_1_1');
+  await run.reject('call_1_2', 'not needed');
+  await eventually(async () => (await run.state()).status === 'paused', 'paused after the step');
+  await run.resume();
+  await save('approval', run);
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */

@@ -15,7 +15,7 @@ const dir = join(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('recorded histories exist for every scenario', () => {
-  for (const scenario of ['chat', 'react', 'structured-repair', 'output-invalid', 'pause-resume', 'stopped', 'cancelled', 'continued', 'rate-limit-wait', 'quota-pause', 'react-spec', 'structured-spec', 'spec-changed']) {
+  for (const scenario of ['chat', 'react', 'structured-repair', 'output-invalid', 'pause-resume', 'stopped', 'cancelled', 'continued', 'rate-limit-wait', 'quota-pause', 'react-spec', 'structured-spec', 'spec-changed', 'approval']) {
     assert.ok(files.some((f) => f.endsWith(`-${scenario}.json`)), `no recorded history for ${scenario}`);
   }
 });
