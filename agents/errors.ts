@@ -33,6 +33,8 @@ export const ErrorType = {
   ModelOutputInvalid: 'ModelOutputInvalid',
   /** Structured output still failed its JSON Schema after the repair attempt. */
   OutputInvalid: 'OutputInvalid',
+  /** A tool's server (an MCP server) could not be reached; retried with backoff. */
+  ToolUnavailable: 'ToolUnavailable',
   /** A payload would exceed Temporal's limits. */
   PayloadTooLarge: 'PayloadTooLarge',
   /** No run or session with that id. */

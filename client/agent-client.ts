@@ -13,6 +13,7 @@ import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult
 import { resolveRun } from '../agents/resolve-run';
 import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
+import { CatalogCache, type OfferedCatalog } from './catalog';
 import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { defaultModelFrom, modelOrDefault } from './default-model';
@@ -29,6 +30,8 @@ export interface AgentClientOptions {
   defaultModel?: string;
   /** Where AGENT_TASK_QUEUE and AGENT_DEFAULT_MODEL are read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** How long the workers' published catalog is cached, in milliseconds. Default 2,000. */
+  catalogCacheMs?: number;
 }
 
 export interface StartRunOptions {
@@ -72,6 +75,7 @@ const listFilterSchema = z.object({
 export class AgentClient {
   readonly taskQueue: string;
   private readonly defaultModel: ReturnType<typeof defaultModelFrom>;
+  private readonly catalogCache: CatalogCache;
 
   constructor(
     readonly client: Client,
@@ -79,12 +83,25 @@ export class AgentClient {
   ) {
     this.taskQueue = taskQueueFrom(options.taskQueue, options.env);
     this.defaultModel = defaultModelFrom(options.defaultModel, options.env);
+    this.catalogCache = new CatalogCache(client, this.taskQueue, options.catalogCacheMs);
+  }
+
+  /**
+   * The templates and tools the workers of this task queue offer (what they published; built-ins when none has).
+   * Runs are resolved against it: an unknown template or tool is refused before anything starts.
+   */
+  catalog(options: { fresh?: boolean } = {}): Promise<OfferedCatalog> {
+    if (options.fresh) this.catalogCache.invalidate();
+    return this.catalogCache.get().catch((err) => {
+      throw toAgentError(err);
+    });
   }
 
   async start(options: StartRunOptions): Promise<AgentRunHandle> {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
     const model = modelOrDefault(options.model, this.defaultModel);
-    const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options });
+    const catalog = await this.catalog();
+    const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options }, catalog);
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
     const runId = options.runId ?? `run-${randomUUID()}`;

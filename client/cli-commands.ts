@@ -1,9 +1,9 @@
 /** `agentctl` commands for agent runs: start, control, inspect, list, follow; and the user and template listings. */
 import { AgentError, ErrorType } from '../agents/errors';
 import type { RunStatus } from '../agents/run';
-import { templates } from '../agents/templates';
 import { AgentClient } from './agent-client';
-import { formatResult, formatRuns, formatState, formatTemplates } from './cli-format';
+import { templatesCommand, toolsCommand } from './cli-catalog';
+import { formatResult, formatRuns, formatState } from './cli-format';
 import { defineCommand, flag, values, type CommandContext, type CommandSpec } from './cli-table';
 import { formatUsage } from './cli-usage';
 import { followEvents, followTokens } from './follow';
@@ -122,13 +122,17 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
     },
   }),
   templates: defineCommand({
-    summary: 'list the registered templates',
-    run(ctx) {
-      const list = Object.values(templates);
-      ctx.print(
-        formatTemplates(list),
-        list.map((t) => ({ name: t.name, description: t.description, defaultMaxSteps: t.defaultMaxSteps, maxStepsLimit: t.maxStepsLimit })),
-      );
+    summary: 'list the templates the workers offer (source, steps, tools)',
+    async run(ctx) {
+      const out = await templatesCommand(await ctx.client(), ctx.taskQueue);
+      ctx.print(out.human, out.machine);
+    },
+  }),
+  tools: defineCommand({
+    summary: 'list the tools the workers offer (source: builtin, code, mcp:<server>; task queue)',
+    async run(ctx) {
+      const out = await toolsCommand(await ctx.client(), ctx.taskQueue);
+      ctx.print(out.human, out.machine);
     },
   }),
 };

@@ -3,7 +3,6 @@
  */
 import type { Usage } from '../agents/conversation';
 import type { RunResult, RunState } from '../agents/run';
-import type { AgentTemplate } from '../agents/templates';
 import type { RunSummary } from './agent-client';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
@@ -22,13 +21,6 @@ export function formatRuns(runs: RunSummary[]): string {
   return formatTable(
     ['RUN ID', 'TEMPLATE', 'USER', 'STATUS', 'MODEL', 'STARTED'],
     runs.map((r) => [r.runId, r.template ?? '-', r.user ?? '-', r.status ?? '-', r.model ?? '-', formatTime(r.startTime)]),
-  );
-}
-
-export function formatTemplates(templates: AgentTemplate<any>[]): string {
-  return formatTable(
-    ['TEMPLATE', 'MAX STEPS', 'DESCRIPTION'],
-    templates.map((t) => [t.name, t.defaultMaxSteps === t.maxStepsLimit ? String(t.maxStepsLimit) : `${t.defaultMaxSteps} (up to ${t.maxStepsLimit})`, t.description]),
   );
 }
 

@@ -1,5 +1,6 @@
 /** client/: the typed library services use to start and control agent runs, and the `agentctl` CLI. */
 export * from './agent-client';
+export * from './catalog';
 export * from './connection';
 export * from './errors';
 export * from './follow';

@@ -4,7 +4,8 @@
  *
  * Same conversation in, same reply out: no randomness, no clock. It knows just enough to drive every
  * template: it calls `calculator` for arithmetic (or for `rounds` steps), answers structured prompts with
- * JSON built from the schema, and remembers "my name is X" across turns.
+ * JSON built from the schema, and remembers "my name is X" across turns. A line `call <tool> <JSON args>` in the
+ * user message makes it call that tool (if offered) with those arguments, one such line per step, in order.
  */
 import type { ChatMessage, ToolCall } from '../agents/conversation';
 import { schemaFence } from '../agents/templates/structured';
@@ -37,6 +38,12 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
   const assistantTurns = messages.filter((m) => m.role === 'assistant').length;
   const pad = (text: string) => (params.pad ? `${text} ${'.'.repeat(params.pad)}` : text);
 
+  const directives = toolDirectives(lastUser).filter((d) => tools.includes(d.name));
+  if (toolResults.length < directives.length) {
+    const { name, args } = directives[toolResults.length];
+    return { content: '', toolCalls: [{ id: `call_${assistantTurns + 1}`, name, args }] };
+  }
+
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   const schema = embeddedSchema(system);
   if (schema) {
@@ -44,6 +51,7 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
     if (params.invalidFirst && priorAnswers === 0) return { content: '{"this is": "not what the schema asks for"', toolCalls: [] };
     return { content: JSON.stringify(sampleFromSchema(schema)), toolCalls: [] };
   }
+  if (directives.length > 0) return { content: pad(`Tool results: ${toolResults.map((m) => m.content).join(' | ')}`), toolCalls: [] };
 
   if (tools.includes('calculator')) {
     const callId = `call_${assistantTurns + 1}`;
@@ -82,6 +90,20 @@ function rememberedName(messages: ChatMessage[]): string | undefined {
     name = /my name is ([A-Za-z][\w-]*)/i.exec(m.content)?.[1] ?? name;
   }
   return name;
+}
+
+/** `call <tool> <JSON object>` lines of a message, in order (lines whose JSON does not parse are ignored). */
+export function toolDirectives(text: string): { name: string; args: Record<string, unknown> }[] {
+  const found: { name: string; args: Record<string, unknown> }[] = [];
+  for (const match of text.matchAll(/^call ([A-Za-z0-9_-]{1,64}) (\{.*\})\s*$/gm)) {
+    try {
+      const args = JSON.parse(match[2]);
+      if (args && typeof args === 'object' && !Array.isArray(args)) found.push({ name: match[1], args });
+    } catch {
+      // not a directive
+    }
+  }
+  return found;
 }
 
 /** The first run of arithmetic in a text with at least one operator, e.g. "(12 + 30) * 2". */

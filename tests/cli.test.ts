@@ -264,16 +264,19 @@ describe('in-process runCli', () => {
     assert.match(run.stderr, /^error: InvalidInput: [^\n]*status[^\n]*\n$/);
   });
 
-  test('help and templates need no server', async () => {
+  test('help needs no server; templates lists what the worker published', async () => {
     const help = await inProcess(['help'], {});
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: agentctl <command>/);
-    const list = await inProcess(['templates', '--json'], {});
-    const templates = JSON.parse(list.stdout);
+    const cliEnv = { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue };
+    const templates = await eventually(async () => {
+      const list = JSON.parse((await inProcess(['templates', '--json'], cliEnv)).stdout);
+      return list.length > 0 && list;
+    }, 'published templates');
     assert.deepEqual(templates.map((t: { name: string }) => t.name).sort(), ['chat', 'react', 'structured']);
-    assert.ok(templates.every((t: { description: string }) => t.description.length > 0));
-    const table = await inProcess(['templates'], {});
-    assert.match(table.stdout, /^TEMPLATE\s+MAX STEPS\s+DESCRIPTION\nchat\s+1\s+Answers a message/);
+    assert.ok(templates.every((t: { description: string; source: string }) => t.description.length > 0 && t.source === 'builtin'));
+    const table = await inProcess(['templates'], cliEnv);
+    assert.match(table.stdout, /^TEMPLATE\s+SOURCE\s+MAX STEPS\s+TOOLS\s+DESCRIPTION\nchat\s+builtin\s+1\s+-\s+Answers a message/);
   });
 
   test('--address and --task-queue anywhere override the environment', async () => {

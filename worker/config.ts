@@ -26,6 +26,8 @@ export const workerEnvSchema = z.object({
   AGENT_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** `json`: one JSON object per log line (default); `text`: the SDK's human format. */
   AGENT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /** Catalog file (JSON or YAML): templates and MCP servers this worker offers besides the built-ins; re-read on change. */
+  AGENT_CATALOG_FILE: z.string().min(1).optional(),
   /** Prebuilt workflow bundle; built from `workflows/` when missing or older than the sources. */
   WORKFLOW_BUNDLE: z.string().optional(),
 });

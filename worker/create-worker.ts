@@ -1,7 +1,12 @@
 /** Creates an agent worker on a connection: our activities, the workflow bundle, our limits. */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivitiesDeps } from '../activities';
+import { CatalogPublisherPlugin } from './agents/catalog-publisher';
+import { WorkerAgents, type AgentsOptions } from './agents/worker-agents';
 import { EventBus } from './events/event-bus';
 import { ActivityEventsInterceptor } from './interceptors/activity-events';
 import { agentSinks } from './sinks';
@@ -12,7 +17,15 @@ export interface AgentWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: ActivitiesDeps;
+  activities: Omit<ActivitiesDeps, 'tools'>;
+  /**
+   * Your own tools, templates and MCP servers, and the catalog file; built-ins are included unless
+   * `builtins: false`. The worker publishes what it offers to Temporal (`agent-catalog/<taskQueue>`), where
+   * `AgentClient` and `agentctl templates|tools` read it. MCP connections close when the worker stops.
+   */
+  agents?: AgentsOptions;
+  /** How often the published catalog is refreshed, in milliseconds. Default 120,000. */
+  catalogRefreshIntervalMs?: number;
   /** Prebuilt bundle path; defaults to dist/workflow-bundle.js. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
@@ -30,7 +43,26 @@ export interface AgentWorkerOptions {
 
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
   const bus = options.bus ?? new EventBus();
+  const log = options.agents?.log ?? quietLog;
+  const agents = await WorkerAgents.create({ ...options.agents, log });
+  const publisher = new CatalogPublisherPlugin(agents, {
+    client: new Client({ connection: options.connection, namespace: options.namespace, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) }),
+    taskQueue: options.taskQueue,
+    worker: `${options.identity ?? `${process.pid}@${hostname()}`}/${randomUUID().slice(0, 8)}`,
+    refreshIntervalMs: options.catalogRefreshIntervalMs,
+    log,
+  });
+  try {
+    return await createWorker(options, bus, agents, publisher);
+  } catch (err) {
+    await agents.close();
+    throw err;
+  }
+}
+
+async function createWorker(options: AgentWorkerOptions, bus: EventBus, agents: WorkerAgents, publisher: CatalogPublisherPlugin): Promise<Worker> {
   return Worker.create({
+    plugins: [publisher],
     sinks: agentSinks(bus),
     interceptors: { activity: [(ctx) => ({ inbound: new ActivityEventsInterceptor(ctx, bus) })] },
     connection: options.connection,
@@ -39,6 +71,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     workflowBundle: await loadWorkflowBundle(options.workflowBundlePath),
     activities: createActivities({
       ...options.activities,
+      tools: agents.tools,
       onLayerTiming: (middleware, hook, durationSeconds) => bus.publish({ type: 'middleware.layer', at: new Date().toISOString(), data: { middleware, hook, durationSeconds } }),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
@@ -51,3 +84,8 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
+
+/** Warnings and errors only; `worker/main.ts` passes a log that prints reloads and publications too. */
+const quietLog: NonNullable<AgentsOptions['log']> = (level, message) => {
+  if (level !== 'info') console.error(message);
+};

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue: env.AGENT_TASK_QUEUE,
     activities: { providerEnv, ...middleware },
+    // A bad catalog file stops the worker here with one line naming the field; later it is refused and the previous stays.
+    agents: { catalogFile: env.AGENT_CATALOG_FILE, log: (level, message) => (level === 'info' ? console.log(message) : console.error(message)) },
     workflowBundlePath: env.WORKFLOW_BUNDLE,
     maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -6,3 +6,4 @@
 export { agentRunWorkflow } from './agent-run';
 export { userLedgerWorkflow } from './user-ledger';
 export { sessionWorkflow } from './session';
+export { agentCatalogWorkflow } from './agent-catalog';
