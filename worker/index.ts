@@ -12,3 +12,4 @@ export { loadProviderEnv, type ProviderEnv } from '../activities/models/provider
 export { createDataConverter } from '../codec';
 // The SDK's own, so a user's worker connects with the same @temporalio/worker as ours.
 export { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+export * from './agents';
