@@ -1,7 +1,8 @@
 /**
- * The project as an installed package: `npm pack`, `npm install` of the tarball in a new project, then that
- * project's own plain-JavaScript worker and client (no tsx) run a built-in template on a real dev server; and
- * examples/own-agent installed from the same tarball runs its own tool and template. One file, so one pack.
+ * The project as an installed package: `npm pack`, then `npm install` of the tarball in a copy of
+ * examples/own-agent. That project's plain-JavaScript worker and client (no tsx) run a built-in template, and the
+ * example's own worker runs its own tool (calling its HTTP service) and template, on a real dev server.
+ * One file and one project, so the package is packed and installed once.
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,6 @@ let env: TestWorkflowEnvironment;
 let project: string;
 let runId: string | undefined;
 let tarball: string;
-let workDir: string;
 const timings: Record<string, number> = {};
 
 /** Runs a command to its end in a process group of its own; rejects with its output unless it exits 0. */
@@ -87,14 +87,16 @@ export const queue: AgentWorkerOptions['taskQueue'] = 42;
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
-  workDir = dir;
   env = await startDevEnvironment();
   const packed = await timed('npm pack (with build)', () => run('npm', ['pack', '--silent', '--pack-destination', dir], projectRoot));
   tarball = join(dir, packed.trim().split('\n').pop()!);
-  project = join(dir, 'user-project');
-  await run('mkdir', ['-p', project], dir);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
-  await timed('npm install of the tarball', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project));
+  // The user project is a copy of examples/own-agent, as a user would have it, depending on the tarball just packed.
+  project = join(dir, 'own-agent');
+  cpSync(join(projectRoot, 'examples', 'own-agent'), project, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+  manifest.dependencies['temporal-agents'] = `file:${tarball}`;
+  writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+  await timed('npm install of the tarball', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], project));
 });
 
 after(async () => {
@@ -166,15 +168,15 @@ function watchLines(child: ChildProcess): { output: () => string; waitFor: (patt
   return { output: () => output, waitFor };
 }
 
-test('examples/own-agent, installed from the tarball, runs its own tool (calling its HTTP service) and structured-output template', async () => {
-  // A copy of the example as a user would have it, depending on the tarball just packed.
-  const example = join(workDir, 'own-agent');
-  cpSync(join(projectRoot, 'examples', 'own-agent'), example, { recursive: true, filter: (src) => !src.includes('node_modules') });
-  const manifest = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
-  manifest.dependencies['temporal-agents'] = `file:${tarball}`;
-  writeFileSync(join(example, 'package.json'), JSON.stringify(manifest, null, 2));
-  await timed('npm install of the example', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], example));
+test('examples/own-agent depends on the same @langchain/core and zod as the package (one copy of each)', () => {
+  const root = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+  const example = JSON.parse(readFileSync(join(projectRoot, 'examples', 'own-agent', 'package.json'), 'utf8'));
+  for (const dep of ['@langchain/core', 'zod']) assert.equal(example.dependencies[dep], root.dependencies[dep], dep);
+  for (const dep of ['@langchain/core', 'zod']) assert.ok(!existsSync(join(project, 'node_modules', 'temporal-agents', 'node_modules', dep)), `${dep} is not installed twice`);
+});
 
+test('examples/own-agent, installed from the tarball, runs its own tool (calling its HTTP service) and structured-output template', async () => {
+  const example = project;
   const { startInventoryService } = (await import(pathToFileURL(join(example, 'service.mjs')).href)) as {
     startInventoryService: () => Promise<{ url: string; requests: string[]; close: () => Promise<void> }>;
   };
