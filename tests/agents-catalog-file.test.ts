@@ -50,13 +50,13 @@ describe('catalog file changes', () => {
 
       // Run A starts on v1 and holds its first tool call in flight.
       const go = join(dir, 'go');
-      const runA = await agents.start({ template: 'flow', input: { task: `call files__wait ${JSON.stringify({ file: go })}\ncall files__echo {"text":"still offered"}` }, user: 'alice' });
+      const runA = await agents.start({ template: 'flow', input: { task: `call files__wait ${JSON.stringify({ file: go })}\ncall files__echo {"text":"still offered"}` }, model: 'scripted:auto', user: 'alice' });
       await eventually(async () => existsSync(`${go}.started`), 'run A in its tool call');
 
       // v2: another prompt, and only files__whoami.
       write('v2 prompt', ['files__whoami']);
       await eventually(async () => (await flow())?.systemPrompt === 'v2 prompt', 'v2 published');
-      const runB = await agents.start({ template: 'flow', input: { task: 'call files__echo {"text":"not offered"}\ncall files__whoami {}' }, user: 'alice' });
+      const runB = await agents.start({ template: 'flow', input: { task: 'call files__echo {"text":"not offered"}\ncall files__whoami {}' }, model: 'scripted:auto', user: 'alice' });
       const resultB = await runB.result();
       assert.match(resultB.answer, /^Tool results: files pid \d+$/, 'run B was offered files__whoami only');
       const openingB = await runB.workflow.query(conversationQuery, { from: 0, to: 1 });
@@ -74,7 +74,7 @@ describe('catalog file changes', () => {
       writeFileSync(file, stringify({ templates: [{ name: 'flow', systemPrompt: 'v3 prompt', tools: [] }], mcpServers: { files: { url: 'http://127.0.0.1:1/mcp', args: ['x'] } } }));
       await eventually(async () => log.some((line) => /^Invalid catalog in .*: mcpServers\.files\.args: only a command \(stdio\) server takes args; keeping the previous catalog$/.test(line)), 'second bad file refused');
       assert.equal((await flow())?.systemPrompt, 'v2 prompt');
-      const runC = await agents.start({ template: 'flow', input: { task: 'call files__whoami {}' }, user: 'alice' });
+      const runC = await agents.start({ template: 'flow', input: { task: 'call files__whoami {}' }, model: 'scripted:auto', user: 'alice' });
       assert.match((await runC.result()).answer, /^Tool results: files pid \d+$/);
     });
   });

@@ -124,7 +124,7 @@ describe('agents in code', () => {
 
       const refused = async (template: string, type: string, pattern: RegExp) => {
         const runId = `run-${template}-${taskQueue}`;
-        await assert.rejects(agents.start({ template, input: { task: 'Paris' }, user: 'alice', runId }), (err: unknown) => {
+        await assert.rejects(agents.start({ template, input: { task: 'Paris' }, model: 'scripted:auto', user: 'alice', runId }), (err: unknown) => {
           assert.ok(err instanceof AgentError);
           assert.equal(err.type, type);
           assert.match(err.message, pattern);
@@ -134,7 +134,7 @@ describe('agents in code', () => {
       };
       await refused('react', 'UnknownTemplate', /Unknown template "react"; use one of .*city_report/);
       await refused('broken', 'UnknownTool', /Unknown tool\(s\) missing_\*; available: lookup_city/);
-      const cliStart = await cli(['start', 'nope', '--input', '{"task":"x"}', '--user', 'alice'], taskQueue);
+      const cliStart = await cli(['start', 'nope', '--input', '{"task":"x"}', '--user', 'alice', '--model', 'scripted:auto'], taskQueue);
       assert.equal(cliStart.code, 1);
       assert.match(cliStart.stderr, /^error: UnknownTemplate: Unknown template "nope"/);
     });
@@ -161,7 +161,7 @@ describe('runs with your own agents', () => {
     const w = await worker(taskQueue, { builtins: false, tools: [lookup], templates: [cityReport] });
     await w.runUntil(async () => {
       await eventually(async () => (await agents.catalog({ fresh: true })).origin === 'published', 'published catalog');
-      const handle = await agents.start({ template: 'city_report', input: { task: 'Report on Paris.\ncall lookup_city {"city":"Paris"}' }, user: 'alice' });
+      const handle = await agents.start({ template: 'city_report', input: { task: 'Report on Paris.\ncall lookup_city {"city":"Paris"}' }, model: 'scripted:auto', user: 'alice' });
       const result = await handle.result();
       assert.equal(result.status, 'completed');
       assert.deepEqual(calls, [{ city: 'Paris' }]);
@@ -170,7 +170,7 @@ describe('runs with your own agents', () => {
       const state = await handle.state();
       assert.equal(state.template, 'city_report');
       // Bad template input is refused by the published input schema before anything starts.
-      await assert.rejects(agents.start({ template: 'city_report', input: { task: '' }, user: 'alice' }), (err: unknown) => err instanceof AgentError && err.type === 'InvalidInput');
+      await assert.rejects(agents.start({ template: 'city_report', input: { task: '' }, model: 'scripted:auto', user: 'alice' }), (err: unknown) => err instanceof AgentError && err.type === 'InvalidInput');
     });
   });
 });
@@ -194,7 +194,7 @@ describe('tools on their own task queue', () => {
     await heavy.runUntil(
       main.runUntil(async () => {
         await eventually(async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.taskQueue === heavyQueue), 'published catalog');
-        const handle = await agents.start({ template: 'summer', input: { task: 'call heavy_sum {"values":[1,2,3]}' }, user: 'alice' });
+        const handle = await agents.start({ template: 'summer', input: { task: 'call heavy_sum {"values":[1,2,3]}' }, model: 'scripted:auto', user: 'alice' });
         const result = await handle.result();
         assert.equal(result.answer, 'Tool results: 6');
         assert.deepEqual(ranOn, ['heavy']);

@@ -92,7 +92,7 @@ describe('MCP servers from the catalog file', () => {
         assert.match(stdout, /\nfiles__echo\s+mcp:files\s+-\s+Echoes the text back\./);
         assert.match(stdout, /\nweb__add\s+mcp:web\s+-\s+Adds two numbers\./);
 
-        const handle = await agents.start({ template: 'mcp_both', input: { task: 'call files__echo {"text":"hi"}\ncall web__add {"a":2,"b":3}\ncall files__fail {}' }, user: 'alice' });
+        const handle = await agents.start({ template: 'mcp_both', input: { task: 'call files__echo {"text":"hi"}\ncall web__add {"a":2,"b":3}\ncall files__fail {}' }, model: 'scripted:auto', user: 'alice' });
         const result = await handle.result();
         // The tool's own MCP error goes back to the model as an error tool message; the run goes on.
         assert.match(result.answer, /^Tool results: echo: hi \| 5 \| Error: MCP tool 'fail' on server 'files' returned an error: this tool always fails/);
@@ -115,7 +115,7 @@ describe('MCP servers from the catalog file', () => {
       await worker.runUntil(async () => {
         await eventually(async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.name === 'web__wait'), 'MCP tools published');
         const task = [`call files__wait ${JSON.stringify({ file: go1 })}`, `call web__wait ${JSON.stringify({ file: go2 })}`, 'call files__whoami {}'].join('\n');
-        const handle = await agents.start({ template: 'mcp_wait', input: { task }, user: 'alice' });
+        const handle = await agents.start({ template: 'mcp_wait', input: { task }, model: 'scripted:auto', user: 'alice' });
 
         await eventually(async () => existsSync(`${go1}.started`), 'files__wait in flight');
         const killed = Number(readFileSync(`${go1}.started`, 'utf8'));
