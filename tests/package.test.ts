@@ -1,21 +1,25 @@
 /**
- * The project as an installed package: `npm pack`, `npm install` of the tarball in a new project, then that
- * project's own plain-JavaScript worker and client (no tsx) run a built-in template on a real dev server.
+ * The project as an installed package: `npm pack`, then `npm install` of the tarball in a copy of
+ * examples/own-agent. That project's plain-JavaScript worker and client (no tsx) run a built-in template, and the
+ * example's own worker runs its own tool (calling its HTTP service) and template, on a real dev server.
+ * One file and one project, so the package is packed and installed once.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
-import { spawnGroup } from '../testing/process-group';
+import type { ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { spawnGroup, stopGroup } from '../testing/process-group';
 
 let env: TestWorkflowEnvironment;
-let dir: string;
 let project: string;
 let runId: string | undefined;
+let tarball: string;
 const timings: Record<string, number> = {};
 
 /** Runs a command to its end in a process group of its own; rejects with its output unless it exits 0. */
@@ -82,20 +86,22 @@ export const queue: AgentWorkerOptions['taskQueue'] = 42;
 `;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
+  const dir = mkdtempSync(join(tmpdir(), 'agents-package-'));
   env = await startDevEnvironment();
   const packed = await timed('npm pack (with build)', () => run('npm', ['pack', '--silent', '--pack-destination', dir], projectRoot));
-  const tarball = join(dir, packed.trim().split('\n').pop()!);
-  project = join(dir, 'user-project');
-  await run('mkdir', ['-p', project], dir);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', version: '1.0.0', private: true, type: 'module' }));
-  await timed('npm install of the tarball', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project));
+  tarball = join(dir, packed.trim().split('\n').pop()!);
+  // The user project is a copy of examples/own-agent, as a user would have it, depending on the tarball just packed.
+  project = join(dir, 'own-agent');
+  cpSync(join(projectRoot, 'examples', 'own-agent'), project, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+  manifest.dependencies['temporal-agents'] = `file:${tarball}`;
+  writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+  await timed('npm install of the tarball', () => run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], project));
 });
 
 after(async () => {
   console.log(`package test timings (s): ${JSON.stringify(timings)}`);
   await env?.teardown();
-  if (dir) rmSync(dir, { recursive: true, force: true }); // the tarball and the project with its node_modules
 });
 
 test('the installed package carries compiled JavaScript, declarations, the workflow bundle and no tsx', () => {
@@ -137,4 +143,77 @@ test('TypeScript code type-checks against the declarations the package exports',
   };
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
   await timed('tsc on user code', () => run(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], project));
+});
+
+/** Lines of a child's stdout, and a wait for the first line that matches. */
+function watchLines(child: ChildProcess): { output: () => string; waitFor: (pattern: RegExp, what: string) => Promise<string> } {
+  let output = '';
+  const waiters: Array<() => void> = [];
+  child.stdout!.on('data', (d) => {
+    output += d;
+    for (const wake of waiters.splice(0)) wake();
+  });
+  child.stderr!.on('data', (d) => (output += d));
+  const waitFor = (pattern: RegExp, what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const line = output.split('\n').find((l) => pattern.test(l));
+        if (line) return resolve(line);
+        if (child.exitCode !== null) return reject(new Error(`${what}: the process exited ${child.exitCode}:\n${output}`));
+        waiters.push(check);
+      };
+      child.once('exit', check);
+      check();
+    });
+  return { output: () => output, waitFor };
+}
+
+test('examples/own-agent depends on the same @langchain/core and zod as the package (one copy of each)', () => {
+  const root = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
+  const example = JSON.parse(readFileSync(join(projectRoot, 'examples', 'own-agent', 'package.json'), 'utf8'));
+  for (const dep of ['@langchain/core', 'zod']) assert.equal(example.dependencies[dep], root.dependencies[dep], dep);
+  for (const dep of ['@langchain/core', 'zod']) assert.ok(!existsSync(join(project, 'node_modules', 'temporal-agents', 'node_modules', dep)), `${dep} is not installed twice`);
+});
+
+test('examples/own-agent, installed from the tarball, runs its own tool (calling its HTTP service) and structured-output template', async () => {
+  const example = project;
+  const { startInventoryService } = (await import(pathToFileURL(join(example, 'service.mjs')).href)) as {
+    startInventoryService: () => Promise<{ url: string; requests: string[]; close: () => Promise<void> }>;
+  };
+  const service = await startInventoryService();
+  const exampleEnv = { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: uniqueTaskQueue('own-agent'), INVENTORY_URL: service.url };
+  const worker = spawnGroup(process.execPath, ['worker.mjs'], { cwd: example, env: { ...process.env, ...exampleEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const workerOut = watchLines(worker);
+  try {
+    // The client resolves runs against what the workers published: start once the worker has.
+    await timed('example worker start', () => workerOut.waitFor(/catalog published/, 'the example worker publishes its catalog'));
+    const task = 'Can we ship SKU-3 today?\ncall check_stock {"sku":"SKU-3"}';
+    const out = await timed('example start.mjs', () => run(process.execPath, ['start.mjs', 'scripted:auto'], example, { ...exampleEnv, TASK: task }));
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+
+    assert.deepEqual(service.requests, ['GET /stock/SKU-3'], 'the tool called the inventory service once, for the sku the model asked');
+    assert.equal(result.status, 'completed', out);
+    assert.equal(result.finishReason, 'answer', out);
+    assert.equal(result.usage.toolCalls, 1, out);
+    // The structured output satisfies the template's schema (the scripted model answers from the schema).
+    const output = result.output as Record<string, unknown>;
+    assert.deepEqual(Object.keys(output ?? {}).sort(), ['available', 'quantity', 'sku', 'warehouse'], out);
+    assert.equal(typeof output.sku, 'string');
+    assert.equal(typeof output.available, 'boolean');
+    assert.ok(Number.isInteger(output.quantity) && (output.quantity as number) >= 0, out);
+    assert.equal(typeof output.warehouse, 'string');
+    assert.deepEqual(JSON.parse(result.answer), output, 'the answer is the structured output as JSON');
+
+    // The tool's answer (from the service) is what the workflow recorded and gave the model.
+    const history = await env.client.workflow.getHandle(result.runId).fetchHistory();
+    const activityResults = (history.events ?? []).flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? []);
+    assert.ok(
+      activityResults.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes('Porto')),
+      'a recorded activity result carries the inventory service answer',
+    );
+  } finally {
+    await stopGroup(worker, 'SIGTERM', 15_000);
+    await service.close();
+  }
+  assert.match(workerOut.output(), /worker polling/);
 });
