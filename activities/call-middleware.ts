@@ -62,7 +62,12 @@ export class CallMiddleware {
       attemptId: `${info.activityId}#${info.attempt}`,
       policy: resolveUserPolicy(policy, fields.user),
       prices: priceTableFor(policy, this.deps.prices),
-      ledger: ledger === true ? temporalLedgerClient(activity.client, info.taskQueue) : ledger === false ? undefined : ledger(activity.client, info.taskQueue),
+      ledger:
+        ledger === true
+          ? temporalLedgerClient(activity.client, info.taskQueue)
+          : ledger === false
+            ? undefined
+            : ledger(activity.client, info.taskQueue),
       log: activity.log,
       holdMs: Math.min(info.startToCloseTimeoutMs || 3600_000, 86_400_000),
       logPrompts: this.deps.logPrompts ?? false,

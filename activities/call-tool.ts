@@ -54,7 +54,10 @@ export function createCallTool(calls: CallMiddleware, registry: ToolRegistry, op
     const stopHeartbeats = startHeartbeats(Context.current(), { tool: input.name });
     let message: ToolMessage;
     try {
-      message = await calls.pipeline.toolCall(runTool, toggles)({
+      message = await calls.pipeline.toolCall(
+        runTool,
+        toggles,
+      )({
         toolCall: { id: input.toolCallId, name: input.name, args: input.args, type: 'tool_call' },
         // The live tool of that name on this worker: built-in, your code or an MCP server's.
         tool: input.allowed.includes(input.name) ? registry.get(input.name)?.tool : undefined,
@@ -77,10 +80,14 @@ export function createCallTool(calls: CallMiddleware, registry: ToolRegistry, op
 function createRunTool(unavailableWaitMs: number) {
   return async function runTool(request: ToolCallRequest): Promise<ToolMessage> {
     const { toolCall, tool, context, state, runtime } = request;
-    const reply = (content: string, status: 'success' | 'error') => new ToolMessage({ content, tool_call_id: toolCall.id, name: toolCall.name, status });
+    const reply = (content: string, status: 'success' | 'error') =>
+      new ToolMessage({ content, tool_call_id: toolCall.id, name: toolCall.name, status });
     if (!tool) {
       const allowed = (state.allowedTools as string[] | undefined) ?? [];
-      return reply(`Error: tool "${toolCall.name}" is not available; available: ${allowed.join(', ') || 'none'}`, 'error');
+      return reply(
+        `Error: tool "${toolCall.name}" is not available; available: ${allowed.join(', ') || 'none'}`,
+        'error',
+      );
     }
     const started = performance.now();
     try {
@@ -90,7 +97,8 @@ function createRunTool(unavailableWaitMs: number) {
           return reply(typeof output === 'string' ? output : JSON.stringify(output), 'success');
         } catch (err) {
           if (runtime.signal?.aborted) throw runtime.signal.reason ?? err;
-          if (!(err instanceof ToolUnavailableError)) return reply(`Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
+          if (!(err instanceof ToolUnavailableError))
+            return reply(`Error: ${err instanceof Error ? err.message : String(err)}`, 'error');
           if (performance.now() - started + delayMs > unavailableWaitMs || runtime.signal?.aborted) {
             throw agentFailure(ErrorType.ToolUnavailable, `${err.message}; the call is retried`);
           }

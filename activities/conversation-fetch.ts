@@ -17,7 +17,10 @@ export interface FetchedConversation {
   spec?: ModelCallSpec;
 }
 
-const modelCallSpecSchema = z.object({ tools: z.array(toolDefinitionSchema).optional(), outputSchema: z.record(z.string(), z.unknown()).optional() });
+const modelCallSpecSchema = z.object({
+  tools: z.array(toolDefinitionSchema).optional(),
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+});
 
 /**
  * Specs by Temporal run id. A spec never changes during a workflow run, so each run's is read once per worker;
@@ -26,16 +29,29 @@ const modelCallSpecSchema = z.object({ tools: z.array(toolDefinitionSchema).opti
 const specCache = new Map<string, ModelCallSpec | undefined>();
 const specCacheSize = 1_000;
 
-export async function fetchConversation(client: Client, workflowId: string, runId: string, count: number): Promise<FetchedConversation> {
+export async function fetchConversation(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  count: number,
+): Promise<FetchedConversation> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const messages: ChatMessage[] = [];
   const cached = specCache.has(runId);
   let spec = specCache.get(runId);
   while (messages.length < count) {
     const withSpec = !cached && messages.length === 0;
-    const page = await handle.query(conversationQuery, { from: messages.length, to: count, ...(withSpec ? { withSpec } : {}) });
+    const page = await handle.query(conversationQuery, {
+      from: messages.length,
+      to: count,
+      ...(withSpec ? { withSpec } : {}),
+    });
     if (page.from !== messages.length || page.messages.length === 0) {
-      throw agentFailure(ErrorType.InvalidInput, `conversation of ${workflowId} has ${page.total} messages, expected ${count}`, { nonRetryable: false });
+      throw agentFailure(
+        ErrorType.InvalidInput,
+        `conversation of ${workflowId} has ${page.total} messages, expected ${count}`,
+        { nonRetryable: false },
+      );
     }
     if (withSpec) spec = remember(runId, page.spec === undefined ? undefined : parseSpec(page.spec, workflowId));
     messages.push(...page.messages);
@@ -45,7 +61,8 @@ export async function fetchConversation(client: Client, workflowId: string, runI
 
 function parseSpec(raw: unknown, workflowId: string): ModelCallSpec {
   const parsed = modelCallSpecSchema.safeParse(raw);
-  if (!parsed.success) throw agentFailure(ErrorType.InvalidInput, `spec of ${workflowId} is malformed: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw agentFailure(ErrorType.InvalidInput, `spec of ${workflowId} is malformed: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
 

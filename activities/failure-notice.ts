@@ -15,7 +15,12 @@ const admissionRefusals = new Set<string>([ErrorType.RateLimited, ErrorType.Quot
 /** Longest message sent; provider errors can quote whole request bodies. */
 const maxMessageChars = 500;
 
-export async function noticeRetryableFailure(ctx: Context, workflow: WorkflowHandle, step: number, err: unknown): Promise<void> {
+export async function noticeRetryableFailure(
+  ctx: Context,
+  workflow: WorkflowHandle,
+  step: number,
+  err: unknown,
+): Promise<void> {
   if (!(err instanceof ApplicationFailure) || err.nonRetryable || ctx.cancellationSignal.aborted) return;
   const type = err.type ?? 'Error';
   if ((nonRetryableErrorTypes as string[]).includes(type) || admissionRefusals.has(type)) return;

@@ -57,7 +57,8 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
     const ctx = Context.current();
     const spec = parseOrFail(modelSpecSchema, input.model, 'model spec');
     const execution = ctx.info.workflowExecution;
-    if (!execution) throw agentFailure(ErrorType.InvalidInput, 'invokeModel runs only as an activity of an agent workflow');
+    if (!execution)
+      throw agentFailure(ErrorType.InvalidInput, 'invokeModel runs only as an activity of an agent workflow');
     const { workflowId, runId } = execution;
     const started = Date.now();
 
@@ -66,20 +67,40 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
     try {
       const { messages, spec: recorded } = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
       const chat = createChatModel(spec, deps.providerEnv, {
-        headers: { 'x-agent-run': workflowId, 'x-agent-step': String(input.step), 'x-agent-attempt': String(ctx.info.attempt) },
+        headers: {
+          'x-agent-run': workflowId,
+          'x-agent-step': String(input.step),
+          'x-agent-attempt': String(ctx.info.attempt),
+        },
         // A little under the activity's start-to-close timeout, so a hung provider fails as a typed, retried
         // ModelUnavailable (recorded as a `retry` event) instead of a bare Temporal timeout.
         timeoutMs: input.timeoutMs - Math.min(2000, Math.floor(input.timeoutMs / 4)),
       });
       const lcMessages = toLangChainMessages(messages);
       // Auth, quota, rate limit and logging wrap the call (activities/middleware); typed failures pass through.
-      const { context, toggles } = calls.context({ kind: 'model', step: input.step, user: input.user, template: input.template, model: spec.spec, callKey: `${workflowId}#${input.step}` });
+      const { context, toggles } = calls.context({
+        kind: 'model',
+        step: input.step,
+        user: input.user,
+        template: input.template,
+        model: spec.spec,
+        callKey: `${workflowId}#${input.step}`,
+      });
       const publisher = input.stream
-        ? new TokenPublisher(ctx.client.workflow.getHandle(workflowId, runId), input.step, ctx.info.attempt, 200, (err) => ctx.log.warn('token batch not delivered', { error: String(err) }))
+        ? new TokenPublisher(
+            ctx.client.workflow.getHandle(workflowId, runId),
+            input.step,
+            ctx.info.attempt,
+            200,
+            (err) => ctx.log.warn('token batch not delivered', { error: String(err) }),
+          )
         : undefined;
       let reply: ModelReply;
       try {
-        const message = await calls.pipeline.modelCall(callModel, toggles)({
+        const message = await calls.pipeline.modelCall(
+          callModel,
+          toggles,
+        )({
           model: chat,
           messages: lcMessages,
           tools: modelTools(recorded, input.tools),
@@ -96,19 +117,36 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         await publisher?.flush();
       }
       if (reply.invalidToolCalls > 0) {
-        throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent ${reply.invalidToolCalls} tool call(s) with unparseable arguments`);
+        throw agentFailure(
+          ErrorType.ModelOutputInvalid,
+          `${spec.spec} sent ${reply.invalidToolCalls} tool call(s) with unparseable arguments`,
+        );
       }
       // Parseable but the wrong shape (arguments an array, a name too long): the model's fault, so retried like
       // unparseable ones, rather than recorded and then refused by the tool-call activity, failing the run.
-      const misshapen = (reply.message.toolCalls ?? []).map((call) => toolCallSchema.safeParse(call)).find((parsed) => !parsed.success);
+      const misshapen = (reply.message.toolCalls ?? [])
+        .map((call) => toolCallSchema.safeParse(call))
+        .find((parsed) => !parsed.success);
       if (misshapen) {
-        throw agentFailure(ErrorType.ModelOutputInvalid, `${spec.spec} sent a tool call of the wrong shape: ${describeZodError(misshapen.error!)}`);
+        throw agentFailure(
+          ErrorType.ModelOutputInvalid,
+          `${spec.spec} sent a tool call of the wrong shape: ${describeZodError(misshapen.error!)}`,
+        );
       }
       const costUsd = context.costUsd ?? context.prices.costOf(spec.spec, reply.usage);
       // The workflow decides repair or failure; the check needs zod, which stays out of workflow code.
       const answered = !reply.message.toolCalls?.length;
-      const output = answered && recorded?.outputSchema ? checkStructuredAnswer(reply.message.content, recorded.outputSchema) : undefined;
-      return { message: reply.message, usage: { ...reply.usage, costUsd }, model: spec.spec, durationMs: Date.now() - started, ...(output ? { output } : {}) };
+      const output =
+        answered && recorded?.outputSchema
+          ? checkStructuredAnswer(reply.message.content, recorded.outputSchema)
+          : undefined;
+      return {
+        message: reply.message,
+        usage: { ...reply.usage, costUsd },
+        model: spec.spec,
+        durationMs: Date.now() - started,
+        ...(output ? { output } : {}),
+      };
     } catch (err) {
       // Before failing, so the run's `retry` event is in history ahead of the next attempt.
       await noticeRetryableFailure(ctx, ctx.client.workflow.getHandle(workflowId, runId), input.step, err);
@@ -125,7 +163,10 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
  */
 function modelTools(recorded: ModelCallSpec | undefined, names: string[]): ModelTool[] {
   if (!recorded?.tools) return toolsByName(names);
-  return recorded.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
+  return recorded.tools.map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
 }
 
 /**
@@ -135,11 +176,18 @@ function modelTools(recorded: ModelCallSpec | undefined, names: string[]): Model
 async function callModel(request: ModelCallRequest): Promise<AIMessage> {
   const { context: ctx, runtime } = request;
   const started = performance.now();
-  const runnable = request.tools.length > 0 ? request.model.bindTools!(request.tools, request.toolChoice ? { tool_choice: request.toolChoice } : undefined) : request.model;
-  const messages = request.systemPrompt ? [new SystemMessage(request.systemPrompt), ...request.messages] : request.messages;
+  const runnable =
+    request.tools.length > 0
+      ? request.model.bindTools!(request.tools, request.toolChoice ? { tool_choice: request.toolChoice } : undefined)
+      : request.model;
+  const messages = request.systemPrompt
+    ? [new SystemMessage(request.systemPrompt), ...request.messages]
+    : request.messages;
   let message: AIMessage | undefined;
   try {
-    message = request.onToken ? await streamReply(runnable, messages, request.onToken, runtime.signal) : ((await runnable.invoke(messages, { signal: runtime.signal })) as AIMessage);
+    message = request.onToken
+      ? await streamReply(runnable, messages, request.onToken, runtime.signal)
+      : ((await runnable.invoke(messages, { signal: runtime.signal })) as AIMessage);
   } catch (err) {
     if (runtime.signal?.aborted) throw runtime.signal.reason ?? err;
     throw toModelFailure(err, ctx.model ?? 'model');
@@ -153,7 +201,12 @@ async function callModel(request: ModelCallRequest): Promise<AIMessage> {
 }
 
 /** Streams the call, forwarding text as it comes, and returns the whole message. */
-async function streamReply(runnable: Runnable<BaseMessage[], unknown>, messages: BaseMessage[], onToken: (text: string) => void, signal?: AbortSignal): Promise<AIMessage | undefined> {
+async function streamReply(
+  runnable: Runnable<BaseMessage[], unknown>,
+  messages: BaseMessage[],
+  onToken: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<AIMessage | undefined> {
   let whole: AIMessageChunk | undefined;
   for await (const chunk of await runnable.stream(messages, { signal })) {
     const piece = chunk as AIMessageChunk;

@@ -15,12 +15,27 @@ export interface RunEventData {
   'run.continued': { step: number; continuations: number };
   'step.started': { step: number };
   'step.finished': { step: number; toolCalls: number; answered: boolean };
-  'model.call': { step: number; model: string; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number; durationMs: number };
+  'model.call': {
+    step: number;
+    model: string;
+    inputTokens: number;
+    outputTokens: number;
+    cachedTokens: number;
+    costUsd: number;
+    durationMs: number;
+  };
   'tool.call': { step: number; tool: string; isError: boolean };
   /** A tool call waits for a person's decision (`options.approval`). */
   'approval.requested': { step: number; callId: string; tool: string };
   /** `by` is `person` (an approve or reject update) or `timeout` (`onTimeout` applied). */
-  'approval.decided': { step: number; callId: string; tool: string; decision: 'approved' | 'rejected'; by: 'person' | 'timeout'; reason?: string };
+  'approval.decided': {
+    step: number;
+    callId: string;
+    tool: string;
+    decision: 'approved' | 'rejected';
+    by: 'person' | 'timeout';
+    reason?: string;
+  };
   'middleware.rejection': { step: number; kind: string; message: string };
   /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
   retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };
@@ -39,7 +54,18 @@ export interface RunEvent<T extends RunEventType = RunEventType> {
 
 /** Events only the worker sees: measured around activities and workflow executions. */
 export interface WorkerEventData {
-  'activity.model_call': { model: string; template: string; outcome: 'ok' | 'error'; errorType?: string; attempt: number; durationSeconds: number; inputTokens: number; outputTokens: number; cachedTokens: number; costUsd: number };
+  'activity.model_call': {
+    model: string;
+    template: string;
+    outcome: 'ok' | 'error';
+    errorType?: string;
+    attempt: number;
+    durationSeconds: number;
+    inputTokens: number;
+    outputTokens: number;
+    cachedTokens: number;
+    costUsd: number;
+  };
   'activity.tool_call': { tool: string; outcome: 'ok' | 'error'; durationSeconds: number };
   'activity.retry': { activity: string; attempt: number };
   'activity.rejected': { activity: string; kind: string };

@@ -93,7 +93,10 @@ export interface QuotaStanding {
   /** Until the period rolls over. */
   resetsInMs: number;
 }
-export type ReserveResult = ({ granted: true; alreadyCommitted: boolean } | { granted: false; exceeded: 'tokens' | 'usd' }) & QuotaStanding;
+export type ReserveResult = (
+  { granted: true; alreadyCommitted: boolean } | { granted: false; exceeded: 'tokens' | 'usd' }
+) &
+  QuotaStanding;
 
 /** Both checks in one update: the rate-limit grant is given back if the quota refuses, nothing is reserved if the rate limit does. */
 export interface AdmitInput {
@@ -176,7 +179,11 @@ export interface UserLedgerInput {
   carried?: LedgerState;
 }
 export const userLedgerInputCheck = obj(
-  { user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }), historyEventLimit: optional(num({ int: true, min: 50, max: 40_000 })), carried: optional(any) },
+  {
+    user: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._@:-]+$/ }),
+    historyEventLimit: optional(num({ int: true, min: 50, max: 40_000 })),
+    carried: optional(any),
+  },
   { strict: false },
 );
 
@@ -197,11 +204,13 @@ export const usageQuery = defineQuery<LedgerUsage>('usage');
 
 /** Shown by the Temporal UI next to each handler. */
 export const ledgerMessageDescriptions = {
-  acquire: 'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
+  acquire:
+    'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
   reserve: 'Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
   admit: 'acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
   release: 'Signal: drop the reservation of a call that failed { key }.',
-  commit: 'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
+  commit:
+    'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
 } as const;
 
@@ -222,9 +231,16 @@ export function periodEnd(period: QuotaPeriod, atMs: number): number {
 }
 
 /** USD for a call; cached tokens are part of `inputTokens` (as providers report them). Rounded to 1e-9. */
-export function costOf(price: Price, usage: { inputTokens: number; outputTokens: number; cachedTokens: number }): number {
+export function costOf(
+  price: Price,
+  usage: { inputTokens: number; outputTokens: number; cachedTokens: number },
+): number {
   const cached = Math.min(usage.cachedTokens, usage.inputTokens);
-  const usd = ((usage.inputTokens - cached) * price.input + cached * (price.cached ?? price.input) + usage.outputTokens * price.output) / 1e6;
+  const usd =
+    ((usage.inputTokens - cached) * price.input +
+      cached * (price.cached ?? price.input) +
+      usage.outputTokens * price.output) /
+    1e6;
   return Math.round(usd * 1e9) / 1e9;
 }
 

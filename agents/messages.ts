@@ -67,7 +67,12 @@ export interface TokenDelta {
 }
 /** Checks a `tokenDeltas` signal (extra fields are ignored). */
 export const tokenDeltaCheck = obj(
-  { step: num({ int: true, min: 1 }), attempt: num({ int: true, min: 1 }), offset: num({ int: true, min: 0 }), text: str({ max: 1_000_000 }) },
+  {
+    step: num({ int: true, min: 1 }),
+    attempt: num({ int: true, min: 1 }),
+    offset: num({ int: true, min: 0 }),
+    text: str({ max: 1_000_000 }),
+  },
   { strict: false },
 );
 /** Sent by the model-call activity while it streams; batched so history grows per batch, not per token. */

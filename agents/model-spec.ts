@@ -22,7 +22,8 @@ const specPattern = /^([a-z]+):([A-Za-z0-9._\-/:]+?)(?:\?([A-Za-z0-9_=&.-]*))?$/
 /** Parses a spec string, or says what is wrong with it. */
 export function parseModelSpec(spec: string): ModelSpec | { error: string } {
   const match = spec.length <= 200 ? specPattern.exec(spec) : null;
-  if (!match) return { error: `model spec "${spec.slice(0, 200)}" is not of the form provider:model (e.g. openai:gpt-4o-mini)` };
+  if (!match)
+    return { error: `model spec "${spec.slice(0, 200)}" is not of the form provider:model (e.g. openai:gpt-4o-mini)` };
   const [, provider, model, query] = match;
   if (!(modelProviders as readonly string[]).includes(provider)) {
     return { error: `unknown model provider "${provider}"; use one of ${modelProviders.join(', ')}` };

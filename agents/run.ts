@@ -11,7 +11,15 @@ import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
 import type { RunSpec } from './run-spec';
 
-export const runStatuses = ['running', 'paused', 'awaiting_approval', 'stopped', 'completed', 'failed', 'cancelled'] as const;
+export const runStatuses = [
+  'running',
+  'paused',
+  'awaiting_approval',
+  'stopped',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 export const userIdSchema = z

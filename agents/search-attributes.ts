@@ -10,4 +10,11 @@ export const agentPausedAtKey = defineSearchAttributeKey('AgentPausedAt', Search
 export const agentKindKey = defineSearchAttributeKey('AgentKind', SearchAttributeType.KEYWORD);
 
 /** Every key the worker makes sure the namespace has. */
-export const agentSearchAttributeKeys = [agentUserKey, agentTemplateKey, agentStatusKey, agentModelKey, agentKindKey, agentPausedAtKey];
+export const agentSearchAttributeKeys = [
+  agentUserKey,
+  agentTemplateKey,
+  agentStatusKey,
+  agentModelKey,
+  agentKindKey,
+  agentPausedAtKey,
+];

@@ -104,7 +104,9 @@ export interface SessionCheckpoint {
   turns: TurnRecord[];
 }
 
-export type CheckpointResult = { ok: true; checkpoint: SessionCheckpoint } | { ok: false; type: typeof ErrorType.NotFound | typeof ErrorType.InvalidInput; message: string };
+export type CheckpointResult =
+  | { ok: true; checkpoint: SessionCheckpoint }
+  | { ok: false; type: typeof ErrorType.NotFound | typeof ErrorType.InvalidInput; message: string };
 
 /** Workflow result, when the session closes. */
 export interface SessionResult {
@@ -133,8 +135,10 @@ export const checkpointQuery = defineQuery<CheckpointResult, [{ turn: number }]>
 
 /** Shown by the Temporal UI next to each handler. */
 export const sessionMessageDescriptions = {
-  sendMessage: 'Run one agent turn on { message } and return the reply. Rejected with SessionClosed once the session is closing, SessionBusy under strategy "reject".',
-  close: 'Close the session: new messages are refused, accepted ones still run, then the workflow completes. Returns the session state.',
+  sendMessage:
+    'Run one agent turn on { message } and return the reply. Rejected with SessionClosed once the session is closing, SessionBusy under strategy "reject".',
+  close:
+    'Close the session: new messages are refused, accepted ones still run, then the workflow completes. Returns the session state.',
   sessionState: 'Status, turns, usage, memory window and expiry of the session.',
   checkpoint: 'The session at the end of turn { turn }: messages up to it and usage.',
   pause: 'Pause: the running turn parks at its next step boundary and waiting messages wait. No input.',

@@ -142,7 +142,8 @@ export interface ResolvedSession {
   options: Required<SessionRunOptions>;
 }
 
-export type SessionResolution = { ok: true; session: ResolvedSession } | { ok: false; type: ErrorType; message: string };
+export type SessionResolution =
+  { ok: true; session: ResolvedSession } | { ok: false; type: ErrorType; message: string };
 
 const builtinTools: readonly string[] = builtinToolNames;
 
@@ -152,7 +153,11 @@ const builtinTools: readonly string[] = builtinToolNames;
  */
 export function resolveSessionConfig(input: SessionInput): SessionResolution {
   if (!['chat', 'react', 'structured'].includes(input.template)) {
-    return { ok: false, type: ErrorType.UnknownTemplate, message: `Unknown template "${input.template}"; sessions use ${sessionTemplateNames.join(' or ')}` };
+    return {
+      ok: false,
+      type: ErrorType.UnknownTemplate,
+      message: `Unknown template "${input.template}"; sessions use ${sessionTemplateNames.join(' or ')}`,
+    };
   }
   if (input.template !== 'chat' && input.template !== 'react') {
     return {
@@ -164,11 +169,20 @@ export function resolveSessionConfig(input: SessionInput): SessionResolution {
   const model = parseModelSpec(input.model);
   if ('error' in model) return { ok: false, type: ErrorType.UnknownModel, message: model.error };
   if (input.template === 'chat' && (input.tools?.length || input.maxStepsPerTurn !== undefined)) {
-    return { ok: false, type: ErrorType.InvalidInput, message: 'A chat session takes no tools and one step per turn; use template "react" for tools' };
+    return {
+      ok: false,
+      type: ErrorType.InvalidInput,
+      message: 'A chat session takes no tools and one step per turn; use template "react" for tools',
+    };
   }
   const tools = input.template === 'react' ? (input.tools ?? [...builtinTools]) : [];
   const unknown = tools.filter((name) => !builtinTools.includes(name));
-  if (unknown.length > 0) return { ok: false, type: ErrorType.UnknownTool, message: `Unknown tool(s) ${unknown.join(', ')}; available: ${builtinTools.join(', ')}` };
+  if (unknown.length > 0)
+    return {
+      ok: false,
+      type: ErrorType.UnknownTool,
+      message: `Unknown tool(s) ${unknown.join(', ')}; available: ${builtinTools.join(', ')}`,
+    };
   const d = sessionDefaults;
   return {
     ok: true,
@@ -204,7 +218,11 @@ export function summaryMessage(summary: SessionSummary): ChatMessage {
 }
 
 /** What the model sees at the end of a turn: system prompt, summary of folded turns, kept turns. */
-export function memoryMessages(systemPrompt: string, summary: SessionSummary | undefined, turns: TurnRecord[]): ChatMessage[] {
+export function memoryMessages(
+  systemPrompt: string,
+  summary: SessionSummary | undefined,
+  turns: TurnRecord[],
+): ChatMessage[] {
   const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt }];
   if (summary?.text) messages.push(summaryMessage(summary));
   for (const turn of turns) messages.push(...turn.messages);

@@ -24,7 +24,10 @@ import { startWorkerProcess } from '../testing/worker-process';
 const runs = Number(process.env.BENCH_RUNS ?? 200);
 const steps = Number(process.env.BENCH_STEPS ?? 3);
 const users = Number(process.env.BENCH_USERS ?? 20);
-const policy: PolicyInput = { roles: { metered: { quota: { usd: 1_000_000, period: 'day' } } }, defaultRoles: ['metered'] };
+const policy: PolicyInput = {
+  roles: { metered: { quota: { usd: 1_000_000, period: 'day' } } },
+  defaultRoles: ['metered'],
+};
 
 interface JobReport {
   name: string;
@@ -33,17 +36,20 @@ interface JobReport {
   latencyMs: number[];
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -51,32 +57,53 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 async function job(name: string, slug: string, agents: AgentClient): Promise<JobReport> {
   const prefix = `${slug}-${randomUUID().slice(0, 6)}`;
   const started = Date.now();
-  const latencyMs = await pool(Array.from({ length: runs }, (_, i) => i), 50, async (i) => {
-    const handle = await agents.start({ runId: `${prefix}-${i}`, template: 'react', input: { task: 'count', maxSteps: steps + 2 }, model: `scripted:auto?rounds=${steps - 1}`, user: `bench-${i % users}` });
-    const t0 = Date.now();
-    const result = await handle.result();
-    return result.status === 'completed' && result.steps === steps ? Date.now() - t0 : NaN;
-  });
+  const latencyMs = await pool(
+    Array.from({ length: runs }, (_, i) => i),
+    50,
+    async (i) => {
+      const handle = await agents.start({
+        runId: `${prefix}-${i}`,
+        template: 'react',
+        input: { task: 'count', maxSteps: steps + 2 },
+        model: `scripted:auto?rounds=${steps - 1}`,
+        user: `bench-${i % users}`,
+      });
+      const t0 = Date.now();
+      const result = await handle.result();
+      return result.status === 'completed' && result.steps === steps ? Date.now() - t0 : NaN;
+    },
+  );
   const ok = latencyMs.filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
   return { name, completed: ok.length, seconds: (Date.now() - started) / 1000, latencyMs: ok };
 }
 
 function print(r: JobReport): void {
   const l = r.latencyMs;
-  console.log(`${r.name}: ${r.completed}/${runs} runs completed in ${r.seconds.toFixed(1)} s = ${(r.completed / r.seconds).toFixed(1)} runs/s; per-run latency p50 ${percentile(l, 50)} ms, p95 ${percentile(l, 95)} ms, max ${l.at(-1)} ms`);
+  console.log(
+    `${r.name}: ${r.completed}/${runs} runs completed in ${r.seconds.toFixed(1)} s = ${(r.completed / r.seconds).toFixed(1)} runs/s; per-run latency p50 ${percentile(l, 50)} ms, p95 ${percentile(l, 95)} ms, max ${l.at(-1)} ms`,
+  );
 }
 
 async function onCluster(bundle: string): Promise<JobReport> {
   const dataDir = join(projectRoot, '.data', `cluster-bench-${randomUUID().slice(0, 8)}`);
   mkdirSync(dataDir, { recursive: true });
-  const env = { CLUSTER_DATA_DIR: dataDir, CLUSTER_PORT_BASE: String(await freePortBase()), AGENT_POLICY: JSON.stringify(policy), WORKFLOW_BUNDLE: bundle };
+  const env = {
+    CLUSTER_DATA_DIR: dataDir,
+    CLUSTER_PORT_BASE: String(await freePortBase()),
+    AGENT_POLICY: JSON.stringify(policy),
+    WORKFLOW_BUNDLE: bundle,
+  };
   try {
     const up = await cluster(['up'], env, 40 * 60_000);
     console.log(`cluster up in ${up.seconds.toFixed(0)} s`);
     const address = /^TEMPORAL_ADDRESS=(.+)$/m.exec(up.stdout)![1];
     const connection = await Connection.connect({ address });
     try {
-      return await job('cluster (PostgreSQL, 4 Temporal services, 2 workers)', 'bench-cluster', new AgentClient(new Client({ connection }), { taskQueue: 'agents' }));
+      return await job(
+        'cluster (PostgreSQL, 4 Temporal services, 2 workers)',
+        'bench-cluster',
+        new AgentClient(new Client({ connection }), { taskQueue: 'agents' }),
+      );
     } finally {
       await connection.close();
     }
@@ -89,9 +116,25 @@ async function onCluster(bundle: string): Promise<JobReport> {
 async function onDevServer(bundle: string): Promise<JobReport> {
   const env = await startDevEnvironment();
   const taskQueue = uniqueTaskQueue('bench');
-  const workers = await Promise.all([0, 1].map(() => startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundle, AGENT_POLICY: JSON.stringify(policy) }, 180_000)));
+  const workers = await Promise.all(
+    [0, 1].map(() =>
+      startWorkerProcess(
+        {
+          TEMPORAL_ADDRESS: env.address,
+          AGENT_TASK_QUEUE: taskQueue,
+          WORKFLOW_BUNDLE: bundle,
+          AGENT_POLICY: JSON.stringify(policy),
+        },
+        180_000,
+      ),
+    ),
+  );
   try {
-    return await job('dev server (SQLite, 1 process, 2 workers)', 'bench-dev', new AgentClient(env.client, { taskQueue }));
+    return await job(
+      'dev server (SQLite, 1 process, 2 workers)',
+      'bench-dev',
+      new AgentClient(env.client, { taskQueue }),
+    );
   } finally {
     await Promise.all(workers.map(sigkillWorker));
     await env.teardown();

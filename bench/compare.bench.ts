@@ -17,7 +17,18 @@
 import { z } from 'zod';
 import { startDevEnvironment } from '../testing/environment';
 import { langGraphPhase, type LangGraphResult } from './compare/langgraph-process';
-import { hotUserPhase, latencyPhase, parkedPhase, throughputPhase, type Failures, type HotUserResult, type LatencyResult, type ParkedResult, type PhaseDeps, type ThroughputResult } from './compare/phases';
+import {
+  hotUserPhase,
+  latencyPhase,
+  parkedPhase,
+  throughputPhase,
+  type Failures,
+  type HotUserResult,
+  type LatencyResult,
+  type ParkedResult,
+  type PhaseDeps,
+  type ThroughputResult,
+} from './compare/phases';
 import { median } from './compare/pool';
 import { profileParked } from './compare/profile';
 import { printTable, type Row } from './compare/report';
@@ -86,7 +97,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= s.BENCH_ROUNDS; round++) {
       // Alternate which side goes first, phase by phase, so drift in the machine's load hits both alike.
       const order = round % 2 ? sides : [...sides].reverse();
-      const log = (side: Side, what: string, text: string) => console.log(`round ${round} ${side.name.padEnd(4)} ${what}: ${text}`);
+      const log = (side: Side, what: string, text: string) =>
+        console.log(`round ${round} ${side.name.padEnd(4)} ${what}: ${text}`);
       if (on('latency')) {
         for (const side of order) {
           const r = await latencyPhase(side, deps, s.BENCH_SEQ_RUNS);
@@ -101,7 +113,11 @@ async function main(): Promise<void> {
             const r = await throughputPhase(side, deps, Math.max(s.BENCH_RUNS, c), c);
             throughput.get(c)![side.name].push(r);
             note(`${side.name} throughput at ${c}`, r);
-            log(side, `${r.runs} runs at ${c}`, `${r.runsPerSecond.toFixed(1)} runs/s, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB, CPU ${(r.cpuSecondsPerRun * 1000).toFixed(1)} ms/run${r.failed ? `, ${r.failed} failed` : ''}`);
+            log(
+              side,
+              `${r.runs} runs at ${c}`,
+              `${r.runsPerSecond.toFixed(1)} runs/s, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB, CPU ${(r.cpuSecondsPerRun * 1000).toFixed(1)} ms/run${r.failed ? `, ${r.failed} failed` : ''}`,
+            );
           }
         }
       }
@@ -123,10 +139,17 @@ async function main(): Promise<void> {
         const r = await langGraphPhase(stub.url, rounds, s.BENCH_SEQ_RUNS, Math.max(s.BENCH_RUNS, c), c);
         langGraph.push(r);
         note('LangGraph.js', r);
-        console.log(`round ${round} LangGraph.js: median ${r.latencyMs.toFixed(0)} ms, ${r.runsPerSecond.toFixed(1)} runs/s at ${c}, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB`);
+        console.log(
+          `round ${round} LangGraph.js: median ${r.latencyMs.toFixed(0)} ms, ${r.runsPerSecond.toFixed(1)} runs/s at ${c}, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB`,
+        );
       }
       if (on('hot') && s.BENCH_HOT_RUNS > 0) {
-        const r = await hotUserPhase(sides[1], deps, s.BENCH_HOT_RUNS, s.BENCH_HOT_QUOTA === '1' ? { AGENT_POLICY: JSON.stringify(quotaPolicy) } : {});
+        const r = await hotUserPhase(
+          sides[1],
+          deps,
+          s.BENCH_HOT_RUNS,
+          s.BENCH_HOT_QUOTA === '1' ? { AGENT_POLICY: JSON.stringify(quotaPolicy) } : {},
+        );
         hot.push(r);
         note('ours hot user', r);
         console.log(
@@ -137,8 +160,14 @@ async function main(): Promise<void> {
     }
     const survival: [string, SurvivalResult][] = [];
     if (on('survival')) {
-      survival.push(['temporal-agents (worker SIGKILLed, another started)', await oursSurvival(sides[1], stub, rounds)]);
-      survival.push(['LangGraph.js + SQLite (process SIGKILLed, restarted, thread invoked again)', await langGraphSurvival(stub, rounds)]);
+      survival.push([
+        'temporal-agents (worker SIGKILLed, another started)',
+        await oursSurvival(sides[1], stub, rounds),
+      ]);
+      survival.push([
+        'LangGraph.js + SQLite (process SIGKILLed, restarted, thread invoked again)',
+        await langGraphSurvival(stub, rounds),
+      ]);
     }
     printTable(buildRows(latency, throughput, parked, hot, langGraph), survival);
   } finally {
@@ -161,21 +190,49 @@ function buildRows(
   const m = <T>(xs: T[], f: (x: T) => number) => median(xs.map(f));
   const both = <T>(xs: PerSide<T>, f: (x: T) => number) => ({ bare: m(xs.bare, f), ours: m(xs.ours, f) });
   const rows: Row[] = [];
-  if (latency.bare.length) rows.push({ label: 'per-run latency, sequential (median)', unit: 'ms', ...both(latency, (r) => r.medianMs), langGraph: m(langGraph, (r) => r.latencyMs) });
+  if (latency.bare.length)
+    rows.push({
+      label: 'per-run latency, sequential (median)',
+      unit: 'ms',
+      ...both(latency, (r) => r.medianMs),
+      langGraph: m(langGraph, (r) => r.latencyMs),
+    });
   for (const [c, t] of throughput) {
     if (!t.bare.length) continue;
     const runs = t.bare[0].runs;
     const first = c === settings.BENCH_CONCURRENCY[0];
-    rows.push({ label: `runs/s, ${runs} runs at ${c} concurrent`, unit: 'runs/s', ...both(t, (r) => r.runsPerSecond), ...(first ? { langGraph: m(langGraph, (r) => r.runsPerSecond) } : {}) });
-    rows.push({ label: `worker peak RSS in that phase`, unit: 'MB', ...both(t, (r) => r.peakRss / 1e6), ...(first ? { langGraph: m(langGraph, (r) => r.peakRss / 1e6) } : {}) });
+    rows.push({
+      label: `runs/s, ${runs} runs at ${c} concurrent`,
+      unit: 'runs/s',
+      ...both(t, (r) => r.runsPerSecond),
+      ...(first ? { langGraph: m(langGraph, (r) => r.runsPerSecond) } : {}),
+    });
+    rows.push({
+      label: `worker peak RSS in that phase`,
+      unit: 'MB',
+      ...both(t, (r) => r.peakRss / 1e6),
+      ...(first ? { langGraph: m(langGraph, (r) => r.peakRss / 1e6) } : {}),
+    });
     rows.push({ label: `worker CPU per run in that phase`, unit: 'ms', ...both(t, (r) => r.cpuSecondsPerRun * 1000) });
   }
   if (parked.bare.length) {
     const n = parked.bare[0].parked;
-    rows.push({ label: `memory per parked run, ${n} parked on one worker`, unit: 'KB', ...both(parked, (r) => r.rssPerRun / 1e3) });
+    rows.push({
+      label: `memory per parked run, ${n} parked on one worker`,
+      unit: 'KB',
+      ...both(parked, (r) => r.rssPerRun / 1e3),
+    });
     rows.push({ label: `worker RSS with ${n} parked`, unit: 'MB', ...both(parked, (r) => r.rss / 1e6) });
-    rows.push({ label: `worker CPU to start and park ${n} runs`, unit: 's', ...both(parked, (r) => r.cpuSecondsToPark) });
-    rows.push({ label: `time to resume all ${n} and see them finish`, unit: 's', ...both(parked, (r) => r.resumeSeconds) });
+    rows.push({
+      label: `worker CPU to start and park ${n} runs`,
+      unit: 's',
+      ...both(parked, (r) => r.cpuSecondsToPark),
+    });
+    rows.push({
+      label: `time to resume all ${n} and see them finish`,
+      unit: 's',
+      ...both(parked, (r) => r.resumeSeconds),
+    });
   }
   if (hot.length) {
     const runs = hot[0].runs;

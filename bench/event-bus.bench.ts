@@ -14,7 +14,22 @@ import { registerAgentMetrics } from '../worker/metrics';
 import { createAgentWorker } from '../worker/create-worker';
 import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 
-const event: AgentEvent = { type: 'activity.model_call', at: new Date().toISOString(), runId: 'r', data: { model: 'scripted:auto', template: 'react', outcome: 'ok', attempt: 1, durationSeconds: 0.01, inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: 0 } };
+const event: AgentEvent = {
+  type: 'activity.model_call',
+  at: new Date().toISOString(),
+  runId: 'r',
+  data: {
+    model: 'scripted:auto',
+    template: 'react',
+    outcome: 'ok',
+    attempt: 1,
+    durationSeconds: 0.01,
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedTokens: 0,
+    costUsd: 0,
+  },
+};
 
 /** Best of 5 rounds, in microseconds per call. */
 function perOp(fn: () => void, n = 200_000): number {
@@ -36,7 +51,9 @@ function publishCosts(): void {
     const bus = new EventBus();
     for (let i = 0; i < subscribers; i++) bus.subscribe({ types: ['activity.model_call'] }, () => void sink++);
     const cost = perOp(() => bus.publish(event));
-    console.log(`publish, ${String(subscribers).padStart(2)} subscribers: ${cost.toFixed(3)} µs/op (${(cost / baseline).toFixed(1)}x baseline; reference runtime ~100 µs with none)`);
+    console.log(
+      `publish, ${String(subscribers).padStart(2)} subscribers: ${cost.toFixed(3)} µs/op (${(cost / baseline).toFixed(1)}x baseline; reference runtime ~100 µs with none)`,
+    );
   }
   const metricsBus = new EventBus();
   registerAgentMetrics(new Registry(), metricsBus);
@@ -49,12 +66,29 @@ async function runCosts(): Promise<void> {
   // One queue for all phases: per-user ledger workflows live on the queue that first started them.
   const taskQueue = uniqueTaskQueue('bench');
   const time = async (bus: EventBus, label: string) => {
-    const worker = await createAgentWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: { providerEnv: {} }, bus });
+    const worker = await createAgentWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: { providerEnv: {} },
+      bus,
+    });
     const client = new AgentClient(env.client, { taskQueue });
     return worker.runUntil(async () => {
       const runs = 20;
       const start = performance.now();
-      await Promise.all(Array.from({ length: runs }, (_, i) => client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: `bench-${i}`, model: 'scripted:auto?rounds=5' }).then((h) => h.result())));
+      await Promise.all(
+        Array.from({ length: runs }, (_, i) =>
+          client
+            .start({
+              template: 'react',
+              input: { task: 'count', maxSteps: 20 },
+              user: `bench-${i}`,
+              model: 'scripted:auto?rounds=5',
+            })
+            .then((h) => h.result()),
+        ),
+      );
       const ms = (performance.now() - start) / runs;
       console.log(`${label}: ${ms.toFixed(1)} ms per 6-step run (20 concurrent)`);
       return ms;

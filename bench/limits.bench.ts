@@ -43,7 +43,11 @@ async function main(): Promise<void> {
     }
     if (turns > 0) {
       const sessions = new SessionManager(env.client, { taskQueue });
-      const session = await sessions.create({ user: 'bench', sessionId: `bench-${turns}-turns`, model: 'scripted:auto' });
+      const session = await sessions.create({
+        user: 'bench',
+        sessionId: `bench-${turns}-turns`,
+        model: 'scripted:auto',
+      });
       const started = Date.now();
       let next = 1;
       let last: TurnReply | undefined;
@@ -56,7 +60,9 @@ async function main(): Promise<void> {
             if (Date.now() - progressAt > 30_000) {
               progressAt = Date.now();
               const s = await session.state();
-              console.log(`  ${s.turns} turns, ${((Date.now() - started) / 1000).toFixed(0)} s, ${s.continuations} continuations, ${s.memory.contextChars} chars in context`);
+              console.log(
+                `  ${s.turns} turns, ${((Date.now() - started) / 1000).toFixed(0)} s, ${s.continuations} continuations, ${s.memory.contextChars} chars in context`,
+              );
             }
           }
         }),

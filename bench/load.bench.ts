@@ -30,7 +30,10 @@ const phaseTimeoutMs = Number(process.env.BENCH_PHASE_TIMEOUT_S ?? 480) * 1000;
 const quota = process.env.BENCH_QUOTA !== '0';
 
 /** A quota far above what the bench spends: every model call reserves (admit update) and commits (signal) in its user's ledger. */
-const policy: PolicyInput = { roles: { metered: { quota: { usd: 1_000_000, period: 'day' } } }, defaultRoles: ['metered'] };
+const policy: PolicyInput = {
+  roles: { metered: { quota: { usd: 1_000_000, period: 'day' } } },
+  defaultRoles: ['metered'],
+};
 
 interface PhaseReport {
   name: string;
@@ -48,16 +51,19 @@ interface PhaseReport {
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Worker log lines that name a problem, counted by kind, with the first of each kind. */
 function workerErrors(workers: WorkerProcess[]): Record<string, { count: number; first: string }> {
@@ -78,40 +84,76 @@ function workerErrors(workers: WorkerProcess[]): Record<string, { count: number;
 /** A JSON log line as its workflow, activity and error (the part that says what went wrong); other lines cut short. */
 function summarizeLogLine(line: string): string {
   try {
-    const entry = JSON.parse(line) as { message?: string; workflowId?: string; activityType?: string; error?: { type?: string; message?: string } };
-    if (entry.error) return `${entry.message} (${entry.workflowId}, ${entry.activityType}): ${entry.error.type ?? ''} ${entry.error.message ?? ''}`.slice(0, 600);
+    const entry = JSON.parse(line) as {
+      message?: string;
+      workflowId?: string;
+      activityType?: string;
+      error?: { type?: string; message?: string };
+    };
+    if (entry.error)
+      return `${entry.message} (${entry.workflowId}, ${entry.activityType}): ${entry.error.type ?? ''} ${entry.error.message ?? ''}`.slice(
+        0,
+        600,
+      );
   } catch {
     // Not JSON: the SDK's own log format.
   }
   return line.slice(0, 400);
 }
 
-async function runPhase(env: TestWorkflowEnvironment, name: string, workerCount: number, runCount: number, userOf: (i: number) => string): Promise<PhaseReport> {
+async function runPhase(
+  env: TestWorkflowEnvironment,
+  name: string,
+  workerCount: number,
+  runCount: number,
+  userOf: (i: number) => string,
+): Promise<PhaseReport> {
   const taskQueue = uniqueTaskQueue('load');
   const ports = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
   const bundle = await freshWorkflowBundle();
   const workers = await Promise.all(
     ports.map((port) =>
       startWorkerProcess(
-        { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', WORKFLOW_BUNDLE: bundle, ...(quota ? { AGENT_POLICY: JSON.stringify(policy) } : {}) },
+        {
+          TEMPORAL_ADDRESS: env.address,
+          AGENT_TASK_QUEUE: taskQueue,
+          METRICS_PORT: String(port),
+          METRICS_HOST: '127.0.0.1',
+          WORKFLOW_BUNDLE: bundle,
+          ...(quota ? { AGENT_POLICY: JSON.stringify(policy) } : {}),
+        },
         180_000,
       ),
     ),
   );
   const peakRss = ports.map(() => 0);
   const sampler = setInterval(() => {
-    ports.forEach((port, i) =>
-      void scrapeMetric(port, 'process_resident_memory_bytes').then(([s]) => (peakRss[i] = Math.max(peakRss[i], s?.value ?? 0)), () => undefined),
+    ports.forEach(
+      (port, i) =>
+        void scrapeMetric(port, 'process_resident_memory_bytes').then(
+          ([s]) => (peakRss[i] = Math.max(peakRss[i], s?.value ?? 0)),
+          () => undefined,
+        ),
     );
   }, 2000);
   try {
     const client = new AgentClient(env.client, { taskQueue });
     const started = Date.now();
     const ids = Array.from({ length: runCount }, (_, i) => `${name}-${i}`);
-    const handles = await pool(ids, 50, (runId) => client.start({ runId, template: 'react', input: { task: 'count', maxSteps: steps + 2 }, model: `scripted:auto?rounds=${steps - 1}`, user: userOf(Number(runId.split('-').at(-1))) }));
+    const handles = await pool(ids, 50, (runId) =>
+      client.start({
+        runId,
+        template: 'react',
+        input: { task: 'count', maxSteps: steps + 2 },
+        model: `scripted:auto?rounds=${steps - 1}`,
+        user: userOf(Number(runId.split('-').at(-1))),
+      }),
+    );
     console.log(`  ${name}: ${runCount} runs started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), phaseTimeoutMs).unref());
-    const outcomes = await Promise.all(handles.map((h) => Promise.race([h.result().catch((err: Error) => err), deadline])));
+    const outcomes = await Promise.all(
+      handles.map((h) => Promise.race([h.result().catch((err: Error) => err), deadline])),
+    );
     const seconds = (Date.now() - started) / 1000;
     const lost = ids.filter((_, i) => {
       const o = outcomes[i] as RunResult | Error | 'timeout';
@@ -121,7 +163,17 @@ async function runPhase(env: TestWorkflowEnvironment, name: string, workerCount:
     const stepLatencyMs = timings.flatMap((t) => t.steps).sort((a, b) => a - b);
     const modelCallMs = timings.flatMap((t) => t.modelCalls).sort((a, b) => a - b);
     const ledgerMismatches = await checkLedgers(client, outcomes, userOf);
-    return { name, completed: runCount - lost.length, lost, seconds, stepLatencyMs, modelCallMs, rssMb: peakRss.map((b) => b / 1e6), ledgerMismatches, workerErrors: workerErrors(workers) };
+    return {
+      name,
+      completed: runCount - lost.length,
+      lost,
+      seconds,
+      stepLatencyMs,
+      modelCallMs,
+      rssMb: peakRss.map((b) => b / 1e6),
+      ledgerMismatches,
+      workerErrors: workerErrors(workers),
+    };
   } finally {
     clearInterval(sampler);
     await Promise.all(workers.map(sigkillWorker));
@@ -151,18 +203,27 @@ async function stepTimings(handle: AgentRunHandle): Promise<{ steps: number[]; m
 }
 
 /** Users whose ledger total (model calls, tokens) differs from the sum of their runs' usage. */
-async function checkLedgers(client: AgentClient, outcomes: unknown[], userOf: (i: number) => string): Promise<string[]> {
+async function checkLedgers(
+  client: AgentClient,
+  outcomes: unknown[],
+  userOf: (i: number) => string,
+): Promise<string[]> {
   const expected = new Map<string, { calls: number; tokens: number }>();
   outcomes.forEach((o, i) => {
     const usage = (o as RunResult)?.usage;
     if (!usage) return;
     const user = userOf(i);
     const sum = expected.get(user) ?? { calls: 0, tokens: 0 };
-    expected.set(user, { calls: sum.calls + usage.modelCalls, tokens: sum.tokens + usage.inputTokens + usage.outputTokens });
+    expected.set(user, {
+      calls: sum.calls + usage.modelCalls,
+      tokens: sum.tokens + usage.inputTokens + usage.outputTokens,
+    });
   });
   const mismatches = await pool([...expected], 20, async ([user, want]) => {
     const { day } = await client.usage(user);
-    return day.calls === want.calls && day.totalTokens === want.tokens ? undefined : `${user}: ledger ${day.calls} calls/${day.totalTokens} tokens, runs ${want.calls}/${want.tokens}`;
+    return day.calls === want.calls && day.totalTokens === want.tokens
+      ? undefined
+      : `${user}: ledger ${day.calls} calls/${day.totalTokens} tokens, runs ${want.calls}/${want.tokens}`;
   });
   return mismatches.filter((m): m is string => m !== undefined);
 }
@@ -174,10 +235,15 @@ function print(r: PhaseReport): void {
       `${((r.completed * steps) / r.seconds).toFixed(1)} steps/s; step latency p50 ${percentile(lat, 50)} ms, p99 ${percentile(lat, 99)} ms (${lat.length} steps), ` +
       `model-call activity p50 ${percentile(r.modelCallMs, 50)} ms, p99 ${percentile(r.modelCallMs, 99)} ms; ` +
       `worker peak RSS ${r.rssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}; ledgers ${r.ledgerMismatches.length ? `WRONG: ${r.ledgerMismatches.slice(0, 3).join('; ')}` : 'exact'}` +
-      (Object.keys(r.workerErrors).length ? `; worker log: ${Object.entries(r.workerErrors).map(([k, v]) => `${v.count} x ${k}`).join(', ')}` : ''),
+      (Object.keys(r.workerErrors).length
+        ? `; worker log: ${Object.entries(r.workerErrors)
+            .map(([k, v]) => `${v.count} x ${k}`)
+            .join(', ')}`
+        : ''),
   );
   for (const [kind, { first }] of Object.entries(r.workerErrors)) console.log(`  first "${kind}": ${first}`);
-  if (r.lost.length) console.log(`  lost or stuck: ${r.lost.slice(0, 10).join(', ')}${r.lost.length > 10 ? ', ...' : ''}`);
+  if (r.lost.length)
+    console.log(`  lost or stuck: ${r.lost.slice(0, 10).join(', ')}${r.lost.length > 10 ? ', ...' : ''}`);
 }
 
 /** Two workers against the one-worker baseline of the same script. */
@@ -192,7 +258,9 @@ function printRatios(one: PhaseReport, two: PhaseReport): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`load bench: ${runs} runs x ${steps} steps (react, scripted model), ${users} users, ${quota ? 'quota accounting on' : 'no policy (commit only)'}; then ${hotRuns} runs of one user`);
+  console.log(
+    `load bench: ${runs} runs x ${steps} steps (react, scripted model), ${users} users, ${quota ? 'quota accounting on' : 'no policy (commit only)'}; then ${hotRuns} runs of one user`,
+  );
   const env = await startDevEnvironment();
   const reports: PhaseReport[] = [];
   try {

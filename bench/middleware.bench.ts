@@ -14,7 +14,13 @@
  */
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import type { Logger } from '@temporalio/common';
-import { builtinMiddleware, MiddlewarePipeline, type AgentMiddleware, type ModelCallHandler, type ModelCallRequest } from '../activities/middleware';
+import {
+  builtinMiddleware,
+  MiddlewarePipeline,
+  type AgentMiddleware,
+  type ModelCallHandler,
+  type ModelCallRequest,
+} from '../activities/middleware';
 import type { PolicyInput } from '../activities/middleware/policy';
 import { agentClient, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { fakeContext, modelRequest } from '../testing/fake-call';
@@ -23,8 +29,18 @@ const calls = Number(process.env.BENCH_CALLS ?? 200_000);
 const steps = Number(process.env.BENCH_STEPS ?? 60);
 const referenceLayerUs = 500;
 
-const silent: Logger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const reply = new AIMessage({ content: 'ok', usage_metadata: { input_tokens: 10, output_tokens: 5, total_tokens: 15 } });
+const silent: Logger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+const reply = new AIMessage({
+  content: 'ok',
+  usage_metadata: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+});
 const bare: ModelCallHandler = async () => reply;
 
 function passThrough(i: number): AgentMiddleware {
@@ -53,15 +69,31 @@ async function inProcess(): Promise<void> {
     const pipeline = new MiddlewarePipeline(Array.from({ length: layers }, (_, i) => passThrough(i)));
     const ns = await nsPerCall(pipeline.modelCall(bare), request);
     const perLayer = (ns - baseline) / layers;
-    console.log(`${String(layers).padStart(2)} pass-through layer(s)           ${fmtNs(ns)} per call; ${fmtNs(perLayer)} per layer; ${ratio(perLayer)}`);
+    console.log(
+      `${String(layers).padStart(2)} pass-through layer(s)           ${fmtNs(ns)} per call; ${fmtNs(perLayer)} per layer; ${ratio(perLayer)}`,
+    );
   }
   // The built-in four without a ledger: logging (structured entry), auth (glob checks), quota and rate
   // limit (nothing to share, so they only look at the policy).
   const builtin = new MiddlewarePipeline(builtinMiddleware());
-  const limited = fakeContext({ log: silent, policyInput: { roles: { r: { models: ['scripted:*', 'openai:*'], rateLimit: { requests: 10, windowSeconds: 1 }, quota: { tokens: 1000 } } }, defaultRoles: ['r'] } });
+  const limited = fakeContext({
+    log: silent,
+    policyInput: {
+      roles: {
+        r: {
+          models: ['scripted:*', 'openai:*'],
+          rateLimit: { requests: 10, windowSeconds: 1 },
+          quota: { tokens: 1000 },
+        },
+      },
+      defaultRoles: ['r'],
+    },
+  });
   const ns = await nsPerCall(builtin.modelCall(bare), modelRequest(limited, [new HumanMessage('hello')]));
   const perLayer = (ns - baseline) / builtin.middleware.length;
-  console.log(`built-in 4 (logging, auth, quota, rate limit; no ledger) ${fmtNs(ns)} per call; ${fmtNs(perLayer)} per layer; ${ratio(perLayer)}`);
+  console.log(
+    `built-in 4 (logging, auth, quota, rate limit; no ledger) ${fmtNs(ns)} per call; ${fmtNs(perLayer)} per layer; ${ratio(perLayer)}`,
+  );
 }
 
 /** Records, per model call, the time spent outside the model itself (the rest of the pipeline). */
@@ -80,9 +112,16 @@ function probe(samples: number[]): AgentMiddleware {
 }
 
 async function endToEnd(): Promise<void> {
-  console.log(`\n== end to end on a dev server: ${steps} sequential model calls per case (scripted model), after a warm-up run`);
+  console.log(
+    `\n== end to end on a dev server: ${steps} sequential model calls per case (scripted model), after a warm-up run`,
+  );
   const env = await startDevEnvironment();
-  const limits: PolicyInput = { roles: { r: { rateLimit: { requests: 100_000, windowSeconds: 60 }, quota: { tokens: 100_000_000, period: 'day' } } }, defaultRoles: ['r'] };
+  const limits: PolicyInput = {
+    roles: {
+      r: { rateLimit: { requests: 100_000, windowSeconds: 60 }, quota: { tokens: 100_000_000, period: 'day' } },
+    },
+    defaultRoles: ['r'],
+  };
   const cases: { name: string; ledger: boolean; policy?: PolicyInput }[] = [
     { name: 'ledger off (baseline)', ledger: false },
     { name: 'accounting only (commit signal)', ledger: true },
@@ -93,11 +132,22 @@ async function endToEnd(): Promise<void> {
     for (const c of cases) {
       const samples: number[] = [];
       const taskQueue = uniqueTaskQueue('bench');
-      const worker = await inProcessWorker(env, taskQueue, {}, { ledger: c.ledger, policy: c.policy, middleware: [probe(samples)] });
+      const worker = await inProcessWorker(
+        env,
+        taskQueue,
+        {},
+        { ledger: c.ledger, policy: c.policy, middleware: [probe(samples)] },
+      );
       const client = agentClient(env, taskQueue);
       const user = `bench-${results.length}`;
       await worker.runUntil(async () => {
-        const run = (rounds: number) => client.start({ template: 'react', input: { task: 'count', maxSteps: rounds + 1 }, model: `scripted:auto?rounds=${rounds}`, user });
+        const run = (rounds: number) =>
+          client.start({
+            template: 'react',
+            input: { task: 'count', maxSteps: rounds + 1 },
+            model: `scripted:auto?rounds=${rounds}`,
+            user,
+          });
         await (await run(5)).result();
         samples.length = 0;
         const started = performance.now();
@@ -117,7 +167,9 @@ async function endToEnd(): Promise<void> {
     );
   }
   const shared = results[2].overheadMs - base.overheadMs;
-  console.log(`shared rate-limit + quota check adds ${shared.toFixed(2)} ms per model call (admit update + commit signal to the user's ledger)`);
+  console.log(
+    `shared rate-limit + quota check adds ${shared.toFixed(2)} ms per model call (admit update + commit signal to the user's ledger)`,
+  );
 }
 
 function fmtNs(ns: number): string {

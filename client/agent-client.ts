@@ -11,9 +11,23 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import type { ApprovalDecisionResult } from '../agents/approval';
 import { approveUpdate, rejectUpdate, stateQuery } from '../agents/messages';
-import { runIdSchema, runStatuses, userIdSchema, type RunOptions, type RunResult, type RunState, type RunStatus } from '../agents/run';
+import {
+  runIdSchema,
+  runStatuses,
+  userIdSchema,
+  type RunOptions,
+  type RunResult,
+  type RunState,
+  type RunStatus,
+} from '../agents/run';
 import { resolveRun } from '../agents/resolve-run';
-import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import {
+  agentKindKey,
+  agentModelKey,
+  agentStatusKey,
+  agentTemplateKey,
+  agentUserKey,
+} from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { CatalogCache, type OfferedCatalog } from './catalog';
 import { AgentSchedules } from './agent-schedules';
@@ -85,7 +99,11 @@ const statusByTemporal: Record<string, string> = { TERMINATED: 'terminated', TIM
 const listFilterSchema = z.object({
   user: userIdSchema.optional(),
   status: z.enum(runStatuses).optional(),
-  template: z.string().regex(/^[A-Za-z0-9_-]+$/).max(100).optional(),
+  template: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .max(100)
+    .optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 
@@ -141,7 +159,10 @@ export class AgentClient {
   async prepareStart(options: StartRunOptions): Promise<PreparedRunStart> {
     if (options.runId !== undefined) parseArg(runIdSchema, options.runId, 'run id');
     const model = modelOrDefault(options.model, this.defaultModel);
-    const resolution = resolveRun({ template: options.template, input: options.input, model, user: options.user, options: options.options }, await this.catalog());
+    const resolution = resolveRun(
+      { template: options.template, input: options.input, model, user: options.user, options: options.options },
+      await this.catalog(),
+    );
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { run } = resolution;
     return {
@@ -249,15 +270,21 @@ export class AgentRunHandle extends ControlSignals {
   }
 }
 
-const decisionArgsSchema = z.object({ callId: z.string().min(1).max(200).optional(), reason: z.string().max(2000).optional() }).strict();
+const decisionArgsSchema = z
+  .object({ callId: z.string().min(1).max(200).optional(), reason: z.string().max(2000).optional() })
+  .strict();
 
 function decisionArgs(callId?: string, reason?: string): { callId?: string; reason?: string } {
   const args = parseArg(decisionArgsSchema, { callId, reason }, 'approval arguments');
-  return { ...(args.callId !== undefined ? { callId: args.callId } : {}), ...(args.reason !== undefined ? { reason: args.reason } : {}) };
+  return {
+    ...(args.callId !== undefined ? { callId: args.callId } : {}),
+    ...(args.reason !== undefined ? { reason: args.reason } : {}),
+  };
 }
 
 function parseArg<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

@@ -28,7 +28,12 @@ export async function fetchCatalog(client: Client, taskQueue: string): Promise<O
   }
   // Every worker withdrew (e.g. all restarting): runs may still start and wait for workers, as before publication.
   if (!published || !Array.isArray(published.workers) || published.workers.length === 0) return builtin;
-  return { templates: published.templates ?? [], tools: published.tools ?? [], origin: 'published', workers: published.workers };
+  return {
+    templates: published.templates ?? [],
+    tools: published.tools ?? [],
+    origin: 'published',
+    workers: published.workers,
+  };
 }
 
 /** {@link fetchCatalog} with a short cache, shared by concurrent callers. */

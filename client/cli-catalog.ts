@@ -44,6 +44,7 @@ export function formatToolTable(tools: ToolDescriptor[]): string {
 }
 
 function withOrigin(table: string, catalog: OfferedCatalog, taskQueue: string): string {
-  if (catalog.origin === 'builtin') return `${table}\n(built-ins: no worker on task queue "${taskQueue}" has published a catalog)`;
+  if (catalog.origin === 'builtin')
+    return `${table}\n(built-ins: no worker on task queue "${taskQueue}" has published a catalog)`;
   return `${table}\n(published by ${catalog.workers.length} worker${catalog.workers.length === 1 ? '' : 's'} on task queue "${taskQueue}")`;
 }

@@ -46,8 +46,11 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
       const { flags } = ctx;
       const input = parseJsonFlag(flags.input!, '--input');
       // Checked by `start` against the run options schema (InvalidInput naming the field).
-      const options = flags.options === undefined ? undefined : (parseJsonFlag(flags.options, '--options') as RunOptions);
-      const handle = await (await agents(ctx)).start({ template: ctx.args.template, input, model: flags.model, user: flags.user!, runId: flags.id, options });
+      const options =
+        flags.options === undefined ? undefined : (parseJsonFlag(flags.options, '--options') as RunOptions);
+      const handle = await (
+        await agents(ctx)
+      ).start({ template: ctx.args.template, input, model: flags.model, user: flags.user!, runId: flags.id, options });
       if (!flags.wait) return ctx.print(handle.runId, { runId: handle.runId });
       const result = await handle.result();
       ctx.print(formatResult(result), result);
@@ -56,7 +59,11 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
   pause: control('pause', 'pause at the next step boundary', 'pause requested for'),
   resume: control('resume', 'resume a paused run', 'resume requested for'),
   stop: control('stop', 'stop gracefully; the run ends "stopped" with its partial result', 'stop requested for'),
-  cancel: control('cancel', 'cancel; the call in flight is aborted and the run ends "cancelled"', 'cancellation requested for'),
+  cancel: control(
+    'cancel',
+    'cancel; the call in flight is aborted and the run ends "cancelled"',
+    'cancellation requested for',
+  ),
   approve: defineCommand({
     summary: 'approve a tool call the run awaits (no --call: every pending call)',
     args: id,
@@ -122,7 +129,9 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
       const after = ctx.flags.after ?? 0;
       const stream = ctx.flags.follow ? followEvents(handle, after) : onePage(handle, after);
       for await (const event of stream) {
-        ctx.write(`${ctx.json ? JSON.stringify(event) : `${event.seq}\t${event.at}\t${event.type}\t${JSON.stringify(event.data)}`}\n`);
+        ctx.write(
+          `${ctx.json ? JSON.stringify(event) : `${event.seq}\t${event.at}\t${event.type}\t${JSON.stringify(event.data)}`}\n`,
+        );
       }
     },
   }),

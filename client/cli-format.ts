@@ -20,7 +20,14 @@ export function formatRuns(runs: RunSummary[]): string {
   if (runs.length === 0) return 'no runs';
   return formatTable(
     ['RUN ID', 'TEMPLATE', 'USER', 'STATUS', 'MODEL', 'STARTED'],
-    runs.map((r) => [r.runId, r.template ?? '-', r.user ?? '-', r.status ?? '-', r.model ?? '-', formatTime(r.startTime)]),
+    runs.map((r) => [
+      r.runId,
+      r.template ?? '-',
+      r.user ?? '-',
+      r.status ?? '-',
+      r.model ?? '-',
+      formatTime(r.startTime),
+    ]),
   );
 }
 
@@ -44,13 +51,21 @@ export function formatState(state: RunState): string {
   ];
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
   if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
-  for (const p of state.pendingApprovals ?? []) rows.push(['awaiting', `${p.callId}  ${p.tool}(${clip(JSON.stringify(p.args), 80)})  step ${p.step}, since ${p.since}`]);
+  for (const p of state.pendingApprovals ?? [])
+    rows.push([
+      'awaiting',
+      `${p.callId}  ${p.tool}(${clip(JSON.stringify(p.args), 80)})  step ${p.step}, since ${p.since}`,
+    ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }
 
 export function formatUsage(usage: Usage): string {
-  const parts = [plural(usage.modelCalls, 'model call'), plural(usage.toolCalls, 'tool call'), `${usage.inputTokens} in / ${usage.outputTokens} out tokens`];
+  const parts = [
+    plural(usage.modelCalls, 'model call'),
+    plural(usage.toolCalls, 'tool call'),
+    `${usage.inputTokens} in / ${usage.outputTokens} out tokens`,
+  ];
   if (usage.costUsd > 0) parts.push(`$${usage.costUsd.toFixed(4)}`);
   return parts.join(', ');
 }
@@ -64,7 +79,12 @@ function pendingRequests(state: RunState): string {
 
 /** UTC, to the second: `2025-01-31 14:05:09Z`. */
 function formatTime(date: Date | undefined): string {
-  return date ? date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+  return date
+    ? date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')
+    : '-';
 }
 
 function plural(n: number, noun: string): string {

@@ -24,7 +24,16 @@ export function tableHelp(table: CommandTable): string {
     }
   }
   rows.push(['help [command]', 'show this text, or the help of a command (also: <command> --help)']);
-  return [`Usage: agentctl <command> [options]`, '', 'Commands:', ...rows.flatMap(listRow), '', commonSection(), '', footer].join('\n');
+  return [
+    `Usage: agentctl <command> [options]`,
+    '',
+    'Commands:',
+    ...rows.flatMap(listRow),
+    '',
+    commonSection(),
+    '',
+    footer,
+  ].join('\n');
 }
 
 /** `agentctl session help`: the group's commands. */
@@ -33,7 +42,17 @@ export function groupHelp(table: CommandTable, group: string): string {
     .filter(([path]) => path.startsWith(`${group} `))
     .map(([path, spec]) => [synopsis(path.slice(group.length + 1), spec), spec.summary]);
   rows.push(['help', 'show this text']);
-  return [`Usage: agentctl ${group} <command> [options]`, '', 'Commands:', ...rows.flatMap(listRow), '', commonSection(), ''].join('\n').trimEnd();
+  return [
+    `Usage: agentctl ${group} <command> [options]`,
+    '',
+    'Commands:',
+    ...rows.flatMap(listRow),
+    '',
+    commonSection(),
+    '',
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 /** `agentctl <command> --help`: synopsis, summary, each flag. */
@@ -45,7 +64,11 @@ export function commandHelp(path: string, spec: CommandSpec): string {
   const flags = Object.entries(spec.flags ?? {}) as [string, FlagSpec][];
   if (flags.length) {
     const required = new Set<string>(spec.required ?? []);
-    lines.push('', 'Options:', ...flags.flatMap(([name, f]) => listRow([flagText(name, f), f.help + (required.has(name) ? ' (required)' : '')])));
+    lines.push(
+      '',
+      'Options:',
+      ...flags.flatMap(([name, f]) => listRow([flagText(name, f), f.help + (required.has(name) ? ' (required)' : '')])),
+    );
   }
   lines.push('', commonSection());
   return lines.join('\n');
@@ -64,7 +87,10 @@ export function synopsis(path: string, spec: CommandSpec): string {
 }
 
 function commonSection(): string {
-  const rows = (Object.entries(commonFlags) as [string, FlagSpec][]).map(([name, f]): [string, string] => [flagText(name, f), f.help]);
+  const rows = (Object.entries(commonFlags) as [string, FlagSpec][]).map(([name, f]): [string, string] => [
+    flagText(name, f),
+    f.help,
+  ]);
   return ['Options for every command (anywhere on the line):', ...rows.flatMap(listRow)].join('\n');
 }
 

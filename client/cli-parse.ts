@@ -6,18 +6,38 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { commandHelp, groupHelp, tableHelp } from './cli-help';
-import { commonFlags, UsageError, type CommandSpec, type CommandTable, type CommonFlags, type FlagSpec } from './cli-table';
+import {
+  commonFlags,
+  UsageError,
+  type CommandSpec,
+  type CommandTable,
+  type CommonFlags,
+  type FlagSpec,
+} from './cli-table';
 
 /** A command to run, or help to print. */
 export type ParsedCommandLine =
   | { kind: 'help'; text: string; common: CommonFlags }
-  | { kind: 'command'; path: string; spec: CommandSpec; args: Record<string, any>; flags: Record<string, any>; common: CommonFlags };
+  | {
+      kind: 'command';
+      path: string;
+      spec: CommandSpec;
+      args: Record<string, any>;
+      flags: Record<string, any>;
+      common: CommonFlags;
+    };
 
 /** Parses `argv` (without `node` and the script). */
 export function parseCommandLine(table: CommandTable, argv: string[]): ParsedCommandLine {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: parseOptions(table), allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({
+      args: argv,
+      options: parseOptions(table),
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (err) {
     // parseArgs messages are multi-sentence and mention "positional"; keep the first sentence, our wording.
     throw new UsageError(`${firstSentence((err as Error).message)}; run "agentctl help" for usage`);
@@ -34,7 +54,9 @@ export function parseCommandLine(table: CommandTable, argv: string[]): ParsedCom
     if (group !== undefined) {
       if (asksHelp || rest[0] === 'help') return help(groupHelp(table, group));
       if (rest.length === 0) throw new UsageError(`no ${group} command given; run "agentctl ${group} help" for usage`);
-      throw new UsageError(`unknown ${group} command "${rest[0]}"; use one of ${[...subcommands(table, group), 'help'].join(', ')}`);
+      throw new UsageError(
+        `unknown ${group} command "${rest[0]}"; use one of ${[...subcommands(table, group), 'help'].join(', ')}`,
+      );
     }
     if (asksHelp && rest.length === 0) return help(tableHelp(table));
     if (rest.length === 0) throw new UsageError('no command given; run "agentctl help" for usage');
@@ -54,8 +76,11 @@ export function parseCommandLine(table: CommandTable, argv: string[]): ParsedCom
   }
   const argNames = Object.keys(spec.args ?? {});
   if (rest.length < argNames.length) throw new UsageError(`"${path}" needs <${argNames[rest.length]}>`);
-  if (rest.length > argNames.length) throw new UsageError(`unexpected argument "${rest[argNames.length]}" for "${path}"`);
-  const args = Object.fromEntries(argNames.map((name, i) => [name, check(spec.args![name].schema, rest[i], `<${name}>`)]));
+  if (rest.length > argNames.length)
+    throw new UsageError(`unexpected argument "${rest[argNames.length]}" for "${path}"`);
+  const args = Object.fromEntries(
+    argNames.map((name, i) => [name, check(spec.args![name].schema, rest[i], `<${name}>`)]),
+  );
   const flags = checkFlags(spec.flags ?? {}, given as Record<string, string | boolean | undefined>);
   return { kind: 'command', path, spec, args, flags, common };
 }
@@ -72,7 +97,8 @@ function findCommand(table: CommandTable, words: string[]): { path?: string; res
     if (Object.prototype.hasOwnProperty.call(table.commands, path)) return { path, rest: words.slice(n) };
   }
   const first = words[0];
-  if (first !== undefined && Object.prototype.hasOwnProperty.call(table.groups, first)) return { rest: words.slice(1), group: first };
+  if (first !== undefined && Object.prototype.hasOwnProperty.call(table.groups, first))
+    return { rest: words.slice(1), group: first };
   return { rest: words };
 }
 
@@ -96,7 +122,9 @@ function parseOptions(table: CommandTable): NonNullable<ParseArgsConfig['options
     const option = { type: spec.type, ...(spec.short ? { short: spec.short } : {}) };
     const known = options[name];
     if (known && (known.type !== option.type || known.short !== option.short)) {
-      throw new Error(`agentctl command table: --${name} of "${where}" differs in type or alias from another command's`);
+      throw new Error(
+        `agentctl command table: --${name} of "${where}" differs in type or alias from another command's`,
+      );
     }
     options[name] = option;
   };
@@ -111,7 +139,10 @@ function parseOptions(table: CommandTable): NonNullable<ParseArgsConfig['options
   return options;
 }
 
-function checkFlags(specs: Record<string, FlagSpec>, given: Record<string, string | boolean | undefined>): Record<string, unknown> {
+function checkFlags(
+  specs: Record<string, FlagSpec>,
+  given: Record<string, string | boolean | undefined>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const value = given[name];

@@ -18,11 +18,19 @@ export function formatSessionState(state: SessionState): string {
     ['user', state.user],
     ['template', state.template],
     ['model', state.model],
-    ['status', state.status + (state.runningTurn ? ` (turn ${state.runningTurn} running)` : '') + (state.closeReason ? ` (${state.closeReason})` : '')],
+    [
+      'status',
+      state.status +
+        (state.runningTurn ? ` (turn ${state.runningTurn} running)` : '') +
+        (state.closeReason ? ` (${state.closeReason})` : ''),
+    ],
     ['turns', `${state.turns}${state.queued ? `, ${state.queued} waiting` : ''}`],
     ['strategy', state.strategy],
     ['usage', formatUsage(state.usage)],
-    ['memory', `${memory.keptTurns} of at most ${memory.keepTurns} turns kept, ${memory.contextChars} chars${memory.summaryThroughTurn ? `; turns 1-${memory.summaryThroughTurn} as ${memory.summary}` : ''}`],
+    [
+      'memory',
+      `${memory.keptTurns} of at most ${memory.keepTurns} turns kept, ${memory.contextChars} chars${memory.summaryThroughTurn ? `; turns 1-${memory.summaryThroughTurn} as ${memory.summary}` : ''}`,
+    ],
     ['ttl', `${state.ttlSeconds} s idle${state.expiresAt ? `; expires ${state.expiresAt}` : ''}`],
     ['last activity', state.lastActivityAt],
   ];
@@ -36,7 +44,8 @@ export function formatSessionState(state: SessionState): string {
 export function formatCheckpoint(checkpoint: SessionCheckpoint): string {
   const head = `${checkpoint.sessionId} turn ${checkpoint.turn}${checkpoint.status ? ` ${checkpoint.status}` : ''}${checkpoint.at ? ` at ${checkpoint.at}` : ''}${checkpoint.usage ? `; session usage ${formatUsage(checkpoint.usage)}` : ''}`;
   const lines = checkpoint.messages.map((m) => {
-    const calls = m.role === 'assistant' && m.toolCalls?.length ? ` [calls ${m.toolCalls.map((c) => c.name).join(', ')}]` : '';
+    const calls =
+      m.role === 'assistant' && m.toolCalls?.length ? ` [calls ${m.toolCalls.map((c) => c.name).join(', ')}]` : '';
     const who = m.role === 'tool' ? `tool ${m.name}` : m.role;
     return `${who}: ${m.content}${calls}`;
   });
@@ -61,7 +70,17 @@ export function formatSessions(sessions: SessionInfo[]): string {
 }
 
 export function formatStats(stats: SessionStats): string {
-  const row = (name: string, t: SessionTotals) => [name, String(t.sessions), String(t.open), String(t.paused), String(t.closed), String(t.turns), String(t.inputTokens), String(t.outputTokens), `$${t.costUsd.toFixed(4)}`];
+  const row = (name: string, t: SessionTotals) => [
+    name,
+    String(t.sessions),
+    String(t.open),
+    String(t.paused),
+    String(t.closed),
+    String(t.turns),
+    String(t.inputTokens),
+    String(t.outputTokens),
+    `$${t.costUsd.toFixed(4)}`,
+  ];
   const users = Object.keys(stats.byUser).sort();
   return formatTable(
     ['USER', 'SESSIONS', 'OPEN', 'PAUSED', 'CLOSED', 'TURNS', 'TOKENS IN', 'TOKENS OUT', 'COST'],

@@ -65,7 +65,11 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
     args: { ...id, message: { help: 'the user message' } },
     flags: { 'message-id': flag.string('KEY', 'idempotency key: sending twice with one key runs one turn') },
     async run(ctx) {
-      const reply = await (await sessions(ctx)).getHandle(ctx.args.id).send(ctx.args.message, { messageId: ctx.flags['message-id'] });
+      const reply = await (
+        await sessions(ctx)
+      )
+        .getHandle(ctx.args.id)
+        .send(ctx.args.message, { messageId: ctx.flags['message-id'] });
       ctx.print(formatReply(reply), reply);
     },
   }),
@@ -88,10 +92,18 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
   'session fork': defineCommand({
     summary: 'a new session starting from that turn; prints its id',
     args: { ...id, ...turn },
-    flags: { id: flag.string('NEW_ID', 'id of the new session'), user: userFlag, model: createFlags.model, ttl, strategy },
+    flags: {
+      id: flag.string('NEW_ID', 'id of the new session'),
+      user: userFlag,
+      model: createFlags.model,
+      ttl,
+      strategy,
+    },
     async run(ctx) {
       const { args, flags } = ctx;
-      const fork = await (await sessions(ctx)).fork(args.id, args.turn, {
+      const fork = await (
+        await sessions(ctx)
+      ).fork(args.id, args.turn, {
         sessionId: flags.id,
         user: flags.user,
         model: flags.model,
@@ -119,7 +131,10 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
     flags: { wait },
     async run(ctx) {
       await (await sessions(ctx)).delete(ctx.args.id, { wait: ctx.flags.wait });
-      ctx.print(`${ctx.args.id} deleted${ctx.flags.wait ? '' : ' (Temporal finishes in the background)'}`, { sessionId: ctx.args.id, deleted: true });
+      ctx.print(`${ctx.args.id} deleted${ctx.flags.wait ? '' : ' (Temporal finishes in the background)'}`, {
+        sessionId: ctx.args.id,
+        deleted: true,
+      });
     },
   }),
   'session pause': control('pause', 'as for runs: pause at the next step boundary'),
@@ -145,7 +160,10 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
     async run(ctx) {
       const user = ctx.flags.user!;
       const closed = await (await sessions(ctx)).closeAll(user, { wait: ctx.flags.wait });
-      ctx.print(`closed ${closed.length} session(s) of ${user}${closed.length ? `: ${closed.join(', ')}` : ''}`, { user, closed });
+      ctx.print(`closed ${closed.length} session(s) of ${user}${closed.length ? `: ${closed.join(', ')}` : ''}`, {
+        user,
+        closed,
+      });
     },
   }),
   'session delete-all': defineCommand({
@@ -155,7 +173,10 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
     async run(ctx) {
       const user = ctx.flags.user!;
       const deleted = await (await sessions(ctx)).deleteAll(user, { wait: ctx.flags.wait });
-      ctx.print(`deleted ${deleted.length} session(s) of ${user}${deleted.length ? `: ${deleted.join(', ')}` : ''}`, { user, deleted });
+      ctx.print(`deleted ${deleted.length} session(s) of ${user}${deleted.length ? `: ${deleted.join(', ')}` : ''}`, {
+        user,
+        deleted,
+      });
     },
   }),
   'session stats': defineCommand({
@@ -169,8 +190,13 @@ export const sessionCommands: Record<string, CommandSpec<any, any>> = {
 };
 
 function createOptions(f: FlagValues<typeof createFlags>): CreateSessionOptions {
-  const memory = { keepTurns: f['keep-turns'], maxChars: f['max-chars'], summary: f.summary as SummaryMode | undefined };
-  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
+  const memory = {
+    keepTurns: f['keep-turns'],
+    maxChars: f['max-chars'],
+    summary: f.summary as SummaryMode | undefined,
+  };
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
   return defined({
     user: f.user!,
     sessionId: f.id,
@@ -178,7 +204,10 @@ function createOptions(f: FlagValues<typeof createFlags>): CreateSessionOptions 
     model: f.model,
     ttlSeconds: f.ttl,
     strategy: f.strategy as SessionStrategy | undefined,
-    tools: f.tools?.split(',').map((t) => t.trim()).filter(Boolean),
+    tools: f.tools
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     maxStepsPerTurn: f['max-steps'],
     systemPrompt: f.system,
     memory: Object.values(memory).some((x) => x !== undefined) ? defined(memory) : undefined,

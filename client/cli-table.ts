@@ -31,7 +31,13 @@ export interface ArgSpec<T = unknown> {
 type Flags = Record<string, FlagSpec<any>>;
 type Args = Record<string, ArgSpec<any>>;
 /** A boolean flag's value is a boolean; a value with a schema is what the schema returns; else the string. */
-type ValueOf<S> = S extends { type: 'boolean' } ? boolean : S extends { schema?: z.ZodType<infer T> } ? (unknown extends T ? string : T) : string;
+type ValueOf<S> = S extends { type: 'boolean' }
+  ? boolean
+  : S extends { schema?: z.ZodType<infer T> }
+    ? unknown extends T
+      ? string
+      : T
+    : string;
 
 /** Values of the flags given on the command line; absent flags are `undefined`. */
 export type FlagValues<F extends Flags> = { [K in keyof F]?: ValueOf<F[K]> };
@@ -90,7 +96,11 @@ export class UsageError extends AgentError {
   }
 }
 
-const digits = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).refine(Number.isSafeInteger, 'is too large');
+const digits = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'is too large');
 
 /** Value schemas shared by commands; messages complete "--flag ..." or "<arg> ...". */
 export const values = {
@@ -102,14 +112,27 @@ export const values = {
 };
 
 export const flag = {
-  boolean: (help: string, short?: string): FlagSpec<boolean> => ({ type: 'boolean', help, ...(short ? { short } : {}) }),
-  string: <T = string>(value: string, help: string, schema?: z.ZodType<T>): FlagSpec<T> => ({ type: 'string', value, help, ...(schema ? { schema } : {}) }),
+  boolean: (help: string, short?: string): FlagSpec<boolean> => ({
+    type: 'boolean',
+    help,
+    ...(short ? { short } : {}),
+  }),
+  string: <T = string>(value: string, help: string, schema?: z.ZodType<T>): FlagSpec<T> => ({
+    type: 'string',
+    value,
+    help,
+    ...(schema ? { schema } : {}),
+  }),
 };
 
 /** Flags every command accepts, anywhere on the command line. */
 export const commonFlags = {
   json: flag.boolean('machine output: one JSON document on stdout (errors as JSON on stderr)'),
-  'task-queue': flag.string('Q', 'task queue of the agent workers (default: AGENT_TASK_QUEUE or "agents")', values.nonEmpty),
+  'task-queue': flag.string(
+    'Q',
+    'task queue of the agent workers (default: AGENT_TASK_QUEUE or "agents")',
+    values.nonEmpty,
+  ),
   address: flag.string('HOST:PORT', 'Temporal server (default: TEMPORAL_ADDRESS or localhost:7233)', values.nonEmpty),
   namespace: flag.string('NS', 'Temporal namespace (default: TEMPORAL_NAMESPACE or "default")', values.nonEmpty),
   help: flag.boolean('show the help of the command', 'h'),

@@ -74,7 +74,9 @@ export async function runCli(argv: string[], io: CliIO, table: CommandTable = co
     const failure = describeFailure(err, id);
     // One line whatever the message holds, so scripts can rely on `error: Type: ...`.
     const message = failure.message.replace(/\s*\n\s*/g, ' ');
-    io.stderr.write(json ? `${JSON.stringify({ error: { type: failure.type, message } })}\n` : `error: ${failure.type}: ${message}\n`);
+    io.stderr.write(
+      json ? `${JSON.stringify({ error: { type: failure.type, message } })}\n` : `error: ${failure.type}: ${message}\n`,
+    );
     return failure.exitCode;
   } finally {
     // An open connection would keep the process alive after the command is done.
@@ -91,7 +93,9 @@ async function connect(env: NodeJS.ProcessEnv): Promise<Client> {
     return await connectClient(env, { connectTimeout: '3s' });
   } catch (err) {
     const where = env.TEMPORAL_ADDRESS ? ` at ${env.TEMPORAL_ADDRESS}` : '';
-    throw new ConnectionError(`cannot connect to Temporal${where}: ${(err as Error)?.message ?? String(err)}; check TEMPORAL_ADDRESS and TEMPORAL_* settings`);
+    throw new ConnectionError(
+      `cannot connect to Temporal${where}: ${(err as Error)?.message ?? String(err)}; check TEMPORAL_ADDRESS and TEMPORAL_* settings`,
+    );
   }
 }
 
@@ -108,9 +112,17 @@ function describeFailure(err: unknown, id: string | undefined): Failure {
   if (converted instanceof AgentError) return { type: converted.type, message: converted.message, exitCode: 1 };
   // UNAVAILABLE after connecting: the server went away mid-command.
   if (grpcCode(err) === grpcStatus.UNAVAILABLE) {
-    return { type: ErrorType.ConnectionFailed, message: `lost the Temporal server: ${(err as Error).message}`, exitCode: 1 };
+    return {
+      type: ErrorType.ConnectionFailed,
+      message: `lost the Temporal server: ${(err as Error).message}`,
+      exitCode: 1,
+    };
   }
-  return { type: ErrorType.Unexpected, message: err instanceof Error ? `${err.name}: ${err.message}` : String(err), exitCode: 1 };
+  return {
+    type: ErrorType.Unexpected,
+    message: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    exitCode: 1,
+  };
 }
 
 /** Entry point of the `agentctl` binary: real streams and environment, exit status on the process. */

@@ -8,7 +8,10 @@ export interface ConnectOptions {
   connectTimeout?: string;
 }
 
-export async function connectClient(env: NodeJS.ProcessEnv = process.env, options: ConnectOptions = {}): Promise<Client> {
+export async function connectClient(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ConnectOptions = {},
+): Promise<Client> {
   const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   // Same codecs as the workers (AGENT_PAYLOAD_*, AGENT_BLOB_*): inputs go out encrypted, results come back readable.
   const dataConverter = createDataConverter(env);

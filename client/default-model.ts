@@ -32,6 +32,10 @@ export function modelOrDefault(model: string | undefined, fallback: DefaultModel
     );
   }
   const parsed = modelSpecSchema.safeParse(fallback.spec);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `${fallback.source} "${fallback.spec}" is not a model spec: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(
+      ErrorType.InvalidInput,
+      `${fallback.source} "${fallback.spec}" is not a model spec: ${describeZodError(parsed.error)}`,
+    );
   return fallback.spec;
 }

@@ -20,13 +20,20 @@ export function toAgentError(err: unknown, runId?: string): unknown {
   if (isNotFound(err)) return new AgentError(ErrorType.NotFound, `No run ${runId ?? ''} found`.replace('  ', ' '));
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
+    if (cause instanceof ApplicationFailure)
+      return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
     if (cause instanceof CancelledFailure) return new AgentError(ErrorType.Cancelled, `Run ${runId} was cancelled`);
     if (cause instanceof TerminatedFailure) return new AgentError(ErrorType.Terminated, `Run ${runId} was terminated`);
     return new AgentError(ErrorType.RunFailed, cause?.message ?? err.message);
   }
-  if (err instanceof QueryRejectedError && err.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_PAUSED) {
-    return new AgentError(ErrorType.PausedByTemporal, `Run ${runId} is paused by Temporal's workflow pause; run "temporal workflow unpause --workflow-id ${runId}" to let it go on`);
+  if (
+    err instanceof QueryRejectedError &&
+    err.status === temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_PAUSED
+  ) {
+    return new AgentError(
+      ErrorType.PausedByTemporal,
+      `Run ${runId} is paused by Temporal's workflow pause; run "temporal workflow unpause --workflow-id ${runId}" to let it go on`,
+    );
   }
   // An update refused by its validator or failed by its handler: the workflow's typed failure.
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

@@ -20,13 +20,20 @@ export interface FollowOptions {
 /** Raised when the events after `after` were already dropped from the run's bounded log. */
 export class EventsGapError extends Error {
   override readonly name = 'EventsGapError';
-  constructor(readonly after: number, readonly firstSeq: number) {
+  constructor(
+    readonly after: number,
+    readonly firstSeq: number,
+  ) {
     super(`events ${after + 1}..${firstSeq - 1} are no longer held by the run (it keeps the most recent 500)`);
   }
 }
 
 /** Yields events with `seq > after`, in order, without gaps or duplicates; ends when the run ends. */
-export async function* followEvents(handle: WorkflowHandle, after = 0, options: FollowOptions = {}): AsyncGenerator<RunEvent> {
+export async function* followEvents(
+  handle: WorkflowHandle,
+  after = 0,
+  options: FollowOptions = {},
+): AsyncGenerator<RunEvent> {
   let last = after;
   for (;;) {
     const page = await query(handle, () => handle.query(eventsQuery, { after: last }));

@@ -25,16 +25,21 @@ export async function deleteSession(client: Client, sessionId: string, options: 
   let latest: string;
   try {
     const description = await workflow.describe();
-    if (description.typedSearchAttributes.get(agentKindKey) !== 'session') throw new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
+    if (description.typedSearchAttributes.get(agentKindKey) !== 'session')
+      throw new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
     latest = description.runId;
   } catch (err) {
     throw toSessionError(err, sessionId);
   }
   const runIds = new Set([latest]);
-  for await (const execution of client.workflow.list({ query: `WorkflowId = '${sessionId}'` })) runIds.add(execution.runId);
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${sessionId}'` }))
+    runIds.add(execution.runId);
   for (const runId of runIds) {
     try {
-      await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: sessionId, runId } });
+      await client.workflowService.deleteWorkflowExecution({
+        namespace: client.options.namespace,
+        workflowExecution: { workflowId: sessionId, runId },
+      });
     } catch (err) {
       // Already gone (deleted meanwhile, or by an earlier call): nothing left to do for that run.
       if (!isNotFound(err)) throw toSessionError(err, sessionId);
@@ -46,10 +51,16 @@ export async function deleteSession(client: Client, sessionId: string, options: 
 async function waitUntilDeleted(client: Client, sessionId: string, timeoutMs: number): Promise<void> {
   const workflow = client.workflow.getHandle(sessionId);
   for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 250))) {
-    const described = await workflow.describe().then(() => true, () => false);
+    const described = await workflow.describe().then(
+      () => true,
+      () => false,
+    );
     if (!described && (await client.workflow.count(`WorkflowId = '${sessionId}'`)).count === 0) return;
     if (Date.now() > deadline) {
-      throw new AgentError(ErrorType.RunFailed, `Session ${sessionId} is still being deleted after ${timeoutMs} ms; Temporal deletes in the background, check again later`);
+      throw new AgentError(
+        ErrorType.RunFailed,
+        `Session ${sessionId} is still being deleted after ${timeoutMs} ms; Temporal deletes in the background, check again later`,
+      );
     }
   }
 }

@@ -2,7 +2,12 @@
  * `SessionHandle`: talk to one session (send, state, checkpoint, close, pause, resume, stop, result), and
  * `toSessionError`, which turns Temporal client errors into `AgentError`s that name the session.
  */
-import { WorkflowUpdateFailedError, QueryNotRegisteredError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowUpdateFailedError,
+  QueryNotRegisteredError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { AgentError, ErrorType } from '../agents/errors';
 import { describeZodError } from '../agents/errors';
@@ -49,7 +54,10 @@ export class SessionHandle extends ControlSignals {
   private async sendOnce(message: string, updateId: string | undefined): Promise<TurnReply> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.workflow.executeUpdate(sendMessageUpdate, { args: [{ message }], ...(updateId ? { updateId } : {}) });
+        return await this.workflow.executeUpdate(sendMessageUpdate, {
+          args: [{ message }],
+          ...(updateId ? { updateId } : {}),
+        });
       } catch (err) {
         // Sent just as the session continued as new: the new run takes it (it only continues with nothing in flight).
         if (attempt < 3 && isClosedRunError(err) && (await this.isRunning())) continue;
@@ -102,7 +110,10 @@ export class SessionHandle extends ControlSignals {
 
   private async toError(err: unknown): Promise<unknown> {
     if (await reachedClosedWorkflow(err, this.workflow)) {
-      return new AgentError(ErrorType.SessionClosed, `Session ${this.sessionId} is closed and takes no more messages; create a new session or fork this one`);
+      return new AgentError(
+        ErrorType.SessionClosed,
+        `Session ${this.sessionId} is closed and takes no more messages; create a new session or fork this one`,
+      );
     }
     return toSessionError(err, this.sessionId);
   }
@@ -113,13 +124,15 @@ export function toSessionError(err: unknown, sessionId: string): unknown {
   if (err instanceof AgentError) return err;
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause instanceof ActivityFailure ? err.cause.cause : err.cause;
-    if (cause instanceof ApplicationFailure) return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
+    if (cause instanceof ApplicationFailure)
+      return new AgentError((cause.type ?? ErrorType.RunFailed) as ErrorType, cause.message, cause.details);
     return new AgentError(ErrorType.RunFailed, cause?.message ?? err.message);
   }
   if (isNotFound(err)) {
     return new AgentError(ErrorType.NotFound, `No session ${sessionId}`);
   }
-  if (err instanceof QueryNotRegisteredError) return new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
+  if (err instanceof QueryNotRegisteredError)
+    return new AgentError(ErrorType.NotFound, `${sessionId} is not a session`);
   return toAgentError(err, sessionId);
 }
 
@@ -133,7 +146,8 @@ export function sessionHandle(client: Client, sessionId: string): SessionHandle 
  */
 export function checkMessage(message: unknown): void {
   const parsed = sendMessageInputSchema.safeParse({ message });
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid message: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid message: ${describeZodError(parsed.error)}`);
 }
 
 /** Backoff for a message refused with `SessionContinuing`: the session first runs the messages it accepted. */

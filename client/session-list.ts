@@ -11,7 +11,13 @@ import { z } from 'zod';
 import { addUsage, emptyUsage, type Usage } from '../agents/conversation';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { userIdSchema } from '../agents/run';
-import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import {
+  agentKindKey,
+  agentModelKey,
+  agentStatusKey,
+  agentTemplateKey,
+  agentUserKey,
+} from '../agents/search-attributes';
 import { sessionListStatuses, sessionMemoKey, type SessionListStatus, type SessionMemo } from '../agents/session';
 
 export interface SessionInfo {
@@ -68,7 +74,8 @@ const listFilterSchema = z
 /** Sessions newest first. */
 export async function listSessions(client: Client, filter: ListSessionsFilter = {}): Promise<SessionInfo[]> {
   const parsed = listFilterSchema.safeParse(filter);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid list filter: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid list filter: ${describeZodError(parsed.error)}`);
   const f = parsed.data;
   // Values are validated above to a safe character set, so quoting cannot be broken.
   const clauses = [`${agentKindKey.name} = 'session'`, `ExecutionStatus != 'ContinuedAsNew'`];
@@ -122,5 +129,9 @@ function add(totals: SessionTotals, s: SessionInfo): void {
 }
 
 function temporalCloseReason(status: string): string {
-  return { TERMINATED: 'terminated', CANCELLED: 'cancelled', TIMED_OUT: 'timed_out', FAILED: 'failed', COMPLETED: 'closed' }[status] ?? status.toLowerCase();
+  return (
+    { TERMINATED: 'terminated', CANCELLED: 'cancelled', TIMED_OUT: 'timed_out', FAILED: 'failed', COMPLETED: 'closed' }[
+      status
+    ] ?? status.toLowerCase()
+  );
 }

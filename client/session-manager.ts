@@ -7,25 +7,44 @@
  * memo each session refreshes after every turn), so they need no worker and are eventually consistent.
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { emptyUsage } from '../agents/conversation';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
 import { userIdSchema } from '../agents/run';
-import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
-import { resolveSession, sessionIdSchema } from '../agents/session-schema';
 import {
-  sendMessageUpdate,
-  type CarriedSessionState,
-  type SessionConfig,
-  type TurnReply,
-} from '../agents/session';
+  agentKindKey,
+  agentModelKey,
+  agentStatusKey,
+  agentTemplateKey,
+  agentUserKey,
+} from '../agents/search-attributes';
+import { resolveSession, sessionIdSchema } from '../agents/session-schema';
+import { sendMessageUpdate, type CarriedSessionState, type SessionConfig, type TurnReply } from '../agents/session';
 import type { sessionWorkflow } from '../workflows';
 import { taskQueueFrom } from './connection';
 import { defaultModelFrom, modelOrDefault } from './default-model';
 import { deleteSession, type DeleteOptions } from './session-delete';
-import { listSessions, sessionStats, type ListSessionsFilter, type SessionInfo, type SessionStats } from './session-list';
-import { checkMessage, retryWhileContinuing, sessionHandle, toSessionError, type SendOptions, type SessionHandle } from './session-handle';
+import {
+  listSessions,
+  sessionStats,
+  type ListSessionsFilter,
+  type SessionInfo,
+  type SessionStats,
+} from './session-list';
+import {
+  checkMessage,
+  retryWhileContinuing,
+  sessionHandle,
+  toSessionError,
+  type SendOptions,
+  type SessionHandle,
+} from './session-handle';
 
 export interface SessionManagerOptions {
   /** Task queue the workers poll. Default AGENT_TASK_QUEUE, else `agents`. */
@@ -102,7 +121,10 @@ export class SessionManager {
     const { sessionId, startOptions } = this.prepare(options);
     return retryWhileContinuing(async () => {
       // An operation is used once: every attempt gets its own.
-      const startWorkflowOperation = new WithStartWorkflowOperation<typeof sessionWorkflow>('sessionWorkflow', startOptions);
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof sessionWorkflow>(
+        'sessionWorkflow',
+        startOptions,
+      );
       try {
         return await this.client.workflow.executeUpdateWithStart(sendMessageUpdate, {
           args: [{ message }],
@@ -138,7 +160,8 @@ export class SessionManager {
       forkedFrom: { sessionId: sourceId, turn: checkpoint.turn },
     };
     const config: CreateSessionOptions = { ...state.config, sessionId: options.sessionId };
-    for (const key of ['user', 'model', 'ttlSeconds', 'strategy'] as const) if (options[key] !== undefined) Object.assign(config, { [key]: options[key] });
+    for (const key of ['user', 'model', 'ttlSeconds', 'strategy'] as const)
+      if (options[key] !== undefined) Object.assign(config, { [key]: options[key] });
     const { sessionId, startOptions } = this.prepare(config, carried);
     try {
       await this.client.workflow.start<typeof sessionWorkflow>('sessionWorkflow', startOptions);
@@ -166,11 +189,18 @@ export class SessionManager {
   /** Closes every open session of `user`; other users' sessions are not touched. Returns the ids closed. */
   async closeAll(user: string, options: BatchOptions = {}): Promise<string[]> {
     parseArg(userIdSchema, user, 'user');
-    const open = [...(await this.list({ user, status: 'open', limit: 10_000 })), ...(await this.list({ user, status: 'paused', limit: 10_000 }))];
+    const open = [
+      ...(await this.list({ user, status: 'open', limit: 10_000 })),
+      ...(await this.list({ user, status: 'paused', limit: 10_000 })),
+    ];
     const closed: string[] = [];
     await forEachLimited(open, async ({ sessionId }) => {
       const handle = this.getHandle(sessionId);
-      const state = await handle.close().catch((err) => (err instanceof AgentError && err.type === ErrorType.NotFound ? undefined : Promise.reject(err)));
+      const state = await handle
+        .close()
+        .catch((err) =>
+          err instanceof AgentError && err.type === ErrorType.NotFound ? undefined : Promise.reject(err),
+        );
       if (!state) return;
       closed.push(sessionId);
       if (options.wait) await handle.result().catch(() => undefined);
@@ -202,7 +232,12 @@ export class SessionManager {
   private prepare(options: CreateSessionOptions, carried?: CarriedSessionState) {
     if (options.sessionId !== undefined) parseArg(sessionIdSchema, options.sessionId, 'session id');
     const { sessionId: givenId, ...config } = options;
-    const resolution = resolveSession({ ...config, template: config.template ?? 'chat', model: modelOrDefault(config.model, this.defaultModel), carried });
+    const resolution = resolveSession({
+      ...config,
+      template: config.template ?? 'chat',
+      model: modelOrDefault(config.model, this.defaultModel),
+      carried,
+    });
     if (!resolution.ok) throw new AgentError(resolution.type, resolution.message);
     const { session } = resolution;
     const sessionId = givenId ?? `session-${randomUUID()}`;
@@ -227,7 +262,10 @@ export class SessionManager {
 
   private startError(err: unknown, sessionId: string): unknown {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return new AgentError(ErrorType.SessionClosed, `Session ${sessionId} exists and is closed; choose another id, or fork it`);
+      return new AgentError(
+        ErrorType.SessionClosed,
+        `Session ${sessionId} exists and is closed; choose another id, or fork it`,
+      );
     }
     return toSessionError(err, sessionId);
   }
@@ -236,7 +274,10 @@ export class SessionManager {
   private async checkOwner(handle: SessionHandle, user: string): Promise<void> {
     const owner = (await handle.workflow.describe()).typedSearchAttributes.get(agentUserKey);
     if (owner !== undefined && owner !== user) {
-      throw new AgentError(ErrorType.PermissionDenied, `Session ${handle.sessionId} belongs to another user; choose another id`);
+      throw new AgentError(
+        ErrorType.PermissionDenied,
+        `Session ${handle.sessionId} belongs to another user; choose another id`,
+      );
     }
   }
 }
@@ -251,6 +292,7 @@ async function forEachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Pr
 
 function parseArg<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid ${what}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }

@@ -4,7 +4,15 @@
  */
 import type { Client } from '@temporalio/client';
 import { AgentError, ErrorType, describeZodError } from '../agents/errors';
-import { emptyBucket, ledgerWorkflowId, periodKey, quotaPeriods, usageQuery, type QuotaPeriod, type UsageBucket } from '../agents/ledger';
+import {
+  emptyBucket,
+  ledgerWorkflowId,
+  periodKey,
+  quotaPeriods,
+  usageQuery,
+  type QuotaPeriod,
+  type UsageBucket,
+} from '../agents/ledger';
 import { userIdSchema } from '../agents/run';
 import { isNotFound } from './errors';
 
@@ -35,7 +43,8 @@ export interface UserUsage {
  */
 export async function userUsage(client: Client, user: string, now = Date.now()): Promise<UserUsage> {
   const parsed = userIdSchema.safeParse(user);
-  if (!parsed.success) throw new AgentError(ErrorType.InvalidInput, `Invalid user id: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new AgentError(ErrorType.InvalidInput, `Invalid user id: ${describeZodError(parsed.error)}`);
   let buckets: Record<string, UsageBucket> = {};
   let pending = { calls: 0, tokens: 0, usd: 0 };
   try {

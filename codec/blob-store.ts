@@ -56,7 +56,8 @@ export class FileBlobStore implements BlobStore {
 
   private pathOf(key: string): string {
     // Keys come from payload references, which anyone who can write history controls: no path tricks.
-    if (!keyPattern.test(key)) throw new Error(`Invalid blob key "${key.slice(0, 80)}": expected 64 lowercase hex characters (SHA-256)`);
+    if (!keyPattern.test(key))
+      throw new Error(`Invalid blob key "${key.slice(0, 80)}": expected 64 lowercase hex characters (SHA-256)`);
     return join(this.location, key.slice(0, 2), key);
   }
 }

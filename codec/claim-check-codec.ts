@@ -72,7 +72,10 @@ export class ClaimCheckCodec implements PayloadCodec {
           );
         }
         if (bytes.length !== ref.size || sha256Hex(bytes) !== ref.sha256) {
-          throw new PayloadCodecError(ErrorType.BlobCorrupt, `Payload blob ${ref.sha256} in ${this.store.location} does not match its reference (hash or size differs)`);
+          throw new PayloadCodecError(
+            ErrorType.BlobCorrupt,
+            `Payload blob ${ref.sha256} in ${this.store.location} does not match its reference (hash or size differs)`,
+          );
         }
         return ProtoPayload.decode(bytes);
       }),
@@ -83,11 +86,15 @@ export class ClaimCheckCodec implements PayloadCodec {
 function parseRef(payload: Payload): BlobRef {
   try {
     const ref = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8')) as Partial<BlobRef>;
-    if (typeof ref.sha256 === 'string' && /^[0-9a-f]{64}$/.test(ref.sha256) && Number.isInteger(ref.size)) return ref as BlobRef;
+    if (typeof ref.sha256 === 'string' && /^[0-9a-f]{64}$/.test(ref.sha256) && Number.isInteger(ref.size))
+      return ref as BlobRef;
   } catch {
     // reported below
   }
-  throw new PayloadCodecError(ErrorType.BlobCorrupt, `Malformed ${blobRefEncoding} payload: expected {"sha256": <64 hex>, "size": <bytes>}`);
+  throw new PayloadCodecError(
+    ErrorType.BlobCorrupt,
+    `Malformed ${blobRefEncoding} payload: expected {"sha256": <64 hex>, "size": <bytes>}`,
+  );
 }
 
 function sha256Hex(bytes: Uint8Array): string {

@@ -16,11 +16,20 @@ export interface PayloadCodecsOptions {
  * fetch the blob, then decrypt. So blobs hold ciphertext, and history holds ciphertext or a reference
  * (`sha256` of the ciphertext and its size).
  */
-export function createPayloadCodecs(settings: PayloadCodecSettings, options: PayloadCodecsOptions = {}): PayloadCodec[] {
+export function createPayloadCodecs(
+  settings: PayloadCodecSettings,
+  options: PayloadCodecsOptions = {},
+): PayloadCodec[] {
   const codecs: PayloadCodec[] = [];
-  if (settings.keys.length > 0) codecs.push(new EncryptionCodec({ keys: settings.keys, currentKeyId: settings.currentKeyId }));
+  if (settings.keys.length > 0)
+    codecs.push(new EncryptionCodec({ keys: settings.keys, currentKeyId: settings.currentKeyId }));
   if (settings.blobStore !== 'off') {
-    codecs.push(new ClaimCheckCodec({ store: options.blobStore ?? new FileBlobStore(settings.blobDir), thresholdBytes: settings.blobThresholdBytes }));
+    codecs.push(
+      new ClaimCheckCodec({
+        store: options.blobStore ?? new FileBlobStore(settings.blobDir),
+        thresholdBytes: settings.blobThresholdBytes,
+      }),
+    );
   }
   return codecs;
 }
@@ -34,6 +43,9 @@ export function createPayloadCodecs(settings: PayloadCodecSettings, options: Pay
  * new Client({ connection, namespace, dataConverter: createDataConverter() });
  * Worker.create({ ..., dataConverter: createDataConverter() });
  */
-export function createDataConverter(env: NodeJS.ProcessEnv = process.env, options: PayloadCodecsOptions = {}): DataConverter {
+export function createDataConverter(
+  env: NodeJS.ProcessEnv = process.env,
+  options: PayloadCodecsOptions = {},
+): DataConverter {
   return { payloadCodecs: createPayloadCodecs(loadPayloadCodecSettings(env), options) };
 }

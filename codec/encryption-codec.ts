@@ -40,11 +40,18 @@ export class EncryptionCodec implements PayloadCodec {
 
   constructor(options: EncryptionCodecOptions) {
     for (const { id, key } of options.keys) {
-      if (key.length !== 32) throw new PayloadCodecError(ErrorType.InvalidSettings, `Encryption key "${id}" has ${key.length} bytes; AES-256 needs 32`);
+      if (key.length !== 32)
+        throw new PayloadCodecError(
+          ErrorType.InvalidSettings,
+          `Encryption key "${id}" has ${key.length} bytes; AES-256 needs 32`,
+        );
       this.keys.set(id, createSecretKey(key));
     }
     if (options.currentKeyId !== undefined && !this.keys.has(options.currentKeyId)) {
-      throw new PayloadCodecError(ErrorType.InvalidSettings, `Current key id "${options.currentKeyId}" is not among the keys (${[...this.keys.keys()].join(', ')})`);
+      throw new PayloadCodecError(
+        ErrorType.InvalidSettings,
+        `Current key id "${options.currentKeyId}" is not among the keys (${[...this.keys.keys()].join(', ')})`,
+      );
     }
     this.currentKeyId = options.currentKeyId;
   }
@@ -84,10 +91,16 @@ export class EncryptionCodec implements PayloadCodec {
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, ivBytes), { authTagLength: tagBytes });
         decipher.setAAD(additionalData(keyId));
         decipher.setAuthTag(data.subarray(data.length - tagBytes));
-        const plain = Buffer.concat([decipher.update(data.subarray(ivBytes, data.length - tagBytes)), decipher.final()]);
+        const plain = Buffer.concat([
+          decipher.update(data.subarray(ivBytes, data.length - tagBytes)),
+          decipher.final(),
+        ]);
         return ProtoPayload.decode(plain);
       } catch {
-        throw decryptFailed(keyId, 'authentication failed (the ciphertext was changed, or the key listed under this id is not the one that encrypted it)');
+        throw decryptFailed(
+          keyId,
+          'authentication failed (the ciphertext was changed, or the key listed under this id is not the one that encrypted it)',
+        );
       }
     });
   }

@@ -15,7 +15,10 @@ export const codecServerEnvSchema = z.object({
   /** Comma-separated browser origins allowed to call it (the Web UI's). */
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
   /** When set, requests need `Authorization: Bearer <token>`. */
-  CODEC_AUTH_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'use at least 16 characters').optional()),
+  CODEC_AUTH_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'use at least 16 characters').optional(),
+  ),
 });
 
 export interface CodecServerOptions {
@@ -68,7 +71,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     res.setHeader('Vary', 'Origin');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type, x-namespace, authorization');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        req.headers['access-control-request-headers'] ?? 'content-type, x-namespace, authorization',
+      );
       res.setHeader('Access-Control-Max-Age', '600');
       return void res.writeHead(204).end();
     }
@@ -93,7 +99,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     let payloads = parsed.payloads.map(fromJson);
     try {
       const chain = action === 'encode' ? options.codecs : [...options.codecs].reverse();
-      for (const codec of chain) payloads = action === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+      for (const codec of chain)
+        payloads = action === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
     } catch (err) {
       throw new HttpError(400, `Cannot ${action}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -129,7 +136,9 @@ function fromJson({ metadata, data }: JsonPayload): Payload {
 
 function toJson({ metadata, data }: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
     data: Buffer.from(data ?? []).toString('base64'),
   };
 }
@@ -160,12 +169,15 @@ async function main(): Promise<void> {
   if (!parsed.success) throw new Error(`Invalid codec server settings: ${describeZodError(parsed.error)}`);
   const env = parsed.data;
   const settings = loadPayloadCodecSettings();
-  if (settings.keys.length === 0) console.warn('AGENT_PAYLOAD_KEYS is not set: this server only resolves blob references, it decrypts nothing');
+  if (settings.keys.length === 0)
+    console.warn('AGENT_PAYLOAD_KEYS is not set: this server only resolves blob references, it decrypts nothing');
   const server = await startCodecServer({
     codecs: createPayloadCodecs(settings),
     port: env.CODEC_SERVER_PORT,
     host: env.CODEC_SERVER_HOST,
-    corsOrigins: env.CODEC_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: env.CODEC_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     authToken: env.CODEC_AUTH_TOKEN,
   });
   console.log(

@@ -35,15 +35,24 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 // Issues never quote a key entry: a malformed entry may be key material.
 const keyringSchema = z.string().transform((raw, ctx): PayloadKey[] => {
   const keys: PayloadKey[] = [];
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   entries.forEach((entry, i) => {
     const sep = entry.indexOf(':');
     const id = sep > 0 ? entry.slice(0, sep) : '';
     const encoded = entry.slice(sep + 1);
     if (!keyIdPattern.test(id) || id === decryptOnlyKeyId) {
-      ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must be id:base64key with an id of 1-64 letters, digits, '.', '_' or '-' (not "${decryptOnlyKeyId}")` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} must be id:base64key with an id of 1-64 letters, digits, '.', '_' or '-' (not "${decryptOnlyKeyId}")`,
+      });
     } else if (!base64Pattern.test(encoded) || Buffer.from(encoded, 'base64').length !== 32) {
-      ctx.addIssue({ code: 'custom', message: `key "${id}" must be 32 bytes in standard base64 (e.g. \`openssl rand -base64 32\`)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `key "${id}" must be 32 bytes in standard base64 (e.g. \`openssl rand -base64 32\`)`,
+      });
     } else if (keys.some((k) => k.id === id)) {
       ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice; ids must be unique` });
     } else {
@@ -65,30 +74,52 @@ export const payloadCodecEnvSchema = z
     /** Directory of the filesystem blob store. Default `.data/blobs` (relative to the working directory). */
     AGENT_BLOB_DIR: z.string().min(1).default('.data/blobs'),
     /** Payloads above this many bytes go to the blob store. Default 262,144 (256 KiB); 1 KiB to 1 MiB. */
-    AGENT_BLOB_THRESHOLD_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(defaultBlobThresholdBytes),
+    AGENT_BLOB_THRESHOLD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(defaultBlobThresholdBytes),
   })
   .superRefine((env, ctx) => {
     const ids = (env.AGENT_PAYLOAD_KEYS ?? []).map((k) => k.id);
     const current = env.AGENT_PAYLOAD_KEY_ID;
     if (current !== undefined && ids.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['AGENT_PAYLOAD_KEY_ID'], message: 'is set but AGENT_PAYLOAD_KEYS is not; set both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_PAYLOAD_KEY_ID'],
+        message: 'is set but AGENT_PAYLOAD_KEYS is not; set both or neither',
+      });
     } else if (current !== undefined && current !== decryptOnlyKeyId && !ids.includes(current)) {
       // Quote the value only when it looks like an id: a key pasted here by mistake must not reach a log.
-      ctx.addIssue({ code: 'custom', path: ['AGENT_PAYLOAD_KEY_ID'], message: `${keyIdPattern.test(current) ? `"${current}"` : 'its value'} is not among the key ids in AGENT_PAYLOAD_KEYS (${ids.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_PAYLOAD_KEY_ID'],
+        message: `${keyIdPattern.test(current) ? `"${current}"` : 'its value'} is not among the key ids in AGENT_PAYLOAD_KEYS (${ids.join(', ')})`,
+      });
     } else if (current === undefined && ids.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['AGENT_PAYLOAD_KEY_ID'], message: `is required with several keys: set it to the id that encrypts new payloads (one of ${ids.join(', ')}) or to "${decryptOnlyKeyId}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_PAYLOAD_KEY_ID'],
+        message: `is required with several keys: set it to the id that encrypts new payloads (one of ${ids.join(', ')}) or to "${decryptOnlyKeyId}"`,
+      });
     }
   });
 
 /** Reads and checks the codec settings; throws `PayloadCodecError` (`InvalidSettings`) saying what to change. */
 export function loadPayloadCodecSettings(env: NodeJS.ProcessEnv = process.env): PayloadCodecSettings {
   const parsed = payloadCodecEnvSchema.safeParse(env);
-  if (!parsed.success) throw new PayloadCodecError(ErrorType.InvalidSettings, `Invalid payload codec settings: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new PayloadCodecError(
+      ErrorType.InvalidSettings,
+      `Invalid payload codec settings: ${describeZodError(parsed.error)}`,
+    );
   const data = parsed.data;
   const keys = data.AGENT_PAYLOAD_KEYS ?? [];
   return {
     keys,
-    currentKeyId: data.AGENT_PAYLOAD_KEY_ID === decryptOnlyKeyId ? undefined : (data.AGENT_PAYLOAD_KEY_ID ?? keys[0]?.id),
+    currentKeyId:
+      data.AGENT_PAYLOAD_KEY_ID === decryptOnlyKeyId ? undefined : (data.AGENT_PAYLOAD_KEY_ID ?? keys[0]?.id),
     blobStore: data.AGENT_BLOB_STORE,
     blobDir: data.AGENT_BLOB_DIR,
     blobThresholdBytes: data.AGENT_BLOB_THRESHOLD_BYTES,
@@ -103,6 +134,9 @@ export function describePayloadCodecSettings(settings: PayloadCodecSettings): st
     : settings.keys.length
       ? `not encrypted, decrypt-only (decrypts ${ids})`
       : 'not encrypted (set AGENT_PAYLOAD_KEYS to encrypt)';
-  const blobs = settings.blobStore === 'off' ? 'blob store off' : `over ${settings.blobThresholdBytes} bytes stored in ${settings.blobDir}`;
+  const blobs =
+    settings.blobStore === 'off'
+      ? 'blob store off'
+      : `over ${settings.blobThresholdBytes} bytes stored in ${settings.blobDir}`;
   return `${encryption}; ${blobs}`;
 }

@@ -21,7 +21,12 @@ export interface AdminContext {
  * - `GET /_stub/requests[?run=ID]`: the request log, optionally for one run; `DELETE /_stub/requests`: clears it.
  * - `GET /_stub/health`: `{ ok: true, pendingFaults, requests }`.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, ctx: AdminContext): Promise<void> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: AdminContext,
+): Promise<void> {
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'POST /_stub/faults': {
@@ -30,7 +35,12 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
         ctx.faults.add(faults);
         return sendJson(res, 200, { queued: faults.length, pending: ctx.faults.pending() });
       } catch (err) {
-        if (err instanceof InvalidFaultError) return sendJson(res, 400, errorBody(400, { message: err.message, type: 'invalid_request_error', code: null }));
+        if (err instanceof InvalidFaultError)
+          return sendJson(
+            res,
+            400,
+            errorBody(400, { message: err.message, type: 'invalid_request_error', code: null }),
+          );
         throw err;
       }
     }
@@ -46,12 +56,20 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, url
     case 'DELETE /_stub/requests':
       return sendJson(res, 200, { cleared: ctx.log.clear() });
     case 'GET /_stub/health':
-      return sendJson(res, 200, { ok: true, pendingFaults: ctx.faults.pending().length, requests: ctx.log.list().length });
+      return sendJson(res, 200, {
+        ok: true,
+        pendingFaults: ctx.faults.pending().length,
+        requests: ctx.log.list().length,
+      });
     default:
       return sendJson(
         res,
         404,
-        errorBody(404, { message: `No admin route ${route}. Use /_stub/faults, /_stub/requests or /_stub/health.`, type: 'invalid_request_error', code: null }),
+        errorBody(404, {
+          message: `No admin route ${route}. Use /_stub/faults, /_stub/requests or /_stub/health.`,
+          type: 'invalid_request_error',
+          code: null,
+        }),
       );
   }
 }

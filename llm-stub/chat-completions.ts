@@ -43,7 +43,12 @@ export async function handleChatCompletion(ctx: ChatCompletionContext): Promise<
   }
   const request = parsed.data;
   const tools = toolNamesOf(request);
-  Object.assign(entry, { model: request.model, stream: request.stream === true, messageCount: request.messages.length, tools });
+  Object.assign(entry, {
+    model: request.model,
+    stream: request.stream === true,
+    messageCount: request.messages.length,
+    tools,
+  });
 
   // Faults are taken only for valid requests, so a client bug does not silently use up a test's fault.
   const fault = ctx.faults.take(entry.key);
@@ -51,7 +56,12 @@ export async function handleChatCompletion(ctx: ChatCompletionContext): Promise<
 
   switch (fault?.kind) {
     case 'status':
-      sendJson(res, fault.status, errorBody(fault.status, fault), fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      sendJson(
+        res,
+        fault.status,
+        errorBody(fault.status, fault),
+        fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+      );
       return 'fault';
     case 'hang':
       await untilAborted(signal);
@@ -70,13 +80,23 @@ export async function handleChatCompletion(ctx: ChatCompletionContext): Promise<
 
   const messages = toChatMessages(request.messages);
   const reply = scriptedReply(messages, tools, scriptedParams(modelParams(request.model)));
-  const meta: ResponseMeta = { id: `chatcmpl-stub-${entry.seq}`, created: Math.floor(Date.now() / 1000), model: request.model };
+  const meta: ResponseMeta = {
+    id: `chatcmpl-stub-${entry.seq}`,
+    created: Math.floor(Date.now() / 1000),
+    model: request.model,
+  };
   const usage = usageFor(messages, reply);
   const broken =
     fault?.kind === 'bad-tool-call'
       ? badToolCalls(fault, tools)
       : fault?.kind === 'tool-call'
-        ? [{ id: 'call_forced_1', type: 'function' as const, function: { name: fault.name, arguments: fault.arguments } }]
+        ? [
+            {
+              id: 'call_forced_1',
+              type: 'function' as const,
+              function: { name: fault.name, arguments: fault.arguments },
+            },
+          ]
         : undefined;
   const content = broken ? '' : reply.content;
   const toolCalls = broken ?? toWireToolCalls(reply.toolCalls);
@@ -100,14 +120,21 @@ export async function handleChatCompletion(ctx: ChatCompletionContext): Promise<
 
 async function streamChunks(ctx: ChatCompletionContext, chunks: object[], fault: Fault | undefined): Promise<Outcome> {
   const { res, signal } = ctx;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   res.flushHeaders();
   const cutAfter = fault?.kind === 'reset' ? fault.afterChunks : undefined;
   for (const [index, chunk] of chunks.entries()) {
     if (signal.aborted) return 'client-closed';
     if (cutAfter !== undefined && index >= cutAfter) break;
     if (fault?.kind === 'malformed-json' && index === 1) {
-      await writeFlushed(res, sseEvent('{"id":"chatcmpl-stub-broken","choices":[{"index":0,"delta":{"content":"unterminated'));
+      await writeFlushed(
+        res,
+        sseEvent('{"id":"chatcmpl-stub-broken","choices":[{"index":0,"delta":{"content":"unterminated'),
+      );
       continue;
     }
     await writeFlushed(res, sseEvent(JSON.stringify(chunk)));
@@ -125,7 +152,9 @@ async function streamChunks(ctx: ChatCompletionContext, chunks: object[], fault:
 /** The broken tool call for a `bad-tool-call` fault; it uses an offered tool's name unless the variant says otherwise. */
 function badToolCalls(fault: Extract<Fault, { kind: 'bad-tool-call' }>, tools: string[]): WireToolCall[] {
   const name = tools[0] ?? 'calculator';
-  const call = (fnName: string, args: string): WireToolCall[] => [{ id: 'call_bad_1', type: 'function', function: { name: fnName, arguments: args } }];
+  const call = (fnName: string, args: string): WireToolCall[] => [
+    { id: 'call_bad_1', type: 'function', function: { name: fnName, arguments: args } },
+  ];
   switch (fault.variant ?? 'invalid-json') {
     case 'invalid-json':
       // Not a truncation: LangChain's partial-JSON parser would repair a cut-off string when streaming.

@@ -91,7 +91,15 @@ export const faultKinds = ['status', 'delay', 'hang', 'reset', 'malformed-json',
 
 export const faultSchema = z.discriminatedUnion(
   'kind',
-  [statusFaultSchema, delayFaultSchema, hangFaultSchema, resetFaultSchema, malformedJsonFaultSchema, badToolCallFaultSchema, toolCallFaultSchema],
+  [
+    statusFaultSchema,
+    delayFaultSchema,
+    hangFaultSchema,
+    resetFaultSchema,
+    malformedJsonFaultSchema,
+    badToolCallFaultSchema,
+    toolCallFaultSchema,
+  ],
   { error: (issue) => (issue.code === 'invalid_union' ? `kind must be one of ${faultKinds.join(', ')}` : undefined) },
 );
 export type Fault = z.infer<typeof faultSchema>;
@@ -119,7 +127,9 @@ export function parseFaultsJson(json: string, source = 'faults'): Fault[] {
   try {
     value = JSON.parse(json);
   } catch (err) {
-    throw new InvalidFaultError(`${source} is not JSON (${(err as Error).message}); pass e.g. '[{"kind":"status","status":429}]'`);
+    throw new InvalidFaultError(
+      `${source} is not JSON (${(err as Error).message}); pass e.g. '[{"kind":"status","status":429}]'`,
+    );
   }
   return parseFaults(value);
 }

@@ -29,12 +29,20 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new BodyError(400, 'We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.');
+    throw new BodyError(
+      400,
+      'We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.',
+    );
   }
 }
 
 /** Sends `body` as JSON with `status` and any extra headers. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     return;
   }
   const portText = values.port ?? process.env.LLM_STUB_PORT ?? String(defaultCliPort);
-  if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new InvalidArgument(`--port must be 0-65535, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || Number(portText) > 65535)
+    throw new InvalidArgument(`--port must be 0-65535, got "${portText}"`);
   const faultsJson = values.faults ?? process.env.LLM_STUB_FAULTS;
   const faults: Fault[] = faultsJson ? parseFaultsJson(faultsJson, values.faults ? '--faults' : 'LLM_STUB_FAULTS') : [];
 
@@ -47,7 +48,7 @@ class InvalidArgument extends Error {
 
 main().catch((err: unknown) => {
   const known = err instanceof InvalidArgument || err instanceof InvalidFaultError;
-  console.error(`llm-stub: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}`);
+  console.error(`llm-stub: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}`);
   if (known) console.error(usage);
   process.exit(known ? 2 : 1);
 });

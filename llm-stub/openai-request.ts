@@ -67,7 +67,12 @@ export function toChatMessages(messages: WireMessage[]): ChatMessage[] {
         return toolCalls.length ? { role: 'assistant', content, toolCalls } : { role: 'assistant', content };
       }
       case 'tool':
-        return { role: 'tool', content, toolCallId: message.tool_call_id, name: toolNames.get(message.tool_call_id) ?? 'unknown' };
+        return {
+          role: 'tool',
+          content,
+          toolCallId: message.tool_call_id,
+          name: toolNames.get(message.tool_call_id) ?? 'unknown',
+        };
     }
   });
 }
@@ -97,7 +102,9 @@ function parseArgs(json: string): Record<string, unknown> {
   // The brain never reads earlier arguments, so unparseable ones (e.g. echoed from a bad-tool-call fault) become {}.
   try {
     const value: unknown = JSON.parse(json);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -53,7 +53,13 @@ export class RequestLog {
    * gave up before the stub noticed. The returned entry is filled in by the handler.
    */
   begin(fields: Pick<LoggedRequest, 'method' | 'path' | 'key' | 'authorization'>): LoggedRequest {
-    const entry: LoggedRequest = { seq: this.nextSeq++, time: new Date().toISOString(), ...fields, outcome: 'pending', durationMs: 0 };
+    const entry: LoggedRequest = {
+      seq: this.nextSeq++,
+      time: new Date().toISOString(),
+      ...fields,
+      outcome: 'pending',
+      durationMs: 0,
+    };
     this.entries.push(entry);
     return entry;
   }

@@ -1,5 +1,11 @@
 // startLlmStub: the OpenAI-compatible stub server (node:http), routing API and admin requests and logging each call.
-import { createServer, type Server, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type Server,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminPrefix, handleAdmin } from './admin';
 import { handleChatCompletion } from './chat-completions';
@@ -64,7 +70,9 @@ export async function startLlmStub(options: LlmStubOptions = {}): Promise<LlmStu
     void served.finally(() => inFlight.delete(served));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`llm-stub could not listen on ${host}:${options.port ?? 0}: ${err.message}`)));
+    server.once('error', (err) =>
+      reject(new Error(`llm-stub could not listen on ${host}:${options.port ?? 0}: ${err.message}`)),
+    );
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -101,7 +109,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, faults: FaultQue
     }
   }
 
-  const entry = log.begin({ method: req.method ?? 'GET', path: url.pathname, key: keyOf(req.headers), authorization: req.headers.authorization !== undefined });
+  const entry = log.begin({
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    key: keyOf(req.headers),
+    authorization: req.headers.authorization !== undefined,
+  });
   const controller = new AbortController();
   // 'close' also follows a normal end, sometimes before the handler resumes; only an unfinished response means the client left.
   res.once('close', () => {
@@ -127,7 +140,10 @@ async function route(
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
   if (route === 'POST /v1/chat/completions') return handleChatCompletion({ req, res, ...ctx });
   if (route === 'GET /v1/models') {
-    sendJson(res, 200, { object: 'list', data: [{ id: stubModelId, object: 'model', created: 0, owned_by: 'llm-stub' }] });
+    sendJson(res, 200, {
+      object: 'list',
+      data: [{ id: stubModelId, object: 'model', created: 0, owned_by: 'llm-stub' }],
+    });
     return 'ok';
   }
   const message = `llm-stub serves POST /v1/chat/completions and GET /v1/models, not ${route}. Point the client's baseURL at the stub's url (ending in /v1).`;
@@ -140,8 +156,21 @@ function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  if (err instanceof BodyError) return sendJson(res, err.status, errorBody(err.status, { message: err.message, type: 'invalid_request_error', code: null }));
-  sendJson(res, 500, errorBody(500, { message: `llm-stub internal error: ${(err as Error)?.message ?? String(err)}`, type: 'server_error', code: null }));
+  if (err instanceof BodyError)
+    return sendJson(
+      res,
+      err.status,
+      errorBody(err.status, { message: err.message, type: 'invalid_request_error', code: null }),
+    );
+  sendJson(
+    res,
+    500,
+    errorBody(500, {
+      message: `llm-stub internal error: ${(err as Error)?.message ?? String(err)}`,
+      type: 'server_error',
+      code: null,
+    }),
+  );
 }
 
 /** The request key from our activities' headers; a missing or non-numeric header gives undefined. */

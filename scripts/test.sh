@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit
 npm run --silent lint
+npm run --silent format:check
 exec node --import tsx --test --test-concurrency=1 tests/unit/*.test.ts tests/*.test.ts

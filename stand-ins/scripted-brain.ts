@@ -29,7 +29,12 @@ export interface ScriptedReply {
 /** Reads `rounds`, `invalidFirst`, `pad` from spec params (strings). */
 export function scriptedParams(params: Record<string, string>): ScriptedParams {
   const int = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
-  return { rounds: int(params.rounds), invalidFirst: params.invalidFirst === '1' || params.invalidFirst === 'true', pad: int(params.pad), parallel: params.parallel === '1' || params.parallel === 'true' };
+  return {
+    rounds: int(params.rounds),
+    invalidFirst: params.invalidFirst === '1' || params.invalidFirst === 'true',
+    pad: int(params.pad),
+    parallel: params.parallel === '1' || params.parallel === 'true',
+  };
 }
 
 export function scriptedReply(messages: ChatMessage[], tools: string[], params: ScriptedParams = {}): ScriptedReply {
@@ -42,7 +47,10 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
 
   const directives = toolDirectives(lastUser).filter((d) => tools.includes(d.name));
   if (params.parallel && directives.length > 0 && toolResults.length === 0) {
-    return { content: '', toolCalls: directives.map(({ name, args }, i) => ({ id: `call_${assistantTurns + 1}_${i + 1}`, name, args })) };
+    return {
+      content: '',
+      toolCalls: directives.map(({ name, args }, i) => ({ id: `call_${assistantTurns + 1}_${i + 1}`, name, args })),
+    };
   }
   if (toolResults.length < directives.length && !params.parallel) {
     const { name, args } = directives[toolResults.length];
@@ -53,19 +61,27 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
   const schema = embeddedSchema(system);
   if (schema) {
     const priorAnswers = messages.filter((m) => m.role === 'assistant').length;
-    if (params.invalidFirst && priorAnswers === 0) return { content: '{"this is": "not what the schema asks for"', toolCalls: [] };
+    if (params.invalidFirst && priorAnswers === 0)
+      return { content: '{"this is": "not what the schema asks for"', toolCalls: [] };
     return { content: JSON.stringify(sampleFromSchema(schema)), toolCalls: [] };
   }
-  if (directives.length > 0) return { content: pad(`Tool results: ${toolResults.map((m) => m.content).join(' | ')}`), toolCalls: [] };
+  if (directives.length > 0)
+    return { content: pad(`Tool results: ${toolResults.map((m) => m.content).join(' | ')}`), toolCalls: [] };
 
   if (tools.includes('calculator')) {
     const callId = `call_${assistantTurns + 1}`;
     if (params.rounds !== undefined) {
       if (toolResults.length < params.rounds) {
         const k = toolResults.length + 1;
-        return { content: pad(`Step ${k}: computing.`), toolCalls: [{ id: callId, name: 'calculator', args: { expression: `${k} * 2` } }] };
+        return {
+          content: pad(`Step ${k}: computing.`),
+          toolCalls: [{ id: callId, name: 'calculator', args: { expression: `${k} * 2` } }],
+        };
       }
-      return { content: pad(`Done after ${params.rounds} tool calls; last result ${lastContent(toolResults)}.`), toolCalls: [] };
+      return {
+        content: pad(`Done after ${params.rounds} tool calls; last result ${lastContent(toolResults)}.`),
+        toolCalls: [],
+      };
     }
     const expression = arithmeticIn(lastUser);
     if (expression && toolResults.length === 0) {
@@ -138,7 +154,8 @@ export function sampleFromSchema(schema: Record<string, any>): unknown {
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {};
-      for (const [key, sub] of Object.entries<Record<string, any>>(schema.properties ?? {})) out[key] = sampleFromSchema(sub);
+      for (const [key, sub] of Object.entries<Record<string, any>>(schema.properties ?? {}))
+        out[key] = sampleFromSchema(sub);
       return out;
     }
     case 'array':

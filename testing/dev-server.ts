@@ -37,7 +37,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    const args = ['server', 'start-dev', ...uiArgs, '--ip', '127.0.0.1', '--port', String(port), '--db-filename', options.dbFilename, '--log-level', 'error', ...(options.extraArgs ?? [])];
+    const args = [
+      'server',
+      'start-dev',
+      ...uiArgs,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--db-filename',
+      options.dbFilename,
+      '--log-level',
+      'error',
+      ...(options.extraArgs ?? []),
+    ];
     child = spawnGroup(temporalCli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       await waitForServer(address);
@@ -76,7 +89,8 @@ async function waitForServer(address: string, timeoutMs = 30_000): Promise<void>
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`dev server at ${address} did not come up: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 250));
     }
   }

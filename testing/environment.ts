@@ -18,12 +18,18 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export async function startDevEnvironment(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCli }, searchAttributes: agentSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: { type: 'existing-path', path: temporalCli },
+      searchAttributes: agentSearchAttributeKeys,
+      extraArgs: ['--log-level', 'error'],
+    },
   });
 }
 
 export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer } } });
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServer } },
+  });
 }
 
 export function uniqueTaskQueue(prefix = 'test'): string {
@@ -35,10 +41,20 @@ export interface InProcessWorkerOptions extends Omit<MiddlewareDeps, 'policy'> {
   policy?: PolicyInput | PolicySource;
 }
 
-export async function inProcessWorker(env: TestWorkflowEnvironment, taskQueue: string, providerEnv: ProviderEnv = {}, options: InProcessWorkerOptions = {}): Promise<Worker> {
+export async function inProcessWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  providerEnv: ProviderEnv = {},
+  options: InProcessWorkerOptions = {},
+): Promise<Worker> {
   const { policy, ...deps } = options;
   const source = policy === undefined || 'current' in policy ? policy : staticPolicySource(policySchema.parse(policy));
-  return createAgentWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: { providerEnv, ...deps, policy: source } });
+  return createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities: { providerEnv, ...deps, policy: source },
+  });
 }
 
 export function agentClient(env: TestWorkflowEnvironment, taskQueue: string): AgentClient {
@@ -46,7 +62,11 @@ export function agentClient(env: TestWorkflowEnvironment, taskQueue: string): Ag
 }
 
 /** Polls `fn` until it returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -56,7 +76,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, wh
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

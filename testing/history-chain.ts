@@ -11,18 +11,29 @@ export interface ChainRun {
 }
 
 /** Oldest first. Waits (visibility is eventually consistent) until at least `expectedRuns` runs are listed. */
-export async function historyChain(client: Client, workflowId: string, expectedRuns = 1, timeoutMs = 30_000): Promise<ChainRun[]> {
+export async function historyChain(
+  client: Client,
+  workflowId: string,
+  expectedRuns = 1,
+  timeoutMs = 30_000,
+): Promise<ChainRun[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const runs: { runId: string; start: number }[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: execution.runId, start: execution.startTime.getTime() });
+    for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      runs.push({ runId: execution.runId, start: execution.startTime.getTime() });
     if (runs.length >= expectedRuns || Date.now() > deadline) {
       runs.sort((a, b) => a.start - b.start);
       return Promise.all(
         runs.map(async ({ runId }) => {
           const { raw, status } = await client.workflow.getHandle(workflowId, runId).describe();
           const info = raw.workflowExecutionInfo!;
-          return { runId, events: Number(info.historyLength), bytes: Number(info.historySizeBytes), status: status.name };
+          return {
+            runId,
+            events: Number(info.historyLength),
+            bytes: Number(info.historySizeBytes),
+            status: status.name,
+          };
         }),
       );
     }

@@ -59,7 +59,11 @@ function exited(child: ChildProcess): Promise<void> {
  * Stops the child's group: `sig` to all of it, SIGKILL to all of it after `killAfterMs` (if given) or once
  * the child itself has exited (what outlives it is an orphan). Resolves when no process of the group is left.
  */
-export async function stopGroup(child: ChildProcess, sig: NodeJS.Signals = 'SIGTERM', killAfterMs?: number): Promise<void> {
+export async function stopGroup(
+  child: ChildProcess,
+  sig: NodeJS.Signals = 'SIGTERM',
+  killAfterMs?: number,
+): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
   signalGroup(pgid, sig);

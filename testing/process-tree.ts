@@ -62,7 +62,8 @@ export function survivors(seen: ProcessRecord[]): ProcessRecord[] {
   const groups = new Set(seen.map((p) => p.pgid));
   const alive = seen.filter(isAlive);
   for (const [pid, s] of allStats()) {
-    if (groups.has(s.pgid) && !alive.some((p) => p.pid === pid)) alive.push({ pid, pgid: s.pgid, startTime: s.startTime, command: command(pid) });
+    if (groups.has(s.pgid) && !alive.some((p) => p.pid === pid))
+      alive.push({ pid, pgid: s.pgid, startTime: s.startTime, command: command(pid) });
   }
   return alive;
 }

@@ -63,7 +63,10 @@ export function superviseWorker(...args: Parameters<typeof startWorkerProcess>):
 }
 
 /** Samples of one metric family from a worker's `/metrics`, as `{ labels, value }`. */
-export async function scrapeMetric(port: number, name: string): Promise<{ labels: Record<string, string>; value: number }[]> {
+export async function scrapeMetric(
+  port: number,
+  name: string,
+): Promise<{ labels: Record<string, string>; value: number }[]> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const samples: { labels: Record<string, string>; value: number }[] = [];
   for (const line of text.split('\n')) {
@@ -79,5 +82,7 @@ export async function scrapeMetric(port: number, name: string): Promise<{ labels
 /** Sum of a metric's samples whose labels include `match`. */
 export async function metricSum(port: number, name: string, match: Record<string, string> = {}): Promise<number> {
   const samples = await scrapeMetric(port, name);
-  return samples.filter((s) => Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+  return samples
+    .filter((s) => Object.entries(match).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
 }

@@ -12,7 +12,11 @@ export interface WorkerProcess {
 }
 
 /** `script`: the worker entry; default `worker/main.ts` (tests/fixtures has variants). */
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 60_000, script = join(projectRoot, 'worker', 'main.ts')): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  script = join(projectRoot, 'worker', 'main.ts'),
+): Promise<WorkerProcess> {
   // Node itself with tsx's loader, not the tsx wrapper (which cannot pass SIGKILL on), in a process group of
   // its own so a stop reaches whatever the worker started too.
   const child = spawnGroup(process.execPath, ['--import', 'tsx', script], {
@@ -25,7 +29,10 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
   child.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     // A worker that did not start in time is not left running.
-    const timer = setTimeout(() => void stopGroup(child, 'SIGKILL').then(() => reject(new Error(`worker did not start:\n${output}`))), timeoutMs);
+    const timer = setTimeout(
+      () => void stopGroup(child, 'SIGKILL').then(() => reject(new Error(`worker did not start:\n${output}`))),
+      timeoutMs,
+    );
     const check = () => {
       if (/state: 'RUNNING'|"state":"RUNNING"/.test(output)) {
         clearTimeout(timer);

@@ -45,13 +45,23 @@ const cityReport = {
 };
 
 function worker(taskQueue: string, agents: AgentsOptions) {
-  return createAgentWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: { providerEnv: {} }, agents });
+  return createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: {} },
+    agents,
+  });
 }
 
 async function cli(args: string[], taskQueue: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } });
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue },
+  });
   return { code, stdout, stderr };
 }
 
@@ -61,7 +71,10 @@ describe('agents in code', () => {
     const agents = agentClient(env, taskQueue);
     // A second, plain worker (worker/main.ts) stays up: it serves the catalog workflow after the first one stops.
     const plain = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue });
-    const w = await worker(taskQueue, { tools: [lookupCity, { tool: heavySum, taskQueue: 'heavy-pool' }], templates: [cityReport] });
+    const w = await worker(taskQueue, {
+      tools: [lookupCity, { tool: heavySum, taskQueue: 'heavy-pool' }],
+      templates: [cityReport],
+    });
     try {
       await w.runUntil(async () => {
         const catalog = await eventually(async () => {
@@ -70,7 +83,13 @@ describe('agents in code', () => {
         }, 'both workers published');
         assert.equal(catalog.origin, 'published');
         const tools = Object.fromEntries(catalog.tools.map((t) => [t.name, t]));
-        assert.deepEqual(Object.keys(tools).sort(), ['calculator', 'current_time', 'heavy_sum', 'lookup_city', 'word_count']);
+        assert.deepEqual(Object.keys(tools).sort(), [
+          'calculator',
+          'current_time',
+          'heavy_sum',
+          'lookup_city',
+          'word_count',
+        ]);
         assert.equal(tools.lookup_city.source, 'code');
         assert.equal(tools.lookup_city.taskQueue, undefined);
         assert.deepEqual((tools.lookup_city.parameters as { required: string[] }).required, ['city']);
@@ -112,24 +131,34 @@ describe('agents in code', () => {
   test('builtins: false leaves the built-ins out; an unknown template or tool is a typed error and starts nothing', async () => {
     const taskQueue = uniqueTaskQueue('byo-unknown');
     const agents = agentClient(env, taskQueue);
-    const broken = { name: 'broken', systemPrompt: 'You need a tool nobody offers.', tools: ['lookup_city', 'missing_*'] };
+    const broken = {
+      name: 'broken',
+      systemPrompt: 'You need a tool nobody offers.',
+      tools: ['lookup_city', 'missing_*'],
+    };
     const w = await worker(taskQueue, { builtins: false, tools: [lookupCity], templates: [cityReport, broken] });
     await w.runUntil(async () => {
       const catalog = await eventually(async () => {
         const c = await agents.catalog({ fresh: true });
         return c.origin === 'published' && c;
       }, 'published catalog');
-      assert.deepEqual(catalog.tools.map((t) => t.name), ['lookup_city']);
+      assert.deepEqual(
+        catalog.tools.map((t) => t.name),
+        ['lookup_city'],
+      );
       assert.deepEqual(catalog.templates.map((t) => t.name).sort(), ['broken', 'city_report']);
 
       const refused = async (template: string, type: string, pattern: RegExp) => {
         const runId = `run-${template}-${taskQueue}`;
-        await assert.rejects(agents.start({ template, input: { task: 'Paris' }, user: 'alice', model: 'scripted:auto', runId }), (err: unknown) => {
-          assert.ok(err instanceof AgentError);
-          assert.equal(err.type, type);
-          assert.match(err.message, pattern);
-          return true;
-        });
+        await assert.rejects(
+          agents.start({ template, input: { task: 'Paris' }, user: 'alice', model: 'scripted:auto', runId }),
+          (err: unknown) => {
+            assert.ok(err instanceof AgentError);
+            assert.equal(err.type, type);
+            assert.match(err.message, pattern);
+            return true;
+          },
+        );
         await assert.rejects(env.client.workflow.getHandle(runId).describe(), WorkflowNotFoundError);
       };
       await refused('react', 'UnknownTemplate', /Unknown template "react"; use one of .*city_report/);
@@ -142,7 +171,10 @@ describe('agents in code', () => {
 
   test('two tools of one name stop the worker before it starts, saying how to fix it', async () => {
     const twin = tool(() => '1', { name: 'calculator', description: 'not the built-in', schema: z.object({}) });
-    await assert.rejects(worker(uniqueTaskQueue('byo-twin'), { tools: [twin] }), /Two tools are named "calculator" \(builtin and code\); rename one or leave out the built-ins/);
+    await assert.rejects(
+      worker(uniqueTaskQueue('byo-twin'), { tools: [twin] }),
+      /Two tools are named "calculator" \(builtin and code\); rename one or leave out the built-ins/,
+    );
   });
 });
 
@@ -161,7 +193,12 @@ describe('runs with your own agents', () => {
     const w = await worker(taskQueue, { builtins: false, tools: [lookup], templates: [cityReport] });
     await w.runUntil(async () => {
       await eventually(async () => (await agents.catalog({ fresh: true })).origin === 'published', 'published catalog');
-      const handle = await agents.start({ template: 'city_report', input: { task: 'Report on Paris.\ncall lookup_city {"city":"Paris"}' }, user: 'alice', model: 'scripted:auto' });
+      const handle = await agents.start({
+        template: 'city_report',
+        input: { task: 'Report on Paris.\ncall lookup_city {"city":"Paris"}' },
+        user: 'alice',
+        model: 'scripted:auto',
+      });
       const result = await handle.result();
       assert.equal(result.status, 'completed');
       assert.deepEqual(calls, [{ city: 'Paris' }]);
@@ -170,13 +207,16 @@ describe('runs with your own agents', () => {
       const state = await handle.state();
       assert.equal(state.template, 'city_report');
       // Bad template input is refused by the published input schema before anything starts.
-      await assert.rejects(agents.start({ template: 'city_report', input: { task: '' }, user: 'alice', model: 'scripted:auto' }), (err: unknown) => err instanceof AgentError && err.type === 'InvalidInput');
+      await assert.rejects(
+        agents.start({ template: 'city_report', input: { task: '' }, user: 'alice', model: 'scripted:auto' }),
+        (err: unknown) => err instanceof AgentError && err.type === 'InvalidInput',
+      );
     });
   });
 });
 
 describe('tools on their own task queue', () => {
-  test('a tool that names a task queue runs on that queue\'s workers', async () => {
+  test("a tool that names a task queue runs on that queue's workers", async () => {
     const taskQueue = uniqueTaskQueue('byo-main');
     const heavyQueue = uniqueTaskQueue('byo-heavy');
     const ranOn: string[] = [];
@@ -186,15 +226,30 @@ describe('tools on their own task queue', () => {
           ranOn.push(where);
           return String(values.reduce((a, b) => a + b, 0));
         },
-        { name: 'heavy_sum', description: 'Adds numbers on the heavy pool.', schema: z.object({ values: z.array(z.number()) }) },
+        {
+          name: 'heavy_sum',
+          description: 'Adds numbers on the heavy pool.',
+          schema: z.object({ values: z.array(z.number()) }),
+        },
       );
     const agents = agentClient(env, taskQueue);
-    const main = await worker(taskQueue, { tools: [{ tool: sum('main'), taskQueue: heavyQueue }], templates: [{ name: 'summer', systemPrompt: 'You add.', tools: ['heavy_sum'] }] });
+    const main = await worker(taskQueue, {
+      tools: [{ tool: sum('main'), taskQueue: heavyQueue }],
+      templates: [{ name: 'summer', systemPrompt: 'You add.', tools: ['heavy_sum'] }],
+    });
     const heavy = await worker(heavyQueue, { builtins: false, tools: [sum('heavy')] });
     await heavy.runUntil(
       main.runUntil(async () => {
-        await eventually(async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.taskQueue === heavyQueue), 'published catalog');
-        const handle = await agents.start({ template: 'summer', input: { task: 'call heavy_sum {"values":[1,2,3]}' }, user: 'alice', model: 'scripted:auto' });
+        await eventually(
+          async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.taskQueue === heavyQueue),
+          'published catalog',
+        );
+        const handle = await agents.start({
+          template: 'summer',
+          input: { task: 'call heavy_sum {"values":[1,2,3]}' },
+          user: 'alice',
+          model: 'scripted:auto',
+        });
         const result = await handle.result();
         assert.equal(result.answer, 'Tool results: 6');
         assert.deepEqual(ranOn, ['heavy']);

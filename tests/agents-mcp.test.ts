@@ -32,7 +32,11 @@ after(async () => {
 
 /** The fixture over streamable HTTP on `port`, in a process of its own. */
 async function startHttpFixture(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, '--http', String(port)], { cwd: projectRoot, env: { ...process.env, MCP_FIXTURE_INSTANCE: 'web' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, '--http', String(port)], {
+    cwd: projectRoot,
+    env: { ...process.env, MCP_FIXTURE_INSTANCE: 'web' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => /listening/.test(String(d)) && resolve());
     child.once('exit', (code) => reject(new Error(`MCP fixture exited with ${code}`)));
@@ -50,7 +54,12 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
 }
 
 /** The fixture over stdio, started by the worker. */
-const stdioServer = { command: process.execPath, args: ['--import', 'tsx', fixture], cwd: projectRoot, env: { MCP_FIXTURE_INSTANCE: 'files' } };
+const stdioServer = {
+  command: process.execPath,
+  args: ['--import', 'tsx', fixture],
+  cwd: projectRoot,
+  env: { MCP_FIXTURE_INSTANCE: 'files' },
+};
 
 /** A worker reading `catalogFile`, with its agents log kept for assertions. */
 async function fileWorker(taskQueue: string, catalogFile: string) {
@@ -60,9 +69,18 @@ async function fileWorker(taskQueue: string, catalogFile: string) {
     namespace: 'default',
     taskQueue,
     activities: { providerEnv: {} },
-    agents: { catalogFile, catalogFileCheckIntervalMs: 100, mcpReconnectIntervalMs: 200, log: (_, message) => void log.push(message) },
+    agents: {
+      catalogFile,
+      catalogFileCheckIntervalMs: 100,
+      mcpReconnectIntervalMs: 200,
+      log: (_, message) => void log.push(message),
+    },
   });
-  return { worker, log, logged: (pattern: RegExp) => eventually(async () => log.some((line) => pattern.test(line)), `log line ${pattern}`) };
+  return {
+    worker,
+    log,
+    logged: (pattern: RegExp) => eventually(async () => log.some((line) => pattern.test(line)), `log line ${pattern}`),
+  };
 }
 
 describe('MCP servers from the catalog file', () => {
@@ -71,7 +89,13 @@ describe('MCP servers from the catalog file', () => {
     const port = await freePort();
     const web = await startHttpFixture(port);
     const file = join(dir, 'both.yaml');
-    writeFileSync(file, stringify({ templates: [{ name: 'mcp_both', systemPrompt: 'You use MCP tools.', tools: ['files__*', 'web__add'] }], mcpServers: { files: stdioServer, web: { url: `http://127.0.0.1:${port}/mcp` } } }));
+    writeFileSync(
+      file,
+      stringify({
+        templates: [{ name: 'mcp_both', systemPrompt: 'You use MCP tools.', tools: ['files__*', 'web__add'] }],
+        mcpServers: { files: stdioServer, web: { url: `http://127.0.0.1:${port}/mcp` } },
+      }),
+    );
     const agents = agentClient(env, taskQueue);
     const { worker } = await fileWorker(taskQueue, file);
     try {
@@ -87,15 +111,27 @@ describe('MCP servers from the catalog file', () => {
         assert.equal(catalog.templates.find((t) => t.name === 'mcp_both')?.source, 'catalog-file');
 
         let stdout = '';
-        const code = await runCli(['tools'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => true }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue } });
+        const code = await runCli(['tools'], {
+          stdout: { write: (t: string) => (stdout += t) },
+          stderr: { write: () => true },
+          env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue },
+        });
         assert.equal(code, 0);
         assert.match(stdout, /\nfiles__echo\s+mcp:files\s+-\s+Echoes the text back\./);
         assert.match(stdout, /\nweb__add\s+mcp:web\s+-\s+Adds two numbers\./);
 
-        const handle = await agents.start({ template: 'mcp_both', input: { task: 'call files__echo {"text":"hi"}\ncall web__add {"a":2,"b":3}\ncall files__fail {}' }, user: 'alice', model: 'scripted:auto' });
+        const handle = await agents.start({
+          template: 'mcp_both',
+          input: { task: 'call files__echo {"text":"hi"}\ncall web__add {"a":2,"b":3}\ncall files__fail {}' },
+          user: 'alice',
+          model: 'scripted:auto',
+        });
         const result = await handle.result();
         // The tool's own MCP error goes back to the model as an error tool message; the run goes on.
-        assert.match(result.answer, /^Tool results: echo: hi \| 5 \| Error: MCP tool 'fail' on server 'files' returned an error: this tool always fails/);
+        assert.match(
+          result.answer,
+          /^Tool results: echo: hi \| 5 \| Error: MCP tool 'fail' on server 'files' returned an error: this tool always fails/,
+        );
       });
     } finally {
       await stop(web);
@@ -107,15 +143,33 @@ describe('MCP servers from the catalog file', () => {
     const port = await freePort();
     let web = await startHttpFixture(port);
     const file = join(dir, 'kill.json');
-    writeFileSync(file, JSON.stringify({ templates: [{ name: 'mcp_wait', systemPrompt: 'You wait.', tools: ['files__*', 'web__*'] }], mcpServers: { files: stdioServer, web: { url: `http://127.0.0.1:${port}/mcp` } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        templates: [{ name: 'mcp_wait', systemPrompt: 'You wait.', tools: ['files__*', 'web__*'] }],
+        mcpServers: { files: stdioServer, web: { url: `http://127.0.0.1:${port}/mcp` } },
+      }),
+    );
     const agents = agentClient(env, taskQueue);
     const { worker, logged } = await fileWorker(taskQueue, file);
     const [go1, go2] = [join(dir, 'go1'), join(dir, 'go2')];
     try {
       await worker.runUntil(async () => {
-        await eventually(async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.name === 'web__wait'), 'MCP tools published');
-        const task = [`call files__wait ${JSON.stringify({ file: go1 })}`, `call web__wait ${JSON.stringify({ file: go2 })}`, 'call files__whoami {}'].join('\n');
-        const handle = await agents.start({ template: 'mcp_wait', input: { task }, user: 'alice', model: 'scripted:auto' });
+        await eventually(
+          async () => (await agents.catalog({ fresh: true })).tools.some((t) => t.name === 'web__wait'),
+          'MCP tools published',
+        );
+        const task = [
+          `call files__wait ${JSON.stringify({ file: go1 })}`,
+          `call web__wait ${JSON.stringify({ file: go2 })}`,
+          'call files__whoami {}',
+        ].join('\n');
+        const handle = await agents.start({
+          template: 'mcp_wait',
+          input: { task },
+          user: 'alice',
+          model: 'scripted:auto',
+        });
 
         await eventually(async () => existsSync(`${go1}.started`), 'files__wait in flight');
         const killed = Number(readFileSync(`${go1}.started`, 'utf8'));

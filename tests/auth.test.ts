@@ -40,7 +40,12 @@ const isDenied = (pattern: RegExp) => (err: AgentError) => err.type === 'Permiss
 
 describe('model calls', () => {
   test('a template the user may not use fails the run with PermissionDenied', async () => {
-    const handle = await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object' } }, user: 'bob', model: 'scripted:auto' });
+    const handle = await client.start({
+      template: 'structured',
+      input: { prompt: 'p', schema: { type: 'object' } },
+      user: 'bob',
+      model: 'scripted:auto',
+    });
     await assert.rejects(handle.result(), isDenied(/user "bob" \(roles: basic\) may not use template "structured"/));
     const state = await handle.state();
     assert.equal(state.status, 'failed');
@@ -49,25 +54,45 @@ describe('model calls', () => {
   });
 
   test('a model the user may not use fails the run, and the provider never sees the call', async () => {
-    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, model: 'openai:stub-model', user: 'bob', runId: 'auth-denied-model' });
+    const handle = await client.start({
+      template: 'chat',
+      input: { message: 'hi' },
+      model: 'openai:stub-model',
+      user: 'bob',
+      runId: 'auth-denied-model',
+    });
     await assert.rejects(handle.result(), isDenied(/may not use model "openai:stub-model"/));
     assert.equal(stub.requests().filter((r) => r.key.run === 'auth-denied-model').length, 0);
   });
 
   test('an unknown user gets defaultRoles (none here) and is denied, with the fix in the message', async () => {
-    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, user: 'eve', model: 'scripted:auto' });
+    const handle = await client.start({
+      template: 'chat',
+      input: { message: 'hi' },
+      user: 'eve',
+      model: 'scripted:auto',
+    });
     await assert.rejects(handle.result(), isDenied(/not in the policy and defaultRoles is empty/));
   });
 
   test('an allowed user runs normally', async () => {
-    const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'root', model: 'scripted:auto' })).result();
+    const result = await (
+      await client.start({
+        template: 'structured',
+        input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+        user: 'root',
+        model: 'scripted:auto',
+      })
+    ).result();
     assert.equal(result.status, 'completed');
   });
 });
 
 test('a denied tool call goes back to the model as an error, the run carries on, and the denial is counted', async () => {
   const before = await client.usage('bob');
-  const result = await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'bob', model: 'scripted:auto' })).result();
+  const result = await (
+    await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'bob', model: 'scripted:auto' })
+  ).result();
   assert.equal(result.status, 'completed');
   assert.match(result.answer, /permission denied: user "bob" \(roles: basic\) may not use tool "calculator"/);
   assert.equal(result.usage.toolCalls, 1);
@@ -79,17 +104,45 @@ test('a denied tool call goes back to the model as an error, the run carries on,
 
 test('a changed policy file takes effect without a restart', async () => {
   writeFileSync(policyFile, JSON.stringify(policy(['chat', 'react', 'structured'])));
-  const result = await (await client.start({ template: 'structured', input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, user: 'bob', model: 'scripted:auto' })).result();
+  const result = await (
+    await client.start({
+      template: 'structured',
+      input: { prompt: 'p', schema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+      user: 'bob',
+      model: 'scripted:auto',
+    })
+  ).result();
   assert.equal(result.status, 'completed');
   assert.deepEqual(reloads.at(-1)?.roles.basic?.templates, ['chat', 'react', 'structured'], 'the reload was reported');
 });
 
 describe('bad policy at worker start', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['unknown role and a zero limit', { AGENT_POLICY_FILE: writePolicy('bad-schema.json', { roles: { a: { rateLimit: { requests: 0, windowSeconds: 1 } } }, users: { x: ['nope'] } }) }, /Invalid policy in .*bad-schema\.json: roles\.a\.rateLimit\.requests: .*; users\.x\.0: unknown role "nope"; define it under roles/],
-    ['not JSON', { AGENT_POLICY_FILE: writePolicy('not-json.json', '{ roles: ') }, /Invalid policy in .*not-json\.json: not JSON/],
-    ['missing file', { AGENT_POLICY_FILE: join(dir, 'missing.json') }, /Cannot read policy file .*missing\.json: ENOENT/],
-    ['inline AGENT_POLICY with a typo', { AGENT_POLICY: JSON.stringify({ roles: { a: { model: ['*'] } } }) }, /Invalid policy in AGENT_POLICY: roles\.a: Unrecognized key: "model"/],
+    [
+      'unknown role and a zero limit',
+      {
+        AGENT_POLICY_FILE: writePolicy('bad-schema.json', {
+          roles: { a: { rateLimit: { requests: 0, windowSeconds: 1 } } },
+          users: { x: ['nope'] },
+        }),
+      },
+      /Invalid policy in .*bad-schema\.json: roles\.a\.rateLimit\.requests: .*; users\.x\.0: unknown role "nope"; define it under roles/,
+    ],
+    [
+      'not JSON',
+      { AGENT_POLICY_FILE: writePolicy('not-json.json', '{ roles: ') },
+      /Invalid policy in .*not-json\.json: not JSON/,
+    ],
+    [
+      'missing file',
+      { AGENT_POLICY_FILE: join(dir, 'missing.json') },
+      /Cannot read policy file .*missing\.json: ENOENT/,
+    ],
+    [
+      'inline AGENT_POLICY with a typo',
+      { AGENT_POLICY: JSON.stringify({ roles: { a: { model: ['*'] } } }) },
+      /Invalid policy in AGENT_POLICY: roles\.a: Unrecognized key: "model"/,
+    ],
   ];
   for (const [name, policyEnv, expected] of cases) {
     test(`${name}: the worker exits with one line saying what to fix`, async () => {

@@ -27,36 +27,74 @@ after(() => testbed.stop());
 
 /** 3 MB: past Temporal's 2 MB payload limit (and gRPC's 4 MB message limit is not far off). */
 const threeMb = 'x'.repeat(3 * 1024 * 1024);
-const isAgentError = (type: string, pattern?: RegExp) => (err: unknown) => err instanceof AgentError && err.type === type && (!pattern || pattern.test(err.message));
+const isAgentError = (type: string, pattern?: RegExp) => (err: unknown) =>
+  err instanceof AgentError && err.type === type && (!pattern || pattern.test(err.message));
 /** Temporal's own refusal: gRPC INVALID_ARGUMENT "Blob data size exceeds limit", before any workflow code runs. */
-const overLimit = (err: unknown) => /Blob data size exceeds limit/.test(String((err as { cause?: Error })?.cause?.message));
-const notStarted = async (id: string) => assert.rejects(env.client.workflow.getHandle(id).describe(), /not found/i, `${id} must not exist`);
+const overLimit = (err: unknown) =>
+  /Blob data size exceeds limit/.test(String((err as { cause?: Error })?.cause?.message));
+const notStarted = async (id: string) =>
+  assert.rejects(env.client.workflow.getHandle(id).describe(), /not found/i, `${id} must not exist`);
 
 test('client: a 3 MB prompt, wrong-typed options and oversized ids → InvalidInput, nothing started', async () => {
   const cases: [string, Parameters<AgentClient['start']>[0], RegExp][] = [
     ['bim-3mb-task', { template: 'react', input: { task: threeMb }, user: 'u' }, /task: Too big/],
     ['bim-3mb-message', { template: 'chat', input: { message: threeMb }, user: 'u' }, /message: Too big/],
-    ['bim-timeout-type', { template: 'chat', input: { message: 'x' }, user: 'u', options: { modelTimeoutSeconds: 'soon' as never } }, /modelTimeoutSeconds/],
-    ['bim-unknown-option', { template: 'chat', input: { message: 'x' }, user: 'u', options: { retries: 99 } as never }, /retries/],
-    ['bim-history-limit', { template: 'chat', input: { message: 'x' }, user: 'u', options: { historyEventLimit: 1 } }, /historyEventLimit/],
+    [
+      'bim-timeout-type',
+      { template: 'chat', input: { message: 'x' }, user: 'u', options: { modelTimeoutSeconds: 'soon' as never } },
+      /modelTimeoutSeconds/,
+    ],
+    [
+      'bim-unknown-option',
+      { template: 'chat', input: { message: 'x' }, user: 'u', options: { retries: 99 } as never },
+      /retries/,
+    ],
+    [
+      'bim-history-limit',
+      { template: 'chat', input: { message: 'x' }, user: 'u', options: { historyEventLimit: 1 } },
+      /historyEventLimit/,
+    ],
   ];
   for (const [runId, options, message] of cases) {
-    await assert.rejects(client.start({ model: 'scripted:auto', ...options, runId }), isAgentError('InvalidInput', message), runId);
+    await assert.rejects(
+      client.start({ model: 'scripted:auto', ...options, runId }),
+      isAgentError('InvalidInput', message),
+      runId,
+    );
     await notStarted(runId);
   }
-  await assert.rejects(client.start({ template: 'chat', input: { message: 'x' }, user: 'u', runId: 'r'.repeat(201), model: 'scripted:auto' }), isAgentError('InvalidInput', /run id/));
+  await assert.rejects(
+    client.start({
+      template: 'chat',
+      input: { message: 'x' },
+      user: 'u',
+      runId: 'r'.repeat(201),
+      model: 'scripted:auto',
+    }),
+    isAgentError('InvalidInput', /run id/),
+  );
   await assert.rejects(client.usage("x' OR '1'='1"), isAgentError('InvalidInput', /user id/));
   assert.throws(() => client.getHandle('../../etc/passwd'), isAgentError('InvalidInput'));
 });
 
 test('raw start past the payload limit is refused by Temporal; nothing starts', async () => {
-  const started = env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: 'bim-raw-3mb', args: [{ template: 'chat', input: { message: threeMb }, model: 'scripted:auto', user: 'u' }] });
+  const started = env.client.workflow.start('agentRunWorkflow', {
+    taskQueue,
+    workflowId: 'bim-raw-3mb',
+    args: [{ template: 'chat', input: { message: threeMb }, model: 'scripted:auto', user: 'u' }],
+  });
   await assert.rejects(started, overLimit);
   await notStarted('bim-raw-3mb');
 });
 
 test('signals with malformed or oversized payloads are ignored or refused; the run completes', async () => {
-  const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 6 }, model: 'scripted:auto?rounds=3&delayMs=200', user: 'u', options: { streamTokens: true } });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 6 },
+    model: 'scripted:auto?rounds=3&delayMs=200',
+    user: 'u',
+    options: { streamTokens: true },
+  });
   await handle.workflow.signal(tokenDeltasSignal, { step: -1, attempt: 'x', offset: 0, text: 7 } as never);
   await handle.workflow.signal(modelCallFailedSignal, { step: 'one', errorType: '' } as never);
   await handle.workflow.signal(modelCallFailedSignal, null as never);
@@ -75,8 +113,22 @@ test('signals with malformed or oversized payloads are ignored or refused; the r
 test('sessions: wrong-typed, extra-field and oversized sendMessage updates are refused; the session goes on', async () => {
   const session = await sessions.create({ user: 'u', model: 'scripted:auto' });
   const raw = (input: unknown) => session.workflow.executeUpdate(sendMessageUpdate, { args: [input as never] });
-  for (const input of [{ message: 42 }, { message: 'hi', role: 'system' }, {}, 'hi', { message: 'x'.repeat(100_001) }]) {
-    await assert.rejects(raw(input), (err: unknown) => err instanceof WorkflowUpdateFailedError && /InvalidInput|Invalid message/.test(`${(err.cause as { type?: string })?.type} ${(err.cause as Error)?.message}`), JSON.stringify(input).slice(0, 60));
+  for (const input of [
+    { message: 42 },
+    { message: 'hi', role: 'system' },
+    {},
+    'hi',
+    { message: 'x'.repeat(100_001) },
+  ]) {
+    await assert.rejects(
+      raw(input),
+      (err: unknown) =>
+        err instanceof WorkflowUpdateFailedError &&
+        /InvalidInput|Invalid message/.test(
+          `${(err.cause as { type?: string })?.type} ${(err.cause as Error)?.message}`,
+        ),
+      JSON.stringify(input).slice(0, 60),
+    );
   }
   const state = await session.state();
   assert.deepEqual([state.status, state.turns, state.queued], ['idle', 0, 0], 'refused messages leave no turn behind');
@@ -100,19 +152,36 @@ test('ledger: bad commit signals are ignored, bad admit updates refused with Inv
   for (const input of commits) await ledger.signal(commitSignal, input as never);
   const admits = [{ acquire: { key: 'a', requests: -1, windowMs: 1000 } }, { reserve: { key: 'r' } }, { grant: 'all' }];
   for (const input of admits) {
-    await assert.rejects(ledger.executeUpdate(admitUpdate, { args: [input as never] }), (err: unknown) => err instanceof WorkflowUpdateFailedError && (err.cause as { type?: string })?.type === 'InvalidInput');
+    await assert.rejects(
+      ledger.executeUpdate(admitUpdate, { args: [input as never] }),
+      (err: unknown) =>
+        err instanceof WorkflowUpdateFailedError && (err.cause as { type?: string })?.type === 'InvalidInput',
+    );
   }
   const afterwards = await client.usage(user);
-  assert.deepEqual([afterwards.day.calls, afterwards.day.totalTokens, afterwards.day.usd], [before.day.calls, before.day.totalTokens, before.day.usd]);
+  assert.deepEqual(
+    [afterwards.day.calls, afterwards.day.totalTokens, afterwards.day.usd],
+    [before.day.calls, before.day.totalTokens, before.day.usd],
+  );
   assert.equal((await ledger.describe()).status.name, 'RUNNING');
 });
 
 test('CLI: a 3 MB --input and hostile ids are one typed line each, exit 1, nothing started', async () => {
   const out: string[] = [];
-  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' } };
+  const io = {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => out.push(s) },
+    env: { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, AGENT_DEFAULT_MODEL: 'scripted:auto' },
+  };
   const cases: [string[], RegExp][] = [
-    [['start', 'chat', '--input', JSON.stringify({ message: threeMb }), '--user', 'u', '--id', 'bim-cli-3mb'], /^error: InvalidInput: .*message: Too big/],
-    [['start', 'chat', '--input', '{"message":"x"}', '--user', "u'; DROP TABLE runs; --", '--id', 'bim-cli-user'], /^error: InvalidInput: .*user/i],
+    [
+      ['start', 'chat', '--input', JSON.stringify({ message: threeMb }), '--user', 'u', '--id', 'bim-cli-3mb'],
+      /^error: InvalidInput: .*message: Too big/,
+    ],
+    [
+      ['start', 'chat', '--input', '{"message":"x"}', '--user', "u'; DROP TABLE runs; --", '--id', 'bim-cli-user'],
+      /^error: InvalidInput: .*user/i,
+    ],
     [['state', 'a/../../b'], /^error: InvalidInput: .*run id/i],
   ];
   for (const [argv, pattern] of cases) {

@@ -36,14 +36,30 @@ test('heap snapshots are read like JSON.parse reads them, and the diff counts wh
 });
 
 test('CPU profile frames in a workflow bundle are attributed to the bundled module they sit in', () => {
-  const bundle = ['(() => {', '/***/ "./node_modules/zod/v4/core/core.js":', 'function a() {}', '/***/ "./agents/run.ts":', 'function b() {}', '})();'].join('\n');
+  const bundle = [
+    '(() => {',
+    '/***/ "./node_modules/zod/v4/core/core.js":',
+    'function a() {}',
+    '/***/ "./agents/run.ts":',
+    'function b() {}',
+    '})();',
+  ].join('\n');
   assert.deepEqual(bundleModules(bundle), [
     { line: 1, module: './node_modules/zod/v4/core/core.js' },
     { line: 3, module: './agents/run.ts' },
   ]);
-  const frame = (id: number, functionName: string, url: string, lineNumber: number) => ({ id, callFrame: { functionName, url, lineNumber, scriptId: '1', columnNumber: 0 }, children: [] });
+  const frame = (id: number, functionName: string, url: string, lineNumber: number) => ({
+    id,
+    callFrame: { functionName, url, lineNumber, scriptId: '1', columnNumber: 0 },
+    children: [],
+  });
   const profile = {
-    nodes: [frame(1, '(root)', '', 0), frame(2, 'a', 'workflow-bundle-abc.js', 2), frame(3, 'b', 'workflow-bundle-abc.js', 4), frame(4, 'parse', 'file:///x/node_modules/protobufjs/src/y.js', 9)],
+    nodes: [
+      frame(1, '(root)', '', 0),
+      frame(2, 'a', 'workflow-bundle-abc.js', 2),
+      frame(3, 'b', 'workflow-bundle-abc.js', 4),
+      frame(4, 'parse', 'file:///x/node_modules/protobufjs/src/y.js', 9),
+    ],
     // 1 ms per sample: 3 in zod, 1 in agents/, 2 in protobufjs.
     samples: [2, 2, 2, 3, 4, 4],
     startTime: 0,

@@ -16,13 +16,21 @@ function command(...argv: string[]) {
 }
 
 function usageError(argv: string[], message: RegExp): void {
-  assert.throws(() => parse(...argv), (err: unknown) => err instanceof UsageError && err.type === 'Usage' && message.test(err.message), argv.join(' '));
+  assert.throws(
+    () => parse(...argv),
+    (err: unknown) => err instanceof UsageError && err.type === 'Usage' && message.test(err.message),
+    argv.join(' '),
+  );
 }
 
 async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {} });
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+  });
   return { code, stdout, stderr };
 }
 
@@ -39,8 +47,24 @@ describe('common flags anywhere on the line', () => {
       assert.equal(parsed.common.json, true, argv.join(' '));
       assert.equal(parsed.flags.user, 'u', argv.join(' '));
     }
-    const start = command('--address', 'h:1', '--namespace', 'ns', 'start', 'chat', '--input', '{}', '--user', 'u', '--task-queue', 'q');
-    assert.deepEqual([start.path, start.args.template, start.common.address, start.common.namespace, start.common['task-queue']], ['start', 'chat', 'h:1', 'ns', 'q']);
+    const start = command(
+      '--address',
+      'h:1',
+      '--namespace',
+      'ns',
+      'start',
+      'chat',
+      '--input',
+      '{}',
+      '--user',
+      'u',
+      '--task-queue',
+      'q',
+    );
+    assert.deepEqual(
+      [start.path, start.args.template, start.common.address, start.common.namespace, start.common['task-queue']],
+      ['start', 'chat', 'h:1', 'ns', 'q'],
+    );
   });
 
   test('a flag value is not taken for the command', () => {
@@ -74,7 +98,10 @@ describe('unknown commands and flags', () => {
     usageError([], /^no command given/);
     usageError(['frobnicate'], /^unknown command "frobnicate"; use one of start, .*session.*help$/);
     usageError(['session'], /^no session command given; run "agentctl session help"/);
-    usageError(['session', 'frobnicate'], /^unknown session command "frobnicate"; use one of create, send, .*stats, help$/);
+    usageError(
+      ['session', 'frobnicate'],
+      /^unknown session command "frobnicate"; use one of create, send, .*stats, help$/,
+    );
     usageError(['ls', '--frobnicate'], /^Unknown option '--frobnicate'/);
     usageError(['ls', '--wait'], /^--wait is not an option of "ls"$/);
     usageError(['session', 'ls', '--template', 't'], /^--template is not an option of "session ls"$/);
@@ -98,7 +125,8 @@ describe('help', () => {
       const run = await inProcess([...path.split(' '), '--help']);
       assert.equal(run.code, 0, `${path}: ${run.stderr}`);
       assert.ok(run.stdout.startsWith(`Usage: agentctl ${path}`), `${path}: ${run.stdout}`);
-      for (const name of Object.keys(commandTable.commands[path].flags ?? {})) assert.match(run.stdout, new RegExp(`--${name}\\b`), `${path} --${name}`);
+      for (const name of Object.keys(commandTable.commands[path].flags ?? {}))
+        assert.match(run.stdout, new RegExp(`--${name}\\b`), `${path} --${name}`);
       assert.match(run.stdout, /--json .*\n.*--task-queue Q/, path);
       assert.deepEqual(await inProcess(['help', ...path.split(' ')]), run, `help ${path}`);
     }
@@ -114,7 +142,9 @@ describe('help', () => {
     assert.match(group.stdout, /^Usage: agentctl session <command>/);
     assert.match(group.stdout, /\n {2}create --user ID \[--id SESSION_ID\]/);
     assert.deepEqual(await inProcess(['session', '--help']), group);
-    assert.deepEqual(JSON.parse((await inProcess(['session', 'help', '--json'])).stdout), { usage: group.stdout.trimEnd() });
+    assert.deepEqual(JSON.parse((await inProcess(['session', 'help', '--json'])).stdout), {
+      usage: group.stdout.trimEnd(),
+    });
   });
 });
 
@@ -156,7 +186,10 @@ describe('the table', () => {
       groups: {},
     };
     assert.throws(() => parseCommandLine(table, ['a']), /--wait of "b" differs/);
-    const ungrouped: CommandTable = { commands: { 'x y': defineCommand({ summary: 'x', run: () => undefined }) }, groups: {} };
+    const ungrouped: CommandTable = {
+      commands: { 'x y': defineCommand({ summary: 'x', run: () => undefined }) },
+      groups: {},
+    };
     assert.throws(() => parseCommandLine(ungrouped, ['x', 'y']), /"x y" must be one word, or a group/);
   });
 });

@@ -54,7 +54,11 @@ function agentctl(args: string[], extraEnv: Record<string, string | undefined> =
 async function inProcess(args: string[], cliEnv: NodeJS.ProcessEnv): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: cliEnv });
+  const code = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: cliEnv,
+  });
   return { code, stdout, stderr };
 }
 
@@ -78,7 +82,18 @@ function json(run: CliRun): any {
 
 describe('start --wait --json prints the result of each template', () => {
   test('chat', async () => {
-    const result = json(await agentctl(['start', 'chat', '--input', '{"message":"hello from the cli"}', '--user', 'cli-chat', '--wait', '--json']));
+    const result = json(
+      await agentctl([
+        'start',
+        'chat',
+        '--input',
+        '{"message":"hello from the cli"}',
+        '--user',
+        'cli-chat',
+        '--wait',
+        '--json',
+      ]),
+    );
     assert.equal(result.status, 'completed');
     assert.equal(result.finishReason, 'answer');
     assert.match(result.answer, /hello from the cli/);
@@ -88,23 +103,45 @@ describe('start --wait --json prints the result of each template', () => {
 
   test('react', async () => {
     const input = JSON.stringify({ task: 'What is (12 + 30) * 2?' });
-    const result = json(await agentctl(['start', 'react', '--input', input, '--user', 'cli-react', '--model', 'scripted:auto', '--wait', '--json']));
+    const result = json(
+      await agentctl([
+        'start',
+        'react',
+        '--input',
+        input,
+        '--user',
+        'cli-react',
+        '--model',
+        'scripted:auto',
+        '--wait',
+        '--json',
+      ]),
+    );
     assert.equal(result.answer, 'The answer is 84.');
     assert.equal(result.steps, 2);
     assert.equal(result.usage.toolCalls, 1);
   });
 
   test('structured', async () => {
-    const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] };
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' }, age: { type: 'integer' } },
+      required: ['name', 'age'],
+    };
     const input = JSON.stringify({ prompt: 'a person', schema });
-    const result = json(await agentctl(['--json', 'start', 'structured', '--input', input, '--user', 'cli-structured', '--wait']));
+    const result = json(
+      await agentctl(['--json', 'start', 'structured', '--input', input, '--user', 'cli-structured', '--wait']),
+    );
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.output, { name: 'example', age: 42 });
   });
 
   test('a run that fails exits 1 with its error type', async () => {
     // The scripted model answers 42; the schema allows at most 10, so the run fails after its repair attempt.
-    const input = JSON.stringify({ prompt: 'n', schema: { type: 'object', properties: { n: { type: 'integer', maximum: 10 } }, required: ['n'] } });
+    const input = JSON.stringify({
+      prompt: 'n',
+      schema: { type: 'object', properties: { n: { type: 'integer', maximum: 10 } }, required: ['n'] },
+    });
     const run = await agentctl(['start', 'structured', '--input', input, '--user', 'cli-structured', '--wait']);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
@@ -116,7 +153,18 @@ describe('a run by id', () => {
   const runId = `cli-idempotent-${Date.now()}`;
 
   test('start with --id is idempotent: the second start returns the same run', async () => {
-    const args = ['start', 'react', '--input', '{"task":"count","maxSteps":3}', '--model', 'scripted:auto?rounds=10', '--user', 'cli-ids', '--id', runId];
+    const args = [
+      'start',
+      'react',
+      '--input',
+      '{"task":"count","maxSteps":3}',
+      '--model',
+      'scripted:auto?rounds=10',
+      '--user',
+      'cli-ids',
+      '--id',
+      runId,
+    ];
     // --task-queue instead of AGENT_TASK_QUEUE.
     const first = await agentctl([...args, '--task-queue', taskQueue], { AGENT_TASK_QUEUE: undefined });
     assert.equal(first.code, 0, first.stderr);
@@ -144,14 +192,24 @@ describe('a run by id', () => {
     assert.equal(s.maxSteps, 3);
     assert.equal(s.usage.modelCalls, 3);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`^${runId} completed \\(max_steps\\) after 3 steps; 3 model calls, 3 tool calls, \\d+ in / \\d+ out tokens(, \\$\\d+\\.\\d{4})?\\n`));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^${runId} completed \\(max_steps\\) after 3 steps; 3 model calls, 3 tool calls, \\d+ in / \\d+ out tokens(, \\$\\d+\\.\\d{4})?\\n`,
+      ),
+    );
   });
 });
 
 describe('ls', () => {
   test('filters by user, status and template', async () => {
     const user = `cli-ls-${Date.now()}`;
-    const slow = await client.start({ template: 'react', input: { task: 'count', maxSteps: 50 }, model: 'scripted:auto?rounds=40&delayMs=300', user });
+    const slow = await client.start({
+      template: 'react',
+      input: { task: 'count', maxSteps: 50 },
+      model: 'scripted:auto?rounds=40&delayMs=300',
+      user,
+    });
     const chat = await client.start({ template: 'chat', input: { message: 'hi' }, user, model: 'scripted:auto' });
     await chat.result();
     // Visibility is eventually consistent: wait until both runs show with their current status.
@@ -167,21 +225,37 @@ describe('ls', () => {
         agentctl(['ls', '--user', user, '--template', 'chat', '--limit', '5', '--json']),
         agentctl(['ls', '--user', user]),
       ]);
-      assert.deepEqual(json(all).map((r: { runId: string }) => r.runId).sort(), [slow.runId, chat.runId].sort());
+      assert.deepEqual(
+        json(all)
+          .map((r: { runId: string }) => r.runId)
+          .sort(),
+        [slow.runId, chat.runId].sort(),
+      );
       const running = json(byStatus);
-      assert.deepEqual(running.map((r: { runId: string }) => r.runId), [slow.runId]);
+      assert.deepEqual(
+        running.map((r: { runId: string }) => r.runId),
+        [slow.runId],
+      );
       assert.equal(running[0].template, 'react');
       assert.equal(running[0].user, user);
       assert.equal(running[0].model, 'scripted:auto?rounds=40&delayMs=300');
       assert.ok(!Number.isNaN(Date.parse(running[0].startTime)));
-      assert.deepEqual(json(byTemplate).map((r: { runId: string }) => r.runId), [chat.runId]);
+      assert.deepEqual(
+        json(byTemplate).map((r: { runId: string }) => r.runId),
+        [chat.runId],
+      );
 
       assert.equal(table.code, 0, table.stderr);
       const lines = table.stdout.trimEnd().split('\n');
       assert.match(lines[0], /^RUN ID\s+TEMPLATE\s+USER\s+STATUS\s+MODEL\s+STARTED$/);
       assert.equal(lines.length, 3);
       const chatLine = lines.find((l) => l.startsWith(chat.runId));
-      assert.match(chatLine ?? '', new RegExp(`^${chat.runId}\\s+chat\\s+${user}\\s+completed\\s+scripted:auto\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+      assert.match(
+        chatLine ?? '',
+        new RegExp(
+          `^${chat.runId}\\s+chat\\s+${user}\\s+completed\\s+scripted:auto\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`,
+        ),
+      );
     } finally {
       await slow.cancel();
     }
@@ -193,13 +267,25 @@ describe('bad input is rejected before anything starts', () => {
   const cases: { name: string; args: string[]; type: string; mentions: RegExp }[] = [
     { name: 'unknown template', args: ['start', 'poem', '--input', '{}'], type: 'UnknownTemplate', mentions: /poem/ },
     { name: 'bad JSON', args: ['start', 'chat', '--input', '{"message":'], type: 'InvalidInput', mentions: /--input/ },
-    { name: 'unknown tool', args: ['start', 'react', '--input', '{"task":"t","tools":["rm_rf"]}'], type: 'UnknownTool', mentions: /rm_rf/ },
-    { name: 'bad model spec', args: ['start', 'chat', '--input', '{"message":"m"}', '--model', 'skynet:v1'], type: 'UnknownModel', mentions: /skynet/ },
+    {
+      name: 'unknown tool',
+      args: ['start', 'react', '--input', '{"task":"t","tools":["rm_rf"]}'],
+      type: 'UnknownTool',
+      mentions: /rm_rf/,
+    },
+    {
+      name: 'bad model spec',
+      args: ['start', 'chat', '--input', '{"message":"m"}', '--model', 'skynet:v1'],
+      type: 'UnknownModel',
+      mentions: /skynet/,
+    },
   ];
 
   test('typed errors, exit 1, and no workflow', async () => {
     const ids = cases.map((_, i) => `${user}-${i}`);
-    const runs = await Promise.all(cases.map((c, i) => agentctl([...c.args, '--user', user, '--id', ids[i], '--json'])));
+    const runs = await Promise.all(
+      cases.map((c, i) => agentctl([...c.args, '--user', user, '--id', ids[i], '--json'])),
+    );
     runs.forEach((run, i) => {
       const error = assertJsonError(run, cases[i].type);
       assert.match(error.message, cases[i].mentions, cases[i].name);
@@ -220,8 +306,12 @@ describe('bad input is rejected before anything starts', () => {
   test('no model and no AGENT_DEFAULT_MODEL: InvalidInput saying what to set; a malformed default is refused too', async () => {
     const id = `${user}-no-model`;
     const [none, malformed] = await Promise.all([
-      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], { AGENT_DEFAULT_MODEL: undefined }),
-      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], { AGENT_DEFAULT_MODEL: 'gpt4' }),
+      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], {
+        AGENT_DEFAULT_MODEL: undefined,
+      }),
+      agentctl(['start', 'chat', '--input', '{"message":"m"}', '--user', user, '--id', id, '--json'], {
+        AGENT_DEFAULT_MODEL: 'gpt4',
+      }),
     ]);
     assert.match(assertJsonError(none, 'InvalidInput').message, /--model.*AGENT_DEFAULT_MODEL/);
     assert.match(assertJsonError(malformed, 'InvalidInput').message, /^AGENT_DEFAULT_MODEL "gpt4" is not a model spec/);
@@ -259,7 +349,10 @@ describe('in-process runCli', () => {
   });
 
   test('ls with an unknown status is InvalidInput', async () => {
-    const run = await inProcess(['ls', '--status', 'sleeping'], { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue });
+    const run = await inProcess(['ls', '--status', 'sleeping'], {
+      TEMPORAL_ADDRESS: env.address,
+      AGENT_TASK_QUEUE: taskQueue,
+    });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^error: InvalidInput: [^\n]*status[^\n]*\n$/);
   });
@@ -274,16 +367,31 @@ describe('in-process runCli', () => {
       return list.length > 0 && list;
     }, 'published templates');
     assert.deepEqual(templates.map((t: { name: string }) => t.name).sort(), ['chat', 'react', 'structured']);
-    assert.ok(templates.every((t: { description: string; source: string }) => t.description.length > 0 && t.source === 'builtin'));
+    assert.ok(
+      templates.every(
+        (t: { description: string; source: string }) => t.description.length > 0 && t.source === 'builtin',
+      ),
+    );
     const table = await inProcess(['templates'], cliEnv);
-    assert.match(table.stdout, /^TEMPLATE\s+SOURCE\s+MAX STEPS\s+TOOLS\s+DESCRIPTION\nchat\s+builtin\s+1\s+-\s+Answers a message/);
+    assert.match(
+      table.stdout,
+      /^TEMPLATE\s+SOURCE\s+MAX STEPS\s+TOOLS\s+DESCRIPTION\nchat\s+builtin\s+1\s+-\s+Answers a message/,
+    );
   });
 
   test('--address and --task-queue anywhere override the environment', async () => {
-    const handle = await client.start({ template: 'chat', input: { message: 'hi' }, user: 'cli-flags', model: 'scripted:auto' });
+    const handle = await client.start({
+      template: 'chat',
+      input: { message: 'hi' },
+      user: 'cli-flags',
+      model: 'scripted:auto',
+    });
     await handle.result();
     const port = await freePort();
-    const run = await inProcess(['--address', env.address, '--json', 'state', '--task-queue', taskQueue, handle.runId], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    const run = await inProcess(
+      ['--address', env.address, '--json', 'state', '--task-queue', taskQueue, handle.runId],
+      { TEMPORAL_ADDRESS: `127.0.0.1:${port}` },
+    );
     assert.equal(json(run).status, 'completed');
   });
 

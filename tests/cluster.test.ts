@@ -30,7 +30,17 @@ const policy: PolicyInput = {
   defaultRoles: ['metered'],
   pricing: { 'openai:stub-model': { input: 2, output: 8 } },
 };
-const services = ['postgres', 'history', 'matching', 'frontend', 'worker', 'ui', 'agent-worker-1', 'agent-worker-2', 'prometheus'];
+const services = [
+  'postgres',
+  'history',
+  'matching',
+  'frontend',
+  'worker',
+  'ui',
+  'agent-worker-1',
+  'agent-worker-2',
+  'prometheus',
+];
 const users = ['cluster-u0', 'cluster-u1', 'cluster-u2'];
 const dataDir = join(projectRoot, '.data', `cluster-test-${randomUUID().slice(0, 8)}`);
 
@@ -70,7 +80,8 @@ before(async () => {
 after(async () => {
   await connection?.close();
   // Normally the last test has stopped it all; this is for a run that failed before.
-  if (existsSync(join(dataDir, 'pids')) && readdirSync(join(dataDir, 'pids')).length) await cluster(['down'], env).catch((err) => console.error(err));
+  if (existsSync(join(dataDir, 'pids')) && readdirSync(join(dataDir, 'pids')).length)
+    await cluster(['down'], env).catch((err) => console.error(err));
   await stub.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -89,7 +100,14 @@ function procStat(pid: string): { state: string; pgrp: string } | undefined {
 /** `status` as { service: [pid, health] }. */
 async function status(): Promise<Record<string, [string, string]>> {
   const { stdout } = await run('bash', [join(projectRoot, 'scripts', 'cluster.sh'), 'status'], env, 120_000, true);
-  return Object.fromEntries(stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)).map(([s, pid, health]) => [s, [pid, health]]));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/))
+      .map(([s, pid, health]) => [s, [pid, health]]),
+  );
 }
 
 test('up is idempotent; status shows every service healthy in a process group of its own', async () => {
@@ -107,10 +125,16 @@ test('up is idempotent; status shows every service healthy in a process group of
 test('runs complete while history, matching, frontend, PostgreSQL and an agent worker are killed and brought back', async () => {
   const handles: AgentRunHandle[] = [];
   const userOf = new Map<string, string>();
-  const ofWave = (wave: number) => (r: { key: { run?: string } }) => r.key.run?.startsWith(`cluster-w${wave}-`) ?? false;
-  const count = (wave: number, outcome: string) => stub.requests().filter(ofWave(wave)).filter((r) => r.outcome === outcome).length;
+  const ofWave = (wave: number) => (r: { key: { run?: string } }) =>
+    r.key.run?.startsWith(`cluster-w${wave}-`) ?? false;
+  const count = (wave: number, outcome: string) =>
+    stub
+      .requests()
+      .filter(ofWave(wave))
+      .filter((r) => r.outcome === outcome).length;
   const workerInstance = `127.0.0.1:${Number(env.CLUSTER_PORT_BASE) + 16}`;
-  const downAlerts = async () => (await prometheusAlerts(prometheusUrl)).filter((a) => a.labels.alertname === 'AgentWorkerDown');
+  const downAlerts = async () =>
+    (await prometheusAlerts(prometheusUrl)).filter((a) => a.labels.alertname === 'AgentWorkerDown');
 
   for (const [wave, service] of ['history', 'matching', 'frontend', 'postgres', 'agent-worker-1'].entries()) {
     // A wave of runs whose model calls the stub holds for 1 s each, so the kill finds calls in flight.
@@ -118,34 +142,66 @@ test('runs complete while history, matching, frontend, PostgreSQL and an agent w
     stub.addFaults(runIds.map((run) => ({ kind: 'delay', ms: 1000, times: 100, match: { run } })));
     for (const [i, runId] of runIds.entries()) {
       userOf.set(runId, users[(wave + i) % users.length]);
-      handles.push(await agents.start({ runId, template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=4', user: userOf.get(runId)! }));
+      handles.push(
+        await agents.start({
+          runId,
+          template: 'react',
+          input: { task: 'count', maxSteps: 8 },
+          model: 'openai:stub-model?rounds=4',
+          user: userOf.get(runId)!,
+        }),
+      );
     }
-    await eventually(async () => count(wave, 'ok') >= 2 && count(wave, 'pending') >= 1, `wave ${wave}: model calls answered and in flight`, 120_000);
+    await eventually(
+      async () => count(wave, 'ok') >= 2 && count(wave, 'pending') >= 1,
+      `wave ${wave}: model calls answered and in flight`,
+      120_000,
+    );
     if (service === 'agent-worker-1') assert.deepEqual(await downAlerts(), [], 'no worker alert while both are up');
 
     const inFlight = count(wave, 'pending');
     await cluster(['kill', service], env);
     if (service === 'agent-worker-1') {
-      const firing = await eventually(async () => (await downAlerts()).find((a) => a.state === 'firing'), 'AgentWorkerDown to fire', 60_000);
+      const firing = await eventually(
+        async () => (await downAlerts()).find((a) => a.state === 'firing'),
+        'AgentWorkerDown to fire',
+        60_000,
+      );
       assert.equal(firing.labels.instance, workerInstance);
-      assert.ok(!(await prometheusAlerts(prometheusUrl)).some((a) => a.labels.alertname === 'AgentWorkerMissing'), 'one worker is still scraped');
+      assert.ok(
+        !(await prometheusAlerts(prometheusUrl)).some((a) => a.labels.alertname === 'AgentWorkerMissing'),
+        'one worker is still scraped',
+      );
     }
     const answered = count(wave, 'ok');
     const started = await cluster(['start', service], env);
-    console.log(`${service}: killed with ${inFlight} model calls of the wave in flight, healthy again ${started.seconds.toFixed(1)} s after start`);
-    await eventually(async () => count(wave, 'ok') > answered, `wave ${wave} to make progress after ${service} is back`, 180_000);
-    if (service === 'agent-worker-1') await eventually(async () => (await downAlerts()).length === 0, 'AgentWorkerDown to clear', 60_000);
+    console.log(
+      `${service}: killed with ${inFlight} model calls of the wave in flight, healthy again ${started.seconds.toFixed(1)} s after start`,
+    );
+    await eventually(
+      async () => count(wave, 'ok') > answered,
+      `wave ${wave} to make progress after ${service} is back`,
+      180_000,
+    );
+    if (service === 'agent-worker-1')
+      await eventually(async () => (await downAlerts()).length === 0, 'AgentWorkerDown to clear', 60_000);
   }
 
   const results = await Promise.all(handles.map((h) => h.result()));
-  for (const r of results) assert.deepEqual([r.status, r.steps, r.usage.modelCalls, r.usage.toolCalls], ['completed', 5, 5, 4], r.runId);
+  for (const r of results)
+    assert.deepEqual([r.status, r.steps, r.usage.modelCalls, r.usage.toolCalls], ['completed', 5, 5, 4], r.runId);
 
   const recorded = await recordedModelCalls(handles.map((h) => h.workflow));
   const report = checkRepeats(stub.requests(), recorded);
-  console.log(`${report.repeated.length} model calls answered again after an abandoned attempt: ${report.repeated.join(', ') || 'none'}`);
+  console.log(
+    `${report.repeated.length} model calls answered again after an abandoned attempt: ${report.repeated.join(', ') || 'none'}`,
+  );
   const explain = (keys: string[]) =>
     JSON.stringify({
-      calls: stub.requests().filter((r) => keys.includes(`${r.key.run}#${r.key.step}`)).map((r) => `${r.key.run}#${r.key.step} attempt ${r.key.attempt} at ${r.time} ${r.outcome} ${r.durationMs} ms`),
+      calls: stub
+        .requests()
+        .filter((r) => keys.includes(`${r.key.run}#${r.key.step}`))
+        .map((r) => `${r.key.run}#${r.key.step} attempt ${r.key.attempt} at ${r.time} ${r.outcome} ${r.durationMs} ms`),
       recorded: keys.map((key) => ({ key, ...recorded.get(key) })),
     });
   assert.deepEqual(report.unexplained, [], `finished model calls made again: ${explain(report.unexplained)}`);
@@ -157,17 +213,32 @@ test('runs complete while history, matching, frontend, PostgreSQL and an agent w
     const { day, pending } = await agents.usage(user);
     assert.deepEqual(
       { tokens: day.totalTokens, calls: day.calls, usd: day.usd },
-      { tokens: usages.reduce((n, u) => n + u.inputTokens + u.outputTokens, 0), calls: usages.reduce((n, u) => n + u.modelCalls, 0), usd: Math.round(usages.reduce((n, u) => n + u.costUsd, 0) * 1e9) / 1e9 },
+      {
+        tokens: usages.reduce((n, u) => n + u.inputTokens + u.outputTokens, 0),
+        calls: usages.reduce((n, u) => n + u.modelCalls, 0),
+        usd: Math.round(usages.reduce((n, u) => n + u.costUsd, 0) * 1e9) / 1e9,
+      },
       `ledger of ${user}`,
     );
     assert.equal(pending.calls, 0, `${user}: reservations left behind`);
 
     // Visibility (search attributes on PostgreSQL) and the CLI on top of it.
     const ids = mine.map((h) => h.runId).sort();
-    await eventually(async () => {
-      const { stdout } = await run('node', [join(projectRoot, 'bin', 'agentctl.js'), 'ls', '--user', user, '--status', 'completed', '--json'], { TEMPORAL_ADDRESS: address }, 60_000);
-      return JSON.stringify((JSON.parse(stdout) as { runId: string }[]).map((r) => r.runId).sort()) === JSON.stringify(ids);
-    }, `agentctl ls to list ${user}'s completed runs`, 60_000);
+    await eventually(
+      async () => {
+        const { stdout } = await run(
+          'node',
+          [join(projectRoot, 'bin', 'agentctl.js'), 'ls', '--user', user, '--status', 'completed', '--json'],
+          { TEMPORAL_ADDRESS: address },
+          60_000,
+        );
+        return (
+          JSON.stringify((JSON.parse(stdout) as { runId: string }[]).map((r) => r.runId).sort()) === JSON.stringify(ids)
+        );
+      },
+      `agentctl ls to list ${user}'s completed runs`,
+      60_000,
+    );
     // STARTS_WITH: on PostgreSQL visibility (1.31.0) `=` never matches a value with a `?` (the dev server's SQLite does).
     const query = `AgentUser = '${user}' AND AgentTemplate = 'react' AND AgentStatus = 'completed' AND AgentKind = 'run' AND AgentModel STARTS_WITH 'openai:stub-model'`;
     const { count: matched } = await client.workflow.count(query);
@@ -179,7 +250,9 @@ test('down stops every process it started', async () => {
   const before = await status();
   await cluster(['down'], env);
   for (const [service, [pid]] of Object.entries(before)) {
-    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && procStat(p)?.pgrp === pid && procStat(p)?.state !== 'Z');
+    const left = readdirSync('/proc').filter(
+      (p) => /^\d+$/.test(p) && procStat(p)?.pgrp === pid && procStat(p)?.state !== 'Z',
+    );
     assert.deepEqual(left, [], `${service}: processes left in group ${pid}`);
   }
   assert.ok(Object.values(await status()).every(([pid, health]) => pid === '-' && health === 'down'));

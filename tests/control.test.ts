@@ -38,20 +38,36 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function untilState(handle: AgentRunHandle, what: string, ok: (s: RunState) => boolean, timeoutMs?: number): Promise<RunState> {
-  return eventually(async () => {
-    const state = await handle.state();
-    return ok(state) && state;
-  }, `${handle.runId}: ${what}`, timeoutMs);
+function untilState(
+  handle: AgentRunHandle,
+  what: string,
+  ok: (s: RunState) => boolean,
+  timeoutMs?: number,
+): Promise<RunState> {
+  return eventually(
+    async () => {
+      const state = await handle.state();
+      return ok(state) && state;
+    },
+    `${handle.runId}: ${what}`,
+    timeoutMs,
+  );
 }
 
 /** Pauses (via `send`), waits for `paused`, and checks nothing moves for 1.5 s. Returns the paused state. */
-async function pauseAndHold(handle: AgentRunHandle, send: () => Promise<unknown>, modelRequests?: () => number): Promise<RunState> {
+async function pauseAndHold(
+  handle: AgentRunHandle,
+  send: () => Promise<unknown>,
+  modelRequests?: () => number,
+): Promise<RunState> {
   const before = await handle.state();
   await send();
   const paused = await untilState(handle, 'paused', (s) => s.status === 'paused', 5_000);
   // The step in flight when the signal arrived finishes; none after it starts.
-  assert.ok(paused.step >= before.step && paused.step <= before.step + 2, `paused at step ${paused.step}, signalled at ${before.step}`);
+  assert.ok(
+    paused.step >= before.step && paused.step <= before.step + 2,
+    `paused at step ${paused.step}, signalled at ${before.step}`,
+  );
   assert.equal(paused.pauseRequested, true);
   assert.equal(paused.usage.modelCalls, paused.step, 'no model call beyond the finished steps');
   const requestsAtPause = modelRequests?.();
@@ -71,21 +87,35 @@ function requestsOf(runId: string) {
 
 /** The stub's log entry for one step once that request has ended (answered, or the client hung up). */
 function endedRequest(runId: string, step: number) {
-  return eventually(async () => {
-    const r = requestsOf(runId).find((x) => x.key.step === step);
-    return r && r.outcome !== 'pending' && r;
-  }, `the step-${step} request to end`, 4_000);
+  return eventually(
+    async () => {
+      const r = requestsOf(runId).find((x) => x.key.step === step);
+      return r && r.outcome !== 'pending' && r;
+    },
+    `the step-${step} request to end`,
+    4_000,
+  );
 }
 
 /** Waits until visibility lists the run with this status (the workflow's `AgentStatus` search attribute). */
 function untilListed(runId: string, status: RunState['status']) {
-  return eventually(async () => (await client.list({ user: 'control', status })).some((r) => r.runId === runId), `${runId} listed as ${status}`);
+  return eventually(
+    async () => (await client.list({ user: 'control', status })).some((r) => r.runId === runId),
+    `${runId} listed as ${status}`,
+  );
 }
 
 /** Runs a command to completion; resolves with its exit code and output (a non-zero exit is not an error here). */
-async function exec(command: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function exec(
+  command: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, args, { cwd: projectRoot, env: { ...process.env, ...extraEnv } });
+    const { stdout, stderr } = await execFileAsync(command, args, {
+      cwd: projectRoot,
+      env: { ...process.env, ...extraEnv },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code?: unknown; stdout: string; stderr: string };
@@ -95,11 +125,25 @@ async function exec(command: string, args: string[], extraEnv: Record<string, st
 }
 
 function agentctl(...args: string[]) {
-  return exec(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), ...args], { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue });
+  return exec(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), ...args], {
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: taskQueue,
+  });
 }
 
 async function temporalSignal(runId: string, name: string): Promise<void> {
-  const run = await exec(temporalCli, ['workflow', 'signal', '--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', runId, '--name', name]);
+  const run = await exec(temporalCli, [
+    'workflow',
+    'signal',
+    '--address',
+    env.address,
+    '--namespace',
+    env.namespace ?? 'default',
+    '--workflow-id',
+    runId,
+    '--name',
+    name,
+  ]);
   assert.equal(run.code, 0, `temporal workflow signal --name ${name}: ${run.stderr}`);
 }
 
@@ -119,10 +163,16 @@ describe('through the client', () => {
       assert.equal(state.stopRequested, false);
       // Each finished step is one model call and one calculator call; the next model call may have returned too.
       assert.equal(state.usage.toolCalls, state.step);
-      assert.ok(state.usage.modelCalls === state.step || state.usage.modelCalls === state.step + 1, `modelCalls ${state.usage.modelCalls} at step ${state.step}`);
+      assert.ok(
+        state.usage.modelCalls === state.step || state.usage.modelCalls === state.step + 1,
+        `modelCalls ${state.usage.modelCalls} at step ${state.step}`,
+      );
       assert.ok(state.usage.inputTokens > 0 && state.usage.outputTokens > 0);
       // system + user, then per step an assistant message and a tool result (plus a returned reply not yet acted on).
-      assert.ok(state.messageCount >= 2 + 2 * state.step && state.messageCount <= 3 + 2 * state.step, `messageCount ${state.messageCount}`);
+      assert.ok(
+        state.messageCount >= 2 + 2 * state.step && state.messageCount <= 3 + 2 * state.step,
+        `messageCount ${state.messageCount}`,
+      );
       assert.equal(state.error, undefined);
       const next = await untilState(handle, 'progress', (s) => s.step > state.step);
       assert.ok(next.usage.inputTokens > state.usage.inputTokens);
@@ -153,14 +203,21 @@ describe('through the client', () => {
     stub.addFaults([{ kind: 'delay', ms: 300, times: 20, match: { run: runId } }]);
     const handle = await startSlow('openai:stub-model?rounds=6', runId);
     await untilState(handle, 'a step done', (s) => s.step >= 1);
-    const paused = await pauseAndHold(handle, () => handle.pause(), () => requestsOf(runId).length);
+    const paused = await pauseAndHold(
+      handle,
+      () => handle.pause(),
+      () => requestsOf(runId).length,
+    );
     assert.equal(requestsOf(runId).length, paused.step, 'one request per finished step');
     await handle.resume();
     const result = await handle.result();
     assert.equal(result.finishReason, 'answer');
     assert.equal(result.steps, 7);
     const requests = requestsOf(runId);
-    assert.deepEqual(requests.map((r) => r.key.step), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      requests.map((r) => r.key.step),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     assert.ok(requests.every((r) => r.outcome === 'ok' || r.outcome === 'fault'));
   });
 
@@ -210,7 +267,10 @@ describe('through the client', () => {
     await eventually(async () => requestsOf(runId).some((r) => r.key.step === 2), 'step 2 to reach the stub');
     const sent = Date.now();
     await handle.cancel();
-    await assert.rejects(handle.result(), (err: { name?: string; type?: string }) => err.name === 'AgentError' && err.type === 'Cancelled');
+    await assert.rejects(
+      handle.result(),
+      (err: { name?: string; type?: string }) => err.name === 'AgentError' && err.type === 'Cancelled',
+    );
     const tookMs = Date.now() - sent;
     assert.ok(tookMs < 3_000, `cancel took ${tookMs} ms`);
     const state = await handle.state();
@@ -275,7 +335,10 @@ describe('through agentctl', () => {
     await assert.rejects(handle.result(), (err: { type?: string }) => err.type === 'Cancelled');
     assert.ok(Date.now() - sent < 4_000, `cancel took ${Date.now() - sent} ms after delivery`);
 
-    const [state, result] = await Promise.all([agentctl('state', handle.runId, '--json'), agentctl('result', handle.runId)]);
+    const [state, result] = await Promise.all([
+      agentctl('state', handle.runId, '--json'),
+      agentctl('result', handle.runId),
+    ]);
     assert.equal(JSON.parse(state.stdout).status, 'cancelled');
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');

@@ -62,7 +62,11 @@ async function assertLedgerExact(client: AgentClient, user: string, handles: Age
   const calls = usages.reduce((n, u) => n + u.modelCalls, 0);
   const usd = Math.round(usages.reduce((n, u) => n + u.costUsd, 0) * 1e9) / 1e9;
   const { day, pending } = await client.usage(user);
-  assert.deepEqual({ tokens: day.totalTokens, calls: day.calls, usd: day.usd }, { tokens, calls, usd }, `ledger of ${user}`);
+  assert.deepEqual(
+    { tokens: day.totalTokens, calls: day.calls, usd: day.usd },
+    { tokens, calls, usd },
+    `ledger of ${user}`,
+  );
   assert.equal(pending.calls, 0, `${user}: reservations left behind`);
 }
 
@@ -89,7 +93,11 @@ test('SIGKILL at each point of a step, repeatedly: runs complete, finished calls
   const scenarios = { ...modelScenarios, ...toolScenarios };
   const plan = planOf(scenarios);
   // The during-call kill lands 300 ms into a call the stub holds for 3 s: every attempt, as other kills may cut the first ones short.
-  stub.addFaults(plan.filter((p) => p.point === 'during-call').map((p) => ({ kind: 'delay', ms: 3000, times: 10, match: { run: p.run, step: p.step } })));
+  stub.addFaults(
+    plan
+      .filter((p) => p.point === 'during-call')
+      .map((p) => ({ kind: 'delay', ms: 3000, times: 10, match: { run: p.run, step: p.step } })),
+  );
   // Two workers with the same plan: whichever runs a planned call dies there, the other carries on at once.
   const taskQueue = uniqueTaskQueue('crash-matrix');
   const workers = [0, 1].map(() =>
@@ -102,41 +110,76 @@ test('SIGKILL at each point of a step, repeatedly: runs complete, finished calls
   supervised.push(...workers);
   const client = new AgentClient(env.client, { taskQueue });
   const handles = await Promise.all(
-    Object.keys(scenarios).map((runId) => client.start({ runId, template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=4', user: runId })),
+    Object.keys(scenarios).map((runId) =>
+      client.start({
+        runId,
+        template: 'react',
+        input: { task: 'count', maxSteps: 8 },
+        model: 'openai:stub-model?rounds=4',
+        user: runId,
+      }),
+    ),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
 
   const fired: FiredCrash[] = readdirSync(markers).map((f) => JSON.parse(readFileSync(join(markers, f), 'utf8')));
-  console.log(`${fired.length} planned crashes fired; the two workers died ${workers.map((w) => w.deaths).join(' + ')} times`);
-  assert.deepEqual(fired.map((f) => `${f.run}#${f.step}#${f.point}`).sort(), plan.map((p) => `${p.run}#${p.step}#${p.point}`).sort(), 'every planned crash fired');
-  assert.equal(workers[0].deaths + workers[1].deaths, plan.length, 'workers died once per planned crash, and only then');
-  for (const r of results) assert.deepEqual([r.status, r.steps, r.usage.modelCalls, r.usage.toolCalls], ['completed', 5, 5, 4], r.runId);
+  console.log(
+    `${fired.length} planned crashes fired; the two workers died ${workers.map((w) => w.deaths).join(' + ')} times`,
+  );
+  assert.deepEqual(
+    fired.map((f) => `${f.run}#${f.step}#${f.point}`).sort(),
+    plan.map((p) => `${p.run}#${p.step}#${p.point}`).sort(),
+    'every planned crash fired',
+  );
+  assert.equal(
+    workers[0].deaths + workers[1].deaths,
+    plan.length,
+    'workers died once per planned crash, and only then',
+  );
+  for (const r of results)
+    assert.deepEqual([r.status, r.steps, r.usage.modelCalls, r.usage.toolCalls], ['completed', 5, 5, 4], r.runId);
 
   const recorded = await recordedModelCalls(handles.map((h) => h.workflow));
   const report = checkRepeats(stub.requests(), recorded);
   const retried = [...recorded.values()].filter((c) => c.finalAttempt > 1).length;
-  console.log(`answered calls per step: ${JSON.stringify(Object.fromEntries(report.answered))}; ${retried} of ${recorded.size} model calls retried by Temporal`);
-  assert.deepEqual(report.unexplained, [], `finished model calls made again: ${describeRepeats(report.unexplained, recorded)}`);
+  console.log(
+    `answered calls per step: ${JSON.stringify(Object.fromEntries(report.answered))}; ${retried} of ${recorded.size} model calls retried by Temporal`,
+  );
+  assert.deepEqual(
+    report.unexplained,
+    [],
+    `finished model calls made again: ${describeRepeats(report.unexplained, recorded)}`,
+  );
   assert.deepEqual(report.missing, []);
   // A crash after the provider answered makes that call again (the only repeat allowed); the others do not.
   for (const { run, step, point } of plan.filter((p) => p.point === 'after-call' || p.point === 'after-commit')) {
     assert.ok(report.answered.get(`${run}#${step}`)! >= 2, `${point} at ${run}#${step} was answered before the kill`);
   }
-  const cut = stub.requests().filter((r) => r.key.run === 'cm-during-call' && r.outcome === 'client-closed').map((r) => r.key.step);
-  assert.ok([1, 4].every((step) => cut.includes(step)), `the calls cut by the during-call kills: ${cut}`);
+  const cut = stub
+    .requests()
+    .filter((r) => r.key.run === 'cm-during-call' && r.outcome === 'client-closed')
+    .map((r) => r.key.step);
+  assert.ok(
+    [1, 4].every((step) => cut.includes(step)),
+    `the calls cut by the during-call kills: ${cut}`,
+  );
   for (const h of handles) await assertLedgerExact(client, h.runId, [h]);
 });
 
 /** The stub's log of each unexplained step and what Temporal recorded of it, for the failure message. */
 function describeRepeats(keys: string[], recorded: Map<string, RecordedModelCall>): string {
   const requests = stub.requests().filter((r) => keys.includes(`${r.key.run}#${r.key.step}`));
-  const calls = requests.map((r) => `${r.key.run}#${r.key.step} attempt ${r.key.attempt} at ${r.time} ${r.outcome} ${r.durationMs} ms`);
+  const calls = requests.map(
+    (r) => `${r.key.run}#${r.key.step} attempt ${r.key.attempt} at ${r.time} ${r.outcome} ${r.durationMs} ms`,
+  );
   return JSON.stringify({ calls, recorded: keys.map((key) => ({ key, ...recorded.get(key) })) }, null, 1);
 }
 
 test('two workers, one SIGKILLed under load: all 20 runs complete, nothing charged twice', async () => {
   const taskQueue = uniqueTaskQueue('crash-load');
-  const [victim, survivor] = await Promise.all([0, 1].map(() => startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue }, startTimeoutMs)));
+  const [victim, survivor] = await Promise.all(
+    [0, 1].map(() => startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue }, startTimeoutMs)),
+  );
   processes.push(victim, survivor);
   const client = new AgentClient(env.client, { taskQueue });
   const users = ['load-0', 'load-1', 'load-2', 'load-3'];
@@ -144,10 +187,23 @@ test('two workers, one SIGKILLed under load: all 20 runs complete, nothing charg
   // Every model call takes 1 s at the stub, so a kill finds calls in flight.
   stub.addFaults(runIds.map((run) => ({ kind: 'delay', ms: 1000, times: 100, match: { run } })));
   const handles = await Promise.all(
-    runIds.map((runId, i) => client.start({ runId, template: 'react', input: { task: 'count', maxSteps: 10 }, model: 'openai:stub-model?rounds=5', user: users[i % users.length] })),
+    runIds.map((runId, i) =>
+      client.start({
+        runId,
+        template: 'react',
+        input: { task: 'count', maxSteps: 10 },
+        model: 'openai:stub-model?rounds=5',
+        user: users[i % users.length],
+      }),
+    ),
   );
-  const count = (outcome: string) => stub.requests().filter((r) => r.key.run?.startsWith('cm-load-') && r.outcome === outcome).length;
-  await eventually(async () => count('ok') >= 30 && count('pending') >= 6, '30 of 120 model calls answered and 6 in flight', 120_000);
+  const count = (outcome: string) =>
+    stub.requests().filter((r) => r.key.run?.startsWith('cm-load-') && r.outcome === outcome).length;
+  await eventually(
+    async () => count('ok') >= 30 && count('pending') >= 6,
+    '30 of 120 model calls answered and 6 in flight',
+    120_000,
+  );
   const answeredAtKill = count('ok');
   const inFlight = count('pending');
   await sigkillWorker(victim);
@@ -157,9 +213,20 @@ test('two workers, one SIGKILLed under load: all 20 runs complete, nothing charg
   const recorded = await recordedModelCalls(handles.map((h) => h.workflow));
   const report = checkRepeats(stub.requests(), recorded);
   const cut = count('client-closed');
-  console.log(`kill after ${answeredAtKill} of 120 answers: ${inFlight} calls at the stub (both workers), ${cut} cut, ${report.repeated.length} answered twice (${report.repeated.join(', ')})`);
-  assert.deepEqual(report.unexplained, [], `finished model calls made again: ${describeRepeats(report.unexplained, recorded)}`);
+  console.log(
+    `kill after ${answeredAtKill} of 120 answers: ${inFlight} calls at the stub (both workers), ${cut} cut, ${report.repeated.length} answered twice (${report.repeated.join(', ')})`,
+  );
+  assert.deepEqual(
+    report.unexplained,
+    [],
+    `finished model calls made again: ${describeRepeats(report.unexplained, recorded)}`,
+  );
   assert.deepEqual(report.missing, []);
   assert.equal(survivor.child.exitCode, null, 'the survivor keeps running');
-  for (const user of users) await assertLedgerExact(client, user, handles.filter((_, i) => users[i % users.length] === user));
+  for (const user of users)
+    await assertLedgerExact(
+      client,
+      user,
+      handles.filter((_, i) => users[i % users.length] === user),
+    );
 });

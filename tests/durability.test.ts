@@ -35,7 +35,12 @@ after(async () => {
 });
 
 async function worker(taskQueue: string): Promise<WorkerProcess> {
-  const w = await startWorkerProcess({ TEMPORAL_ADDRESS: server.address, AGENT_TASK_QUEUE: taskQueue, OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test' });
+  const w = await startWorkerProcess({
+    TEMPORAL_ADDRESS: server.address,
+    AGENT_TASK_QUEUE: taskQueue,
+    OPENAI_BASE_URL: stub.url,
+    OPENAI_API_KEY: 'sk-test',
+  });
   workers.push(w);
   return w;
 }
@@ -50,12 +55,23 @@ test('SIGKILL mid-run: a new worker finishes it and no finished model call is re
   const first = await worker(taskQueue);
   // Every model call takes 700 ms at the stub, so the kill lands while one is in flight.
   stub.addFaults([{ kind: 'delay', ms: 700, times: 1000, match: { run: 'crash-run' } }]);
-  const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, model: 'openai:stub-model?rounds=6', user: 'carol', runId: 'crash-run' });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    model: 'openai:stub-model?rounds=6',
+    user: 'carol',
+    runId: 'crash-run',
+  });
 
-  await eventually(async () => modelCalls('crash-run').some((r) => r.key.step === 3 && r.outcome === 'pending'), 'step 3 in flight');
+  await eventually(
+    async () => modelCalls('crash-run').some((r) => r.key.step === 3 && r.outcome === 'pending'),
+    'step 3 in flight',
+  );
   // The worker itself, not only its tsx wrapper (which would leave the worker polling).
   await sigkillWorker(first);
-  const inFlight = modelCalls('crash-run').filter((r) => r.outcome === 'pending' || r.outcome === 'client-closed').map((r) => r.key.step);
+  const inFlight = modelCalls('crash-run')
+    .filter((r) => r.outcome === 'pending' || r.outcome === 'client-closed')
+    .map((r) => r.key.step);
 
   await worker(taskQueue);
   const result = await handle.result();
@@ -64,19 +80,34 @@ test('SIGKILL mid-run: a new worker finishes it and no finished model call is re
   assert.equal(result.usage.modelCalls, 7);
 
   const okPerStep = new Map<number, number>();
-  for (const r of modelCalls('crash-run')) if (r.outcome === 'ok' || r.outcome === 'fault') okPerStep.set(r.key.step!, (okPerStep.get(r.key.step!) ?? 0) + 1);
+  for (const r of modelCalls('crash-run'))
+    if (r.outcome === 'ok' || r.outcome === 'fault') okPerStep.set(r.key.step!, (okPerStep.get(r.key.step!) ?? 0) + 1);
   const repeated = [...okPerStep].filter(([, n]) => n > 1).map(([step]) => step);
-  console.log(`stub log per step (finished calls): ${JSON.stringify(Object.fromEntries(okPerStep))}; in flight at kill: ${inFlight}`);
-  assert.deepEqual([...okPerStep.keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7]);
+  console.log(
+    `stub log per step (finished calls): ${JSON.stringify(Object.fromEntries(okPerStep))}; in flight at kill: ${inFlight}`,
+  );
+  assert.deepEqual(
+    [...okPerStep.keys()].sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
   // Only the call in flight at the kill may have been made again.
-  assert.ok(repeated.every((step) => inFlight.includes(step)), `finished calls repeated: ${repeated}`);
+  assert.ok(
+    repeated.every((step) => inFlight.includes(step)),
+    `finished calls repeated: ${repeated}`,
+  );
 });
 
 test('dev server restart with its database: runs in flight continue', async () => {
   const taskQueue = uniqueTaskQueue('restart');
   const w = await worker(taskQueue);
   const runClient = new AgentClient(new Client({ connection }), { taskQueue });
-  const handle = await runClient.start({ template: 'react', input: { task: 'count', maxSteps: 30 }, model: 'scripted:auto?rounds=10&delayMs=300', user: 'dave', runId: 'restart-run' });
+  const handle = await runClient.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 30 },
+    model: 'scripted:auto?rounds=10&delayMs=300',
+    user: 'dave',
+    runId: 'restart-run',
+  });
   await eventually(async () => (await handle.state()).step >= 2, 'two steps done');
 
   await server.stop('SIGKILL');

@@ -8,7 +8,9 @@ import { projectRoot } from '../testing/paths';
 
 const doc = readFileSync(join(projectRoot, 'docs', 'errors.md'), 'utf8');
 /** `| \`Type\` | raised by | retried | meaning |` rows. */
-const rows = [...doc.matchAll(/^\| `(\w+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)].map(([, type, raisedBy, retried]) => ({ type, raisedBy, retried }));
+const rows = [...doc.matchAll(/^\| `(\w+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)].map(
+  ([, type, raisedBy, retried]) => ({ type, raisedBy, retried }),
+);
 
 test('one row per error type, no row for a type that does not exist', () => {
   assert.deepEqual(rows.map((r) => r.type).sort(), Object.values(ErrorType).sort());

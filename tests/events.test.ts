@@ -27,7 +27,14 @@ before(async () => {
   env = await startDevEnvironment();
   taskQueue = uniqueTaskQueue('events');
   // No workflow cache: every workflow task replays the history, the hardest case for double counting.
-  worker = await createAgentWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: { providerEnv: {} }, bus, maxCachedWorkflows: 0 });
+  worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: {} },
+    bus,
+    maxCachedWorkflows: 0,
+  });
   running = worker.run();
   client = agentClient(env, taskQueue);
 });
@@ -45,14 +52,32 @@ async function allEvents(runId: string): Promise<RunEvent[]> {
 }
 
 test('a react run records its events in order, with payloads, once each on the bus', async () => {
-  const handle = await client.start({ template: 'react', input: { task: 'What is (2 + 3) * 4?' }, user: 'obs', model: 'scripted:auto' });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'What is (2 + 3) * 4?' },
+    user: 'obs',
+    model: 'scripted:auto',
+  });
   const result = await handle.result();
   const events = await allEvents(handle.runId);
   assert.deepEqual(
     events.map((e) => e.type),
-    ['run.started', 'step.started', 'model.call', 'tool.call', 'step.finished', 'step.started', 'model.call', 'step.finished', 'run.completed'],
+    [
+      'run.started',
+      'step.started',
+      'model.call',
+      'tool.call',
+      'step.finished',
+      'step.started',
+      'model.call',
+      'step.finished',
+      'run.completed',
+    ],
   );
-  assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   const [started, , call1, tool, finished1, , call2, finished2, completed] = events as RunEvent<any>[];
   assert.deepEqual(started.data, { template: 'react', user: 'obs', model: 'scripted:auto' });
   assert.equal(call1.data.step, 1);
@@ -65,7 +90,11 @@ test('a react run records its events in order, with payloads, once each on the b
 
   const onBus = bus.history().filter((e: AgentEvent) => e.runId === handle.runId);
   const durableOnBus = onBus.filter((e) => e.seq !== undefined);
-  assert.deepEqual(durableOnBus.map((e) => e.seq), events.map((e) => e.seq), 'each durable event reaches the bus exactly once');
+  assert.deepEqual(
+    durableOnBus.map((e) => e.seq),
+    events.map((e) => e.seq),
+    'each durable event reaches the bus exactly once',
+  );
   assert.equal(onBus.filter((e) => e.type === 'activity.model_call').length, 2);
   assert.equal(onBus.filter((e) => e.type === 'activity.tool_call').length, 1);
   const finished = onBus.filter((e) => e.type === 'workflow.finished');
@@ -74,15 +103,24 @@ test('a react run records its events in order, with payloads, once each on the b
 });
 
 test('pause, resume and stop appear as events', async () => {
-  const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'obs', model: 'scripted:auto?rounds=10&delayMs=200' });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    user: 'obs',
+    model: 'scripted:auto?rounds=10&delayMs=200',
+  });
   await handle.pause();
   await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
   await handle.resume();
   await handle.stop();
   await handle.result();
   const types = (await allEvents(handle.runId)).map((e) => e.type);
-  for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const) assert.ok(types.includes(type), `${type} missing from ${types}`);
-  assert.ok(types.indexOf('run.paused') < types.indexOf('run.resumed') && types.indexOf('run.resumed') < types.indexOf('run.stopped'));
+  for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const)
+    assert.ok(types.includes(type), `${type} missing from ${types}`);
+  assert.ok(
+    types.indexOf('run.paused') < types.indexOf('run.resumed') &&
+      types.indexOf('run.resumed') < types.indexOf('run.stopped'),
+  );
 });
 
 /** Runs agentctl and collects its stdout lines with the time each arrived. */
@@ -104,7 +142,12 @@ function agentctl(args: string[]) {
 }
 
 test('a follower in another process resumes from its last sequence number after a disconnect', async () => {
-  const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'obs', model: 'scripted:auto?rounds=6&delayMs=300' });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    user: 'obs',
+    model: 'scripted:auto?rounds=6&delayMs=300',
+  });
   const first = agentctl(['events', handle.runId, '--follow', '--json']);
   while (first.lines.length < 6) await new Promise((r) => setTimeout(r, 50));
   first.child.kill('SIGKILL'); // the disconnect
@@ -116,25 +159,43 @@ test('a follower in another process resumes from its last sequence number after 
   assert.equal(await second.exited, 0);
   const resumed = second.lines.map(({ line }) => JSON.parse(line) as RunEvent);
   const all = await allEvents(handle.runId);
-  assert.deepEqual([...seen, ...resumed].map((e) => e.seq), all.map((e) => e.seq), 'no event lost or repeated');
+  assert.deepEqual(
+    [...seen, ...resumed].map((e) => e.seq),
+    all.map((e) => e.seq),
+    'no event lost or repeated',
+  );
   assert.equal(resumed[resumed.length - 1].type, 'run.completed');
 });
 
 test('tokens reach a client in another process before the model call ends, in bounded batches', async () => {
   const message = 'please stream this reply word by word so that the follower can see it arrive early';
-  const handle = await client.start({ template: 'chat', input: { message }, user: 'obs', model: 'scripted:auto?delayMs=3000&tokenDelayMs=100', options: { streamTokens: true } });
+  const handle = await client.start({
+    template: 'chat',
+    input: { message },
+    user: 'obs',
+    model: 'scripted:auto?delayMs=3000&tokenDelayMs=100',
+    options: { streamTokens: true },
+  });
   const follower = agentctl(['tokens', handle.runId, '--json']);
   const result = await handle.result();
   assert.equal(await follower.exited, 0);
-  const chunks = follower.lines.map(({ at, line }) => ({ at, ...(JSON.parse(line) as { text: string; done: boolean }) }));
-  const text = chunks.filter((c) => !c.done).map((c) => c.text).join('');
+  const chunks = follower.lines.map(({ at, line }) => ({
+    at,
+    ...(JSON.parse(line) as { text: string; done: boolean }),
+  }));
+  const text = chunks
+    .filter((c) => !c.done)
+    .map((c) => c.text)
+    .join('');
   assert.equal(text, result.answer);
   const modelCall = (await allEvents(handle.runId)).find((e) => e.type === 'model.call')!;
   const firstChunk = chunks.find((c) => c.text)!;
   assert.ok(firstChunk.at < Date.parse(modelCall.at), `first token at ${firstChunk.at}, call ended at ${modelCall.at}`);
 
   const history = await handle.workflow.fetchHistory();
-  const batches = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'tokenDeltas').length;
+  const batches = history.events!.filter(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'tokenDeltas',
+  ).length;
   const words = result.answer.split(/\s+/).length;
   console.log(`streamed ${words} words in ${batches} signal batches`);
   assert.ok(batches >= 2 && batches < words, `expected a few batches for ${words} words, got ${batches}`);

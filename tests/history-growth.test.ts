@@ -23,7 +23,8 @@ function bytesPerStep(history: temporal.api.history.v1.IHistory): number[] {
   for (const event of history.events ?? []) {
     const size = temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
     const isModelCall =
-      event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && event.activityTaskScheduledEventAttributes?.activityType?.name === 'invokeModel';
+      event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      event.activityTaskScheduledEventAttributes?.activityType?.name === 'invokeModel';
     if (isModelCall) steps.push(0);
     if (steps.length > 0) steps[steps.length - 1] += size;
   }
@@ -34,7 +35,12 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('a 200-step run grows history linearly', async () => {
   // pad=300 makes every answer 300+ characters, so re-sending the conversation would show at once.
-  const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 250 }, user: 'erin', model: 'scripted:auto?rounds=199&pad=300' });
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 250 },
+    user: 'erin',
+    model: 'scripted:auto?rounds=199&pad=300',
+  });
   const result = await handle.result();
   assert.equal(result.steps, 200);
   const history = await handle.workflow.fetchHistory();
@@ -43,7 +49,9 @@ test('a 200-step run grows history linearly', async () => {
   const total = perStep.reduce((a, b) => a + b, 0);
   const first = mean(perStep.slice(0, 50));
   const last = mean(perStep.slice(150));
-  console.log(`history: ${history.events?.length} events, ${total} bytes; bytes/step first 50 = ${first.toFixed(0)}, last 50 = ${last.toFixed(0)}, ratio ${(last / first).toFixed(3)}`);
+  console.log(
+    `history: ${history.events?.length} events, ${total} bytes; bytes/step first 50 = ${first.toFixed(0)}, last 50 = ${last.toFixed(0)}, ratio ${(last / first).toFixed(3)}`,
+  );
   console.log(`bytes per step (every 20th): ${perStep.filter((_, i) => i % 20 === 0).join(' ')}`);
   // Quadratic growth (conversation in every input) would make the last steps ~7x the first here.
   assert.ok(last / first < 1.25, `history per step grew from ${first} to ${last} bytes`);

@@ -50,7 +50,11 @@ test('a prompt that asks for a tool the policy forbids: the call is denied, the 
   assert.equal(tool.isError, true);
   assert.match(tool.content, /permission denied: user "mallory" \(roles: noCalculator\) may not use tool "calculator"/);
   assert.doesNotMatch(JSON.stringify(await toolMessages(handle)), /42/, 'the calculator never ran');
-  assert.equal((await client.usage('mallory')).day.deniedCalls - before.day.deniedCalls, 1, 'the denial is counted in the ledger');
+  assert.equal(
+    (await client.usage('mallory')).day.deniedCalls - before.day.deniedCalls,
+    1,
+    'the denial is counted in the ledger',
+  );
 });
 
 test('a model that calls a tool its run was not given: "not available", nothing runs', async () => {
@@ -59,7 +63,13 @@ test('a model that calls a tool its run was not given: "not available", nothing 
     { kind: 'tool-call', name: 'calculator', arguments: '{"expression":"6 * 7"}', match: { run: runId, step: 1 } },
     { kind: 'tool-call', name: 'shell', arguments: '{"cmd":"rm -rf /"}', match: { run: runId, step: 2 } },
   ]);
-  const handle = await client.start({ runId, template: 'react', input: { task: 'count the words in: a b c', tools: ['word_count'] }, model: 'openai:stub-model', user: 'eve' });
+  const handle = await client.start({
+    runId,
+    template: 'react',
+    input: { task: 'count the words in: a b c', tools: ['word_count'] },
+    model: 'openai:stub-model',
+    user: 'eve',
+  });
   const result = await handle.result();
   assert.equal(result.status, 'completed');
   const tools = await toolMessages(handle);
@@ -83,11 +93,33 @@ const injections = [
 
 test('calculator arguments that try to run code are refused as arithmetic errors; the worker stays up', async () => {
   const runs = injections.map((expression, i) => ({ runId: `hostile-calc-${i}`, expression }));
-  stub.addFaults(runs.map(({ runId, expression }) => ({ kind: 'tool-call' as const, name: 'calculator', arguments: JSON.stringify({ expression }), match: { run: runId, step: 1 } })));
+  stub.addFaults(
+    runs.map(({ runId, expression }) => ({
+      kind: 'tool-call' as const,
+      name: 'calculator',
+      arguments: JSON.stringify({ expression }),
+      match: { run: runId, step: 1 },
+    })),
+  );
   // Prototype pollution through the arguments object itself.
-  stub.addFaults([{ kind: 'tool-call', name: 'calculator', arguments: '{"expression":"1 + 1","__proto__":{"polluted":"yes"}}', match: { run: 'hostile-proto', step: 1 } }]);
+  stub.addFaults([
+    {
+      kind: 'tool-call',
+      name: 'calculator',
+      arguments: '{"expression":"1 + 1","__proto__":{"polluted":"yes"}}',
+      match: { run: 'hostile-proto', step: 1 },
+    },
+  ]);
   const handles = await Promise.all(
-    [...runs.map((r) => r.runId), 'hostile-proto'].map((runId) => client.start({ runId, template: 'react', input: { task: 'What is 2 + 3?' }, model: 'openai:stub-model', user: 'eve' })),
+    [...runs.map((r) => r.runId), 'hostile-proto'].map((runId) =>
+      client.start({
+        runId,
+        template: 'react',
+        input: { task: 'What is 2 + 3?' },
+        model: 'openai:stub-model',
+        user: 'eve',
+      }),
+    ),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   assert.ok(results.every((r) => r.status === 'completed'));

@@ -24,7 +24,13 @@ const blobDir = mkdtempSync(join(tmpdir(), 'large-payloads-'));
 // Each reply ~195 KB: a reply and its tool result fill one 200 KB conversation page, and stay inline in history.
 const rounds = 33;
 const pad = 195_000;
-const run = { template: 'react', input: { task: 'count', maxSteps: 50 }, user: 'bulk', model: `scripted:auto?rounds=${rounds}&pad=${pad}`, options: { historyEventLimit: 100 } };
+const run = {
+  template: 'react',
+  input: { task: 'count', maxSteps: 50 },
+  user: 'bulk',
+  model: `scripted:auto?rounds=${rounds}&pad=${pad}`,
+  options: { historyEventLimit: 100 },
+};
 
 let env: TestWorkflowEnvironment;
 const workers: { worker: Worker; running: Promise<void> }[] = [];
@@ -45,7 +51,13 @@ after(async () => {
 async function agentsWith(dataConverter: DataConverter): Promise<AgentClient> {
   const taskQueue = uniqueTaskQueue('large');
   const namespace = env.namespace ?? 'default';
-  const worker = await createAgentWorker({ connection: env.nativeConnection, namespace, taskQueue, activities: { providerEnv: {} }, dataConverter });
+  const worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace,
+    taskQueue,
+    activities: { providerEnv: {} },
+    dataConverter,
+  });
   workers.push({ worker, running: worker.run() });
   return new AgentClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue });
 }
@@ -78,7 +90,8 @@ async function chainFigures(workflowId: string): Promise<RunFigures[]> {
     const started = events[0].workflowExecutionStartedEventAttributes!;
     const [input] = started.input!.payloads!;
     const encoding = Buffer.from(input.metadata!.encoding!).toString();
-    const refersTo = encoding === 'json/blob-ref' ? (JSON.parse(Buffer.from(input.data!).toString()).size as number) : undefined;
+    const refersTo =
+      encoding === 'json/blob-ref' ? (JSON.parse(Buffer.from(input.data!).toString()).size as number) : undefined;
     figures.unshift({
       events: events.length,
       bytes: temporal.api.history.v1.History.encode(history).finish().length,
@@ -119,8 +132,13 @@ test('a run whose conversation exceeds 5 MB finishes, every payload in history f
   // finished run's conversation by query would replay its last run once per 200 KB page.)
   const lastRun = await env.client.workflow.getHandle(handle.runId).fetchHistory();
   const [storedInput] = lastRun.events![0].workflowExecutionStartedEventAttributes!.input!.payloads!;
-  const [decodedInput] = await [...codecs].reverse().reduce(async (acc, codec) => codec.decode(await acc), Promise.resolve([storedInput]));
-  const carried = JSON.parse(Buffer.from(decodedInput.data!).toString()).carried as { messages: unknown[]; step: number };
+  const [decodedInput] = await [...codecs]
+    .reverse()
+    .reduce(async (acc, codec) => codec.decode(await acc), Promise.resolve([storedInput]));
+  const carried = JSON.parse(Buffer.from(decodedInput.data!).toString()).carried as {
+    messages: unknown[];
+    step: number;
+  };
   const carriedBytes = carried.messages.reduce<number>((sum, m) => sum + JSON.stringify(m).length, 0);
   const chain = await chainFigures(handle.runId);
   const blobs = dirBytes(blobDir);
@@ -133,19 +151,32 @@ test('a run whose conversation exceeds 5 MB finishes, every payload in history f
   );
   console.log('run | events | history bytes | largest payload | input as stored');
   chain.forEach((r, i) =>
-    console.log(`${i} | ${r.events} | ${r.bytes} | ${r.largestPayload} | ${r.input.encoding}, ${r.input.bytes} bytes${r.input.refersTo ? ` for ${mb(r.input.refersTo)} in the blob store` : ''}`),
+    console.log(
+      `${i} | ${r.events} | ${r.bytes} | ${r.largestPayload} | ${r.input.encoding}, ${r.input.bytes} bytes${r.input.refersTo ? ` for ${mb(r.input.refersTo)} in the blob store` : ''}`,
+    ),
   );
-  console.log(`largest payload in any history: ${largest} bytes (limit 2 MB, warning at 512 KiB); largest continue-as-new input: ${mb(largestInput)}`);
+  console.log(
+    `largest payload in any history: ${largest} bytes (limit 2 MB, warning at 512 KiB); largest continue-as-new input: ${mb(largestInput)}`,
+  );
   console.log(`blob store: ${blobs.files} blobs, ${mb(blobs.bytes)} (encrypted)`);
 
   assert.ok(carriedBytes > 5_000_000, `the carried conversation is only ${carriedBytes} bytes`);
   assert.equal(result.usage.modelCalls, rounds + 1);
   assert.ok(chain.length >= 4, `only ${chain.length - 1} continue-as-new`);
-  assert.ok(largestInput > 2 * 1024 * 1024, 'no continue-as-new carried more than the 2 MB payload limit: the test proves nothing');
+  assert.ok(
+    largestInput > 2 * 1024 * 1024,
+    'no continue-as-new carried more than the 2 MB payload limit: the test proves nothing',
+  );
   assert.ok(largest < 512 * 1024, `a payload of ${largest} bytes reached history`);
-  assert.ok(chain.every((r) => r.bytes < 4_000_000 && r.events < 200), 'a history grew past 4 MB or 200 events');
+  assert.ok(
+    chain.every((r) => r.bytes < 4_000_000 && r.events < 200),
+    'a history grew past 4 MB or 200 events',
+  );
   // Query pages stay under the threshold, so only continue-as-new inputs are stored.
-  assert.ok(blobs.files <= chain.length && blobs.bytes < 20_000_000, `blob store holds ${blobs.files} blobs, ${blobs.bytes} bytes: query pages went there`);
+  assert.ok(
+    blobs.files <= chain.length && blobs.bytes < 20_000_000,
+    `blob store holds ${blobs.files} blobs, ${blobs.bytes} bytes: query pages went there`,
+  );
   assert.ok(chain.slice(1).every((r) => r.input.encoding === 'json/blob-ref' && r.input.bytes < 200));
   for (const sub of readdirSync(blobDir).slice(0, 3)) {
     const [file] = readdirSync(join(blobDir, sub));
@@ -159,7 +190,11 @@ test('without the claim check the same run cannot continue as new: its input is 
   const handle = await agents.start({ ...run, user: 'bulk-plain' });
   // A run whose workflow task keeps failing cannot answer queries either: read the raw history instead.
   let message: string | undefined;
-  for (const deadline = Date.now() + 90_000; !message && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+  for (
+    const deadline = Date.now() + 90_000;
+    !message && Date.now() < deadline;
+    await new Promise((r) => setTimeout(r, 1000))
+  ) {
     const history = await env.client.workflow.getHandle(handle.runId).fetchHistory();
     const failed = history.events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     message = failed?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;

@@ -24,11 +24,23 @@ before(async () => {
 });
 after(() => testbed.stop());
 
-const commit = (key: string) => ({ key, kind: 'model' as const, name: 'scripted:auto', inputTokens: 10, outputTokens: 5, cachedTokens: 0, usd: 0.001 });
+const commit = (key: string) => ({
+  key,
+  kind: 'model' as const,
+  name: 'scripted:auto',
+  inputTokens: 10,
+  outputTokens: 5,
+  cachedTokens: 0,
+  usd: 0.001,
+});
 
 test('commits are charged once per key, also across continue-as-new', async () => {
   const user = 'can-user';
-  const handle = await env.client.workflow.start<typeof userLedgerWorkflow>('userLedgerWorkflow', { workflowId: ledgerWorkflowId(user), taskQueue, args: [{ user, historyEventLimit: 60 }] });
+  const handle = await env.client.workflow.start<typeof userLedgerWorkflow>('userLedgerWorkflow', {
+    workflowId: ledgerWorkflowId(user),
+    taskQueue,
+    args: [{ user, historyEventLimit: 60 }],
+  });
   const firstRunId = handle.firstExecutionRunId;
   for (let i = 0; i < 40; i++) {
     await ledger.commit(user, commit(`run-a#${i}`));
@@ -47,7 +59,9 @@ test('commits are charged once per key, also across continue-as-new', async () =
   assert.equal(usage.day.totalTokens, 600);
   assert.equal(usage.day.usd, 0.04);
   assert.equal(usage.month.byModel['scripted:auto'].calls, 40);
-  console.log(`ledger continued as new (run ${described.runId}); totals carried: ${usage.day.calls} calls, $${usage.day.usd}`);
+  console.log(
+    `ledger continued as new (run ${described.runId}); totals carried: ${usage.day.calls} calls, $${usage.day.usd}`,
+  );
 });
 
 test('admit: a quota refusal gives the rate-limit slot back; a rate-limit refusal reserves nothing', async () => {
@@ -61,13 +75,22 @@ test('admit: a quota refusal gives the rate-limit slot back; a rate-limit refusa
     quota: { tokens, period: 'day' },
     holdMs: 60_000,
   });
-  const refused = await ledger.admit(user, { acquire: { key: 'a#1', requests: 1, windowMs: 60_000 }, reserve: reserve('a', 10) });
+  const refused = await ledger.admit(user, {
+    acquire: { key: 'a#1', requests: 1, windowMs: 60_000 },
+    reserve: reserve('a', 10),
+  });
   assert.equal(refused.acquire?.granted, true);
   assert.equal(refused.reserve?.granted, false);
   // The only slot of the window is free again.
-  const granted = await ledger.admit(user, { acquire: { key: 'b#1', requests: 1, windowMs: 60_000 }, reserve: reserve('b', 1000) });
+  const granted = await ledger.admit(user, {
+    acquire: { key: 'b#1', requests: 1, windowMs: 60_000 },
+    reserve: reserve('b', 1000),
+  });
   assert.ok(granted.acquire?.granted && granted.reserve?.granted);
-  const limited = await ledger.admit(user, { acquire: { key: 'c#1', requests: 1, windowMs: 60_000 }, reserve: reserve('c', 1000) });
+  const limited = await ledger.admit(user, {
+    acquire: { key: 'c#1', requests: 1, windowMs: 60_000 },
+    reserve: reserve('c', 1000),
+  });
   assert.equal(limited.acquire?.granted, false);
   assert.equal(limited.reserve, undefined);
   const usage = await userUsage(env.client, user);
@@ -80,10 +103,13 @@ test('bad update input is rejected by the validator; the ledger keeps running', 
   const user = 'bad-input-user';
   await ledger.acquire(user, { key: 'k', requests: 1, windowMs: 1000 });
   const handle = env.client.workflow.getHandle(ledgerWorkflowId(user));
-  await assert.rejects(handle.executeUpdate(acquireUpdate, { args: [{ key: '', requests: 0, windowMs: 1000 }] }), (err: Error) => {
-    assert.ok(err instanceof WorkflowUpdateFailedError);
-    assert.match(String((err.cause as Error)?.message), /Invalid acquire input: key: .*; requests: /);
-    return true;
-  });
+  await assert.rejects(
+    handle.executeUpdate(acquireUpdate, { args: [{ key: '', requests: 0, windowMs: 1000 }] }),
+    (err: Error) => {
+      assert.ok(err instanceof WorkflowUpdateFailedError);
+      assert.match(String((err.cause as Error)?.message), /Invalid acquire input: key: .*; requests: /);
+      return true;
+    },
+  );
   assert.equal((await handle.describe()).status.name, 'RUNNING');
 });

@@ -33,7 +33,10 @@ test('a 300-step run continues as new before its history limit and finishes with
   const result = await handle.result();
   const seconds = (Date.now() - started) / 1000;
   const state = await handle.state();
-  assert.deepEqual([result.status, result.steps, result.usage.modelCalls, result.usage.toolCalls], ['completed', 300, 300, 299]);
+  assert.deepEqual(
+    [result.status, result.steps, result.usage.modelCalls, result.usage.toolCalls],
+    ['completed', 300, 300, 299],
+  );
   assert.equal(result.answer, 'Done after 299 tool calls; last result 598.');
   assert.equal(state.messageCount, 2 + 300 + 299, 'the conversation crossed every continue-as-new whole');
 
@@ -42,11 +45,18 @@ test('a 300-step run continues as new before its history limit and finishes with
   assert.equal(chain.length, state.continuations + 1);
   assert.ok(state.continuations >= 3, `continued ${state.continuations} times`);
   // A run checks the limit between steps, and one step adds about a dozen events.
-  assert.ok(chain.every((r) => r.events <= historyEventLimit + 30), 'a run went past its history limit');
+  assert.ok(
+    chain.every((r) => r.events <= historyEventLimit + 30),
+    'a run went past its history limit',
+  );
 });
 
 /** Sends turns 2..`turns` with `concurrency` messages in flight; the replies in arrival order. */
-async function sendTurns(session: Awaited<ReturnType<SessionManager['create']>>, turns: number, concurrency: number): Promise<TurnReply[]> {
+async function sendTurns(
+  session: Awaited<ReturnType<SessionManager['create']>>,
+  turns: number,
+  concurrency: number,
+): Promise<TurnReply[]> {
   const replies: TurnReply[] = [];
   let next = 2;
   await Promise.all(
@@ -62,7 +72,12 @@ async function sendTurns(session: Awaited<ReturnType<SessionManager['create']>>,
 
 test('a 500-turn session continues as new every 100 turns and keeps its memory bounded', async () => {
   const turns = 500;
-  const session = await sessions.create({ user: 'limits', sessionId: 'limits-500-turns', options: { continueAsNewEveryTurns: 100 }, model: 'scripted:auto' });
+  const session = await sessions.create({
+    user: 'limits',
+    sessionId: 'limits-500-turns',
+    options: { continueAsNewEveryTurns: 100 },
+    model: 'scripted:auto',
+  });
   await session.send('hello');
   const started = Date.now();
   const replies = await sendTurns(session, turns, 1);
@@ -72,12 +87,19 @@ test('a 500-turn session continues as new every 100 turns and keeps its memory b
   const recall = await session.send('what is my name?');
   const state = await session.state();
 
-  assert.deepEqual(replies.map((r) => r.turn), Array.from({ length: turns - 1 }, (_, i) => i + 2), 'every message got its own turn, in order');
+  assert.deepEqual(
+    replies.map((r) => r.turn),
+    Array.from({ length: turns - 1 }, (_, i) => i + 2),
+    'every message got its own turn, in order',
+  );
   assert.ok(replies.every((r) => r.status === 'completed'));
   assert.deepEqual([recall.turn, recall.answer], [turns + 2, 'Your name is Grace.']);
   assert.equal(state.turns, turns + 2);
   assert.equal(state.usage.modelCalls, turns + 2);
-  assert.ok(state.memory.keptTurns <= state.memory.keepTurns && state.memory.contextChars <= state.memory.maxChars, JSON.stringify(state.memory));
+  assert.ok(
+    state.memory.keptTurns <= state.memory.keepTurns && state.memory.contextChars <= state.memory.maxChars,
+    JSON.stringify(state.memory),
+  );
 
   const chain = await historyChain(env.client, session.sessionId, state.continuations + 1);
   console.log(
@@ -85,23 +107,41 @@ test('a 500-turn session continues as new every 100 turns and keeps its memory b
       `memory ${state.memory.keptTurns} turns kept, ${state.memory.contextChars} chars in context, summary through turn ${state.memory.summaryThroughTurn}; ${chainFigures(chain)}`,
   );
   assert.ok(state.continuations >= 4, `continued ${state.continuations} times in ${turns} turns (every 100 asked)`);
-  assert.ok(chain.every((r) => r.events < 1500), 'a run of the session held more than 100 turns');
+  assert.ok(
+    chain.every((r) => r.events < 1500),
+    'a run of the session held more than 100 turns',
+  );
 });
 
 test('a busy session, four messages always in flight, still continues as new and keeps each run bounded', async () => {
   const turns = 121;
-  const session = await sessions.create({ user: 'limits', sessionId: 'limits-busy', options: { continueAsNewEveryTurns: 20 }, model: 'scripted:auto' });
+  const session = await sessions.create({
+    user: 'limits',
+    sessionId: 'limits-busy',
+    options: { continueAsNewEveryTurns: 20 },
+    model: 'scripted:auto',
+  });
   await session.send('hello');
   const replies = await sendTurns(session, turns, 4);
   const state = await session.state();
 
   // Refused messages were sent again, so arrival order may differ from sending order: each still got one turn.
-  assert.deepEqual(replies.map((r) => r.turn ?? 0).sort((a, b) => a - b), Array.from({ length: turns - 1 }, (_, i) => i + 2), 'every message got its own turn');
+  assert.deepEqual(
+    replies.map((r) => r.turn ?? 0).sort((a, b) => a - b),
+    Array.from({ length: turns - 1 }, (_, i) => i + 2),
+    'every message got its own turn',
+  );
   assert.ok(replies.every((r) => r.status === 'completed'));
   assert.equal(state.turns, turns);
   const chain = await historyChain(env.client, session.sessionId, state.continuations + 1);
   console.log(`busy session: ${turns} turns, 4 in flight; ${chainFigures(chain)}`);
-  assert.ok(state.continuations >= 4, `continued ${state.continuations} times in ${turns} turns (every 20 asked) although never idle`);
+  assert.ok(
+    state.continuations >= 4,
+    `continued ${state.continuations} times in ${turns} turns (every 20 asked) although never idle`,
+  );
   // 20 turns plus the few accepted while the run drained.
-  assert.ok(chain.every((r) => r.events < 20 * 14 + 4 * 14 + 50), `a run held too many turns: ${chainFigures(chain)}`);
+  assert.ok(
+    chain.every((r) => r.events < 20 * 14 + 4 * 14 + 50),
+    `a run held too many turns: ${chainFigures(chain)}`,
+  );
 });

@@ -18,7 +18,12 @@ before(async () => {
   const taskQueue = uniqueTaskQueue('metrics');
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  worker = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' });
+  worker = await startWorkerProcess({
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: taskQueue,
+    METRICS_PORT: String(port),
+    METRICS_HOST: '127.0.0.1',
+  });
   client = new AgentClient(env.client, { taskQueue });
 });
 
@@ -52,24 +57,52 @@ test('health and readiness', async () => {
 
 test('metrics match the runs, and pass promtool check metrics', async () => {
   const results: RunResult[] = [];
-  for (let i = 0; i < 2; i++) results.push(await (await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'm', model: 'scripted:auto' })).result());
-  results.push(await (await client.start({ template: 'chat', input: { message: 'hi' }, user: 'm', model: 'scripted:auto' })).result());
-  const failing = await client.start({ template: 'structured', input: { prompt: 'n', schema: { type: 'integer', maximum: 1 } }, user: 'm', model: 'scripted:auto' });
+  for (let i = 0; i < 2; i++)
+    results.push(
+      await (
+        await client.start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'm', model: 'scripted:auto' })
+      ).result(),
+    );
+  results.push(
+    await (
+      await client.start({ template: 'chat', input: { message: 'hi' }, user: 'm', model: 'scripted:auto' })
+    ).result(),
+  );
+  const failing = await client.start({
+    template: 'structured',
+    input: { prompt: 'n', schema: { type: 'integer', maximum: 1 } },
+    user: 'm',
+    model: 'scripted:auto',
+  });
   await assert.rejects(failing.result());
   // Calls of 1.5 s: the stop cancels the second one before it can finish.
-  const stopped = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'm', model: 'scripted:auto?rounds=10&delayMs=1500' });
+  const stopped = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    user: 'm',
+    model: 'scripted:auto?rounds=10&delayMs=1500',
+  });
   await eventually(async () => (await stopped.state()).step >= 1, 'a step');
   await stopped.stop();
   results.push(await stopped.result());
-  const paused = await client.start({ template: 'react', input: { task: 'count', maxSteps: 20 }, user: 'm', model: 'scripted:auto?rounds=10&delayMs=200' });
+  const paused = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    user: 'm',
+    model: 'scripted:auto?rounds=10&delayMs=200',
+  });
   await paused.pause();
   await eventually(async () => (await paused.state()).status === 'paused', 'paused');
 
-  const text = await eventually(async () => {
-    const body = await (await fetch(`${base}/metrics`)).text();
-    // Visibility is eventually consistent; wait until it shows the paused run.
-    return /^agent_runs_paused 1$/m.test(body) ? body : undefined;
-  }, 'metrics with the paused run', 30_000);
+  const text = await eventually(
+    async () => {
+      const body = await (await fetch(`${base}/metrics`)).text();
+      // Visibility is eventually consistent; wait until it shows the paused run.
+      return /^agent_runs_paused 1$/m.test(body) ? body : undefined;
+    },
+    'metrics with the paused run',
+    30_000,
+  );
 
   assert.equal(sample(text, 'agent_runs_total', { template: 'react', outcome: 'completed' }), 2);
   assert.equal(sample(text, 'agent_runs_total', { template: 'chat', outcome: 'completed' }), 1);
@@ -86,22 +119,37 @@ test('metrics match the runs, and pass promtool check metrics', async () => {
   assert.equal(sample(text, 'agent_model_calls_total', { outcome: 'ok' }), okCalls);
   const scriptedInput = results.slice(0, 3).reduce((total, r) => total + r.usage.inputTokens, 0);
   assert.ok(sample(text, 'agent_tokens_total', { model: 'scripted:auto', kind: 'input' }) >= scriptedInput);
-  assert.equal(sample(text, 'agent_tool_calls_total', { tool: 'calculator', outcome: 'ok' }), sum((r) => r.usage.toolCalls) + pausedUsage.toolCalls);
+  assert.equal(
+    sample(text, 'agent_tool_calls_total', { tool: 'calculator', outcome: 'ok' }),
+    sum((r) => r.usage.toolCalls) + pausedUsage.toolCalls,
+  );
   assert.equal(sample(text, 'agent_steps_total', { template: 'react' }) >= 4, true);
   assert.ok(sample(text, 'agent_run_transitions_total', { transition: 'paused' }) >= 1);
   // Each middleware layer's own time is measured for every model call attempt, cancelled ones too.
-  assert.equal(sample(text, 'agent_middleware_duration_seconds_count', { middleware: 'auth', hook: 'model' }), sample(text, 'agent_model_calls_total'));
+  assert.equal(
+    sample(text, 'agent_middleware_duration_seconds_count', { middleware: 'auth', hook: 'model' }),
+    sample(text, 'agent_model_calls_total'),
+  );
   // The Temporal SDK's own worker metrics are served too.
   assert.match(text, /^temporal_\w+/m);
 
-  const ours = text.split('\n').filter((line) => !/^(# (HELP|TYPE) )?temporal_/.test(line)).join('\n');
+  const ours = text
+    .split('\n')
+    .filter((line) => !/^(# (HELP|TYPE) )?temporal_/.test(line))
+    .join('\n');
   execFileSync('promtool', ['check', 'metrics'], { input: ours });
   await paused.cancel();
 });
 
 test('approval decisions are counted by decision and who decided', async () => {
   const start = (timeoutSeconds?: number) =>
-    client.start({ template: 'react', input: { task: 'call calculator {"expression":"1+1"}' }, user: 'm', model: 'scripted:auto', options: { approval: { tools: ['calculator'], timeoutSeconds } } });
+    client.start({
+      template: 'react',
+      input: { task: 'call calculator {"expression":"1+1"}' },
+      user: 'm',
+      model: 'scripted:auto',
+      options: { approval: { tools: ['calculator'], timeoutSeconds } },
+    });
   const rejected = await start();
   await eventually(async () => (await rejected.state()).status === 'awaiting_approval', 'awaiting approval');
   await rejected.reject(undefined, 'no');

@@ -22,7 +22,14 @@ function callsOf(runId: string) {
 
 const retried: [string, Fault[], number][] = [
   ['429 with Retry-After', [{ kind: 'status', status: 429, retryAfterSeconds: 2 }], 2],
-  ['500 then 503', [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }], 3],
+  [
+    '500 then 503',
+    [
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 503 },
+    ],
+    3,
+  ],
   ['a hung call (timeout)', [{ kind: 'hang' }], 2],
   ['connection reset', [{ kind: 'reset' }], 2],
   ['malformed JSON body', [{ kind: 'malformed-json' }], 2],
@@ -33,11 +40,21 @@ for (const [name, faults, attempts] of retried) {
   test(`${name}: retried, then the run completes`, async () => {
     const runId = `fault-${name.replace(/\W+/g, '-')}`;
     stub.addFaults(faults.map((f) => ({ ...f, match: { run: runId } }) as Fault));
-    const handle = await client.start({ runId, template: 'react', input: { task: 'What is 2 + 3?' }, model: 'openai:stub-model', user: 'u', options: { modelTimeoutSeconds: 2 } });
+    const handle = await client.start({
+      runId,
+      template: 'react',
+      input: { task: 'What is 2 + 3?' },
+      model: 'openai:stub-model',
+      user: 'u',
+      options: { modelTimeoutSeconds: 2 },
+    });
     const result = await handle.result();
     assert.equal(result.answer, 'The answer is 5.');
     const step1 = callsOf(runId).filter((r) => r.key.step === 1);
-    assert.deepEqual(step1.map((r) => r.key.attempt), Array.from({ length: attempts }, (_, i) => i + 1));
+    assert.deepEqual(
+      step1.map((r) => r.key.attempt),
+      Array.from({ length: attempts }, (_, i) => i + 1),
+    );
     assert.equal(result.usage.modelCalls, 2, 'failed attempts are not counted as model calls');
   });
 }
@@ -52,8 +69,18 @@ for (const status of [400, 401, 404]) {
   test(`${status}: not retried, the run fails with ModelRejected`, async () => {
     const runId = `fault-${status}`;
     stub.addFaults([{ kind: 'status', status, match: { run: runId } } as Fault]);
-    const handle = await client.start({ runId, template: 'chat', input: { message: 'x' }, model: 'openai:stub-model', user: 'u' });
-    await assert.rejects(handle.result(), (err: { type?: string; message?: string }) => err.type === 'ModelRejected' && err.message!.includes(String(status)));
+    const handle = await client.start({
+      runId,
+      template: 'chat',
+      input: { message: 'x' },
+      model: 'openai:stub-model',
+      user: 'u',
+    });
+    await assert.rejects(
+      handle.result(),
+      (err: { type?: string; message?: string }) =>
+        err.type === 'ModelRejected' && err.message!.includes(String(status)),
+    );
     assert.equal(callsOf(runId).length, 1);
     const state = await handle.state();
     assert.equal(state.status, 'failed');

@@ -30,7 +30,11 @@ const blobDir = mkdtempSync(join(tmpdir(), 'encrypted-blobs-'));
 const codecEnv = { AGENT_PAYLOAD_KEYS: keyA, AGENT_BLOB_DIR: blobDir };
 const rotatedEnv = { AGENT_PAYLOAD_KEYS: `${keyA},${keyB}`, AGENT_PAYLOAD_KEY_ID: 'b', AGENT_BLOB_DIR: blobDir };
 const marker = `marker-${randomUUID()}`;
-const personSchema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] };
+const personSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, age: { type: 'integer' } },
+  required: ['name', 'age'],
+};
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -43,7 +47,13 @@ before(async () => {
   const taskQueue = uniqueTaskQueue('encrypted');
   const namespace = env.namespace ?? 'default';
   const dataConverter = createDataConverter(codecEnv);
-  worker = await createAgentWorker({ connection: env.nativeConnection, namespace, taskQueue, activities: { providerEnv: {} }, dataConverter });
+  worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace,
+    taskQueue,
+    activities: { providerEnv: {} },
+    dataConverter,
+  });
   running = worker.run();
   agents = new AgentClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue });
 });
@@ -67,18 +77,38 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
 const rawHistory = (runId: string) => env.client.workflow.getHandle(runId).fetchHistory();
 
 test('every template runs with encrypted payloads and answers readably through the codec client', async () => {
-  const chat = await agents.start({ template: 'chat', input: { message: `hello ${marker}` }, user: 'alice', options: { streamTokens: true }, model: 'scripted:auto' });
+  const chat = await agents.start({
+    template: 'chat',
+    input: { message: `hello ${marker}` },
+    user: 'alice',
+    options: { streamTokens: true },
+    model: 'scripted:auto',
+  });
   const chatResult = await chat.result();
   assert.match(chatResult.answer, new RegExp(marker));
   runs.push({ name: 'chat', runId: chat.runId, secrets: [marker, 'Scripted reply'] });
 
-  const react = await agents.start({ template: 'react', input: { task: `What is (12 + 30) * 2? ${marker}` }, user: 'alice', model: 'scripted:auto' });
+  const react = await agents.start({
+    template: 'react',
+    input: { task: `What is (12 + 30) * 2? ${marker}` },
+    user: 'alice',
+    model: 'scripted:auto',
+  });
   assert.equal((await react.result()).answer, 'The answer is 84.');
   runs.push({ name: 'react', runId: react.runId, secrets: [marker, 'The answer is 84', '(12 + 30) * 2'] });
 
-  const structured = await agents.start({ template: 'structured', input: { prompt: `a person ${marker}`, schema: personSchema }, user: 'alice', model: 'scripted:auto?invalidFirst=1' });
+  const structured = await agents.start({
+    template: 'structured',
+    input: { prompt: `a person ${marker}`, schema: personSchema },
+    user: 'alice',
+    model: 'scripted:auto?invalidFirst=1',
+  });
   assert.deepEqual((await structured.result()).output, { name: 'example', age: 42 });
-  runs.push({ name: 'structured', runId: structured.runId, secrets: [marker, '"name":"example"', 'did not satisfy the schema'] });
+  runs.push({
+    name: 'structured',
+    runId: structured.runId,
+    secrets: [marker, '"name":"example"', 'did not satisfy the schema'],
+  });
 });
 
 test('raw history holds no prompt or answer, and every payload is binary/encrypted with key "a"', async () => {
@@ -88,11 +118,21 @@ test('raw history holds no prompt or answer, and every payload is binary/encrypt
     const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
     for (const secret of secrets) assert.ok(!bytes.includes(secret), `${name}: "${secret}" is readable in history`);
     const payloads = (history.events ?? []).flatMap((e) => payloadsIn(e));
-    const encodings = new Set(payloads.map((p) => `${Buffer.from(p.metadata!.encoding!).toString()}/${Buffer.from(p.metadata!['encryption-key-id'] ?? []).toString()}`));
+    const encodings = new Set(
+      payloads.map(
+        (p) =>
+          `${Buffer.from(p.metadata!.encoding!).toString()}/${Buffer.from(p.metadata!['encryption-key-id'] ?? []).toString()}`,
+      ),
+    );
     assert.deepEqual([...encodings], ['binary/encrypted/a'], `${name}: payload encodings in history`);
     // Query results are encoded by the worker too: the activity's client reads them only because it has the codec.
-    await assert.rejects(env.client.workflow.getHandle(runId).query(conversationQuery, { from: 0, to: 100 }), /Unknown encoding: binary\/encrypted/);
-    console.log(`${name}: ${history.events?.length} events, ${bytes.length} bytes, ${payloads.length} payloads, all binary/encrypted`);
+    await assert.rejects(
+      env.client.workflow.getHandle(runId).query(conversationQuery, { from: 0, to: 100 }),
+      /Unknown encoding: binary\/encrypted/,
+    );
+    console.log(
+      `${name}: ${history.events?.length} events, ${bytes.length} bytes, ${payloads.length} payloads, all binary/encrypted`,
+    );
   }
 });
 
@@ -101,13 +141,28 @@ test('histories replay with the codec, also after rotating to key "b"; without t
   const sinks = agentSinks(new EventBus());
   for (const { runId } of runs) {
     const history = await rawHistory(runId);
-    await Worker.runReplayHistory({ workflowBundle, sinks, dataConverter: createDataConverter(codecEnv) }, history, runId);
-    await Worker.runReplayHistory({ workflowBundle, sinks, dataConverter: createDataConverter(rotatedEnv) }, history, runId);
+    await Worker.runReplayHistory(
+      { workflowBundle, sinks, dataConverter: createDataConverter(codecEnv) },
+      history,
+      runId,
+    );
+    await Worker.runReplayHistory(
+      { workflowBundle, sinks, dataConverter: createDataConverter(rotatedEnv) },
+      history,
+      runId,
+    );
   }
   // Without the codec the workflow cannot even read its input (the SDK logs the failed task as a warning).
   const { runId } = runs[0];
-  await assert.rejects(Worker.runReplayHistory({ workflowBundle, sinks }, await rawHistory(runId), runId), /Unknown encoding: binary\/encrypted/);
-  const rotated = new Client({ connection: env.connection, namespace: env.namespace, dataConverter: createDataConverter(rotatedEnv) });
+  await assert.rejects(
+    Worker.runReplayHistory({ workflowBundle, sinks }, await rawHistory(runId), runId),
+    /Unknown encoding: binary\/encrypted/,
+  );
+  const rotated = new Client({
+    connection: env.connection,
+    namespace: env.namespace,
+    dataConverter: createDataConverter(rotatedEnv),
+  });
   assert.equal((await rotated.workflow.getHandle(runs[1].runId).result()).answer, 'The answer is 84.');
 });
 
@@ -117,10 +172,22 @@ test('the codec server decodes a payload taken from history', async () => {
     const history = await rawHistory(runs[0].runId);
     const [input] = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads!;
     const b64 = (v: Uint8Array) => Buffer.from(v).toString('base64');
-    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, b64(v)])), data: b64(input.data!) }] };
-    const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default' }, body: JSON.stringify(body) });
+    const body = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(input.metadata!).map(([k, v]) => [k, b64(v)])),
+          data: b64(input.data!),
+        },
+      ],
+    };
+    const res = await fetch(`${server.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200);
-    const [decoded] = ((await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
+    const [decoded] = ((await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] })
+      .payloads;
     assert.equal(Buffer.from(decoded.metadata.encoding, 'base64').toString(), 'json/plain');
     const runInput = JSON.parse(Buffer.from(decoded.data, 'base64').toString());
     assert.equal(runInput.input.message, `hello ${marker}`);

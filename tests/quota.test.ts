@@ -28,7 +28,12 @@ const policy = (pauseTokens: number): PolicyInput => ({
     pausable: { quota: { tokens: pauseTokens, period: 'day', onExceeded: 'pause', expectedOutputTokens: 64 } },
     unlimited: { quota: { usd: 100, period: 'month' } },
   },
-  users: { 'q-fail': ['metered'], 'q-pause': ['pausable'], 'q-crash-call': ['unlimited'], 'q-crash-commit': ['unlimited'] },
+  users: {
+    'q-fail': ['metered'],
+    'q-pause': ['pausable'],
+    'q-crash-call': ['unlimited'],
+    'q-crash-commit': ['unlimited'],
+  },
   // The stub is not a priced model: give it a price so costs are checked too.
   pricing: { 'openai:stub-model': { input: 2, output: 8 } },
 });
@@ -44,9 +49,19 @@ before(async () => {
   writeFileSync(policyFile, JSON.stringify(policy(150)));
   env = await startDevEnvironment();
   stub = await startLlmStub({ port: 0 });
-  workerEnv = { TEMPORAL_ADDRESS: env.address, OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test', AGENT_POLICY_FILE: policyFile };
+  workerEnv = {
+    TEMPORAL_ADDRESS: env.address,
+    OPENAI_BASE_URL: stub.url,
+    OPENAI_API_KEY: 'sk-test',
+    AGENT_POLICY_FILE: policyFile,
+  };
   const taskQueue = uniqueTaskQueue('quota');
-  processes.push(...(await Promise.all([startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue }), startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue })])));
+  processes.push(
+    ...(await Promise.all([
+      startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue }),
+      startWorkerProcess({ ...workerEnv, AGENT_TASK_QUEUE: taskQueue }),
+    ])),
+  );
   client = new AgentClient(env.client, { taskQueue });
 });
 
@@ -58,7 +73,8 @@ after(async () => {
   await env.teardown();
 });
 
-const okCalls = (runId: string): LoggedRequest[] => stub.requests().filter((r) => r.path === '/v1/chat/completions' && r.key.run === runId && r.outcome === 'ok');
+const okCalls = (runId: string): LoggedRequest[] =>
+  stub.requests().filter((r) => r.path === '/v1/chat/completions' && r.key.run === runId && r.outcome === 'ok');
 
 /** The run's usage whether it completed or failed. */
 async function usageOf(handle: AgentRunHandle): Promise<Usage> {
@@ -74,17 +90,34 @@ function sum(usages: Usage[]) {
 
 test('quota across two workers: refused with QuotaExceeded, exact totals, no overspend beyond one call', async () => {
   const handles = await Promise.all(
-    Array.from({ length: 6 }, (_, i) => client.start({ runId: `qf-${i}`, template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=3', user: 'q-fail' })),
+    Array.from({ length: 6 }, (_, i) =>
+      client.start({
+        runId: `qf-${i}`,
+        template: 'react',
+        input: { task: 'count', maxSteps: 8 },
+        model: 'openai:stub-model?rounds=3',
+        user: 'q-fail',
+      }),
+    ),
   );
   const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
-  const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as AgentError);
+  const refused = outcomes
+    .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+    .map((o) => o.reason as AgentError);
   assert.ok(refused.length > 0, 'some runs ran out of quota');
-  assert.ok(refused.every((e) => e.type === 'QuotaExceeded' && /reached its daily quota: \d+ of 1000 tokens used/.test(e.message)), refused.map((e) => e.message).join('\n'));
+  assert.ok(
+    refused.every(
+      (e) => e.type === 'QuotaExceeded' && /reached its daily quota: \d+ of 1000 tokens used/.test(e.message),
+    ),
+    refused.map((e) => e.message).join('\n'),
+  );
 
   const runs = await Promise.all(handles.map(usageOf));
   const expected = sum(runs);
   const { day } = await client.usage('q-fail');
-  console.log(`runs: ${runs.map((u) => u.modelCalls).join(', ')} calls; ledger ${day.totalTokens} tokens, ${day.calls} calls, $${day.usd}; refused ${day.quotaRefused}`);
+  console.log(
+    `runs: ${runs.map((u) => u.modelCalls).join(', ')} calls; ledger ${day.totalTokens} tokens, ${day.calls} calls, $${day.usd}; refused ${day.quotaRefused}`,
+  );
   assert.equal(day.totalTokens, expected.tokens, 'ledger tokens equal the sum over runs');
   assert.equal(day.calls, expected.calls);
   assert.equal(day.usd, expected.usd);
@@ -92,9 +125,24 @@ test('quota across two workers: refused with QuotaExceeded, exact totals, no ove
   const providerCalls = handles.reduce((n, h) => n + okCalls(h.runId).length, 0);
   assert.equal(providerCalls, day.calls, 'every answered provider call was charged once');
 
-  const perCall = await Promise.all(handles.map(async (h) => (await h.workflow.query(eventsQuery, { after: 0 })).events.filter((e) => e.type === 'model.call')));
-  const largest = Math.max(...perCall.flat().map((e) => (e.data as { inputTokens: number; outputTokens: number }).inputTokens + (e.data as { outputTokens: number }).outputTokens));
-  assert.ok(day.totalTokens <= tokenLimit + largest, `spent ${day.totalTokens} of ${tokenLimit}; one call is at most ${largest}`);
+  const perCall = await Promise.all(
+    handles.map(async (h) =>
+      (await h.workflow.query(eventsQuery, { after: 0 })).events.filter((e) => e.type === 'model.call'),
+    ),
+  );
+  const largest = Math.max(
+    ...perCall
+      .flat()
+      .map(
+        (e) =>
+          (e.data as { inputTokens: number; outputTokens: number }).inputTokens +
+          (e.data as { outputTokens: number }).outputTokens,
+      ),
+  );
+  assert.ok(
+    day.totalTokens <= tokenLimit + largest,
+    `spent ${day.totalTokens} of ${tokenLimit}; one call is at most ${largest}`,
+  );
   assert.ok(day.totalTokens > tokenLimit - 2 * largest, `stopped early at ${day.totalTokens}`);
 });
 
@@ -113,21 +161,42 @@ test('a crash between the model call and the accounting, or after it: the step i
       );
       processes.push(crashing);
       const runs = new AgentClient(env.client, { taskQueue });
-      const handle = await runs.start({ runId, template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=3', user });
+      const handle = await runs.start({
+        runId,
+        template: 'react',
+        input: { task: 'count', maxSteps: 8 },
+        model: 'openai:stub-model?rounds=3',
+        user,
+      });
       await eventually(async () => crashing.child.signalCode === 'SIGKILL', `the ${point} crash`, 30_000);
       assert.match(crashing.output(), new RegExp(`crash-worker: SIGKILL ${point} for ${runId}#${step}`));
-      assert.equal(okCalls(runId).filter((r) => r.key.step === step).length, 1, 'the provider answered before the crash');
+      assert.equal(
+        okCalls(runId).filter((r) => r.key.step === step).length,
+        1,
+        'the provider answered before the crash',
+      );
 
       // A healthy worker takes over once the heartbeat timeout shows the attempt is lost.
-      const worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url }, { policy: filePolicySource(policyFile) });
+      const worker = await inProcessWorker(
+        env,
+        taskQueue,
+        { OPENAI_BASE_URL: stub.url },
+        { policy: filePolicySource(policyFile) },
+      );
       inProcess.push({ worker, running: worker.run() });
       const result = await handle.result();
       assert.equal(result.status, 'completed');
 
       const calls = okCalls(runId);
-      assert.deepEqual(calls.filter((r) => r.key.step === step).map((r) => r.key.attempt), [1, 2], 'the crashed step was called again');
+      assert.deepEqual(
+        calls.filter((r) => r.key.step === step).map((r) => r.key.attempt),
+        [1, 2],
+        'the crashed step was called again',
+      );
       const { day } = await runs.usage(user);
-      console.log(`${point}: provider answered ${calls.length} calls; run and ledger charged ${result.usage.modelCalls} / ${day.calls}`);
+      console.log(
+        `${point}: provider answered ${calls.length} calls; run and ledger charged ${result.usage.modelCalls} / ${day.calls}`,
+      );
       assert.equal(day.calls, 4, 'four steps charged, not five');
       assert.equal(day.totalTokens, result.usage.inputTokens + result.usage.outputTokens);
       assert.equal(day.usd, result.usage.costUsd);
@@ -143,7 +212,13 @@ test('pause mode: the run pauses with the quota error, and resumes after the quo
   const policySource = filePolicySource(policyFile, { checkIntervalMs: 0, onReload: (p) => reloads.push(p) });
   const worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url }, { policy: policySource });
   inProcess.push({ worker, running: worker.run() });
-  const handle = await new AgentClient(env.client, { taskQueue }).start({ runId: 'quota-pause', template: 'react', input: { task: 'count', maxSteps: 8 }, model: 'openai:stub-model?rounds=3', user: 'q-pause' });
+  const handle = await new AgentClient(env.client, { taskQueue }).start({
+    runId: 'quota-pause',
+    template: 'react',
+    input: { task: 'count', maxSteps: 8 },
+    model: 'openai:stub-model?rounds=3',
+    user: 'q-pause',
+  });
   const paused = await eventually(async () => {
     const s = await handle.state();
     return s.status === 'paused' && s;
@@ -161,7 +236,11 @@ test('pause mode: the run pauses with the quota error, and resumes after the quo
   assert.equal((await handle.state()).error, undefined);
 
   const out: string[] = [];
-  const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, env: { TEMPORAL_ADDRESS: env.address } };
+  const io = {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => out.push(s) },
+    env: { TEMPORAL_ADDRESS: env.address },
+  };
   assert.equal(await runCli(['usage', '--user', 'q-pause', '--json'], io), 0, out.join(''));
   const usage = JSON.parse(out.join(''));
   assert.equal(usage.day.totalTokens, result.usage.inputTokens + result.usage.outputTokens);
@@ -169,5 +248,8 @@ test('pause mode: the run pauses with the quota error, and resumes after the quo
   assert.equal(usage.day.quotaRefused, 1);
   out.length = 0;
   assert.equal(await runCli(['usage', '--user', 'q-pause'], io), 0);
-  assert.match(out.join(''), /^usage of q-pause as of .*\nhour:\S+\s+4 model call\(s\), \d+ tokens .*\$[\d.]+; 1 refused by quota\n {2}openai:stub-model: 4 call\(s\)/);
+  assert.match(
+    out.join(''),
+    /^usage of q-pause as of .*\nhour:\S+\s+4 model call\(s\), \d+ tokens .*\$[\d.]+; 1 refused by quota\n {2}openai:stub-model: 4 call\(s\)/,
+  );
 });

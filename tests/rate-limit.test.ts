@@ -16,7 +16,10 @@ const windowMs = 2000;
 const policy: PolicyInput = {
   roles: {
     // With a quota too, both checks go to the ledger in one update (`admit`).
-    waiter: { rateLimit: { requests: 3, windowSeconds: windowMs / 1000, onLimit: 'wait' }, quota: { tokens: 1_000_000, period: 'day' } },
+    waiter: {
+      rateLimit: { requests: 3, windowSeconds: windowMs / 1000, onLimit: 'wait' },
+      quota: { tokens: 1_000_000, period: 'day' },
+    },
     failer: { rateLimit: { requests: 2, windowSeconds: windowMs / 1000, onLimit: 'fail' } },
   },
   users: { 'rl-wait': ['waiter'], 'rl-fail': ['failer'] },
@@ -31,7 +34,13 @@ before(async () => {
   env = await startDevEnvironment();
   stub = await startLlmStub({ port: 0 });
   const taskQueue = uniqueTaskQueue('rate');
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, OPENAI_BASE_URL: stub.url, OPENAI_API_KEY: 'sk-test', AGENT_POLICY: JSON.stringify(policy) };
+  const workerEnv = {
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: taskQueue,
+    OPENAI_BASE_URL: stub.url,
+    OPENAI_API_KEY: 'sk-test',
+    AGENT_POLICY: JSON.stringify(policy),
+  };
   workers = await Promise.all([startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)]);
   client = new AgentClient(env.client, { taskQueue });
 });
@@ -64,7 +73,15 @@ function busiestWindow(calls: LoggedRequest[]): number {
 test('wait: 5 runs of one user on two workers complete, and no window sees more than 3 calls', async () => {
   const started = Date.now();
   const handles = await Promise.all(
-    Array.from({ length: 5 }, (_, i) => client.start({ runId: `rlw-${i}`, template: 'react', input: { task: 'count', maxSteps: 5 }, model: 'openai:stub-model?rounds=2', user: 'rl-wait' })),
+    Array.from({ length: 5 }, (_, i) =>
+      client.start({
+        runId: `rlw-${i}`,
+        template: 'react',
+        input: { task: 'count', maxSteps: 5 },
+        model: 'openai:stub-model?rounds=2',
+        user: 'rl-wait',
+      }),
+    ),
   );
   const results = await Promise.all(handles.map((h) => h.result()));
   const elapsed = Date.now() - started;
@@ -80,7 +97,10 @@ test('wait: 5 runs of one user on two workers complete, and no window sees more 
 
   const served = workers.map((w) => modelCallLogs(w).filter((l) => l.outcome === 'ok').length);
   console.log(`model calls logged per worker process: ${served.join(', ')}`);
-  assert.ok(served.every((n) => n > 0), 'both worker processes made model calls');
+  assert.ok(
+    served.every((n) => n > 0),
+    'both worker processes made model calls',
+  );
   const [entry] = modelCallLogs(workers[0]).filter((l) => l.outcome === 'ok');
   assert.equal(entry.activityType, 'invokeModel');
   assert.match(String(entry.workflowId), /^rlw-/);
@@ -92,14 +112,27 @@ test('wait: 5 runs of one user on two workers complete, and no window sees more 
 });
 
 test('fail: over the limit, the run fails with RateLimited and the provider never sees the call', async () => {
-  const handles = await Promise.all(Array.from({ length: 3 }, (_, i) => client.start({ runId: `rlf-${i}`, template: 'chat', input: { message: `hi ${i}` }, model: 'openai:stub-model', user: 'rl-fail' })));
+  const handles = await Promise.all(
+    Array.from({ length: 3 }, (_, i) =>
+      client.start({
+        runId: `rlf-${i}`,
+        template: 'chat',
+        input: { message: `hi ${i}` },
+        model: 'openai:stub-model',
+        user: 'rl-fail',
+      }),
+    ),
+  );
   const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
   const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 2);
   assert.equal(failed.length, 1);
   const error = failed[0].reason as AgentError;
   assert.equal(error.type, 'RateLimited');
-  assert.match(error.message, /reached its rate limit of 2 model calls per 2 s; a slot frees in \d+ ms \(the policy says fail/);
+  assert.match(
+    error.message,
+    /reached its rate limit of 2 model calls per 2 s; a slot frees in \d+ ms \(the policy says fail/,
+  );
   assert.equal(callsOf('rlf-').length, 2);
   const failedRun = handles[outcomes.findIndex((o) => o.status === 'rejected')];
   const state = await failedRun.state();

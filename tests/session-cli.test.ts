@@ -32,7 +32,11 @@ function cliEnv(): NodeJS.ProcessEnv {
 async function agentctl(...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: cliEnv() };
+  const io = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: cliEnv(),
+  };
   const code = await runCli(['session', ...args], io);
   return { code, stdout, stderr };
 }
@@ -48,7 +52,10 @@ test('create, send, state, checkpoint, fork, ls and stats', async () => {
   assert.deepEqual([created.code, created.stdout], [0, 'hal-chat\n']);
   const first = await agentctl('send', 'hal-chat', 'my name is Hal');
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /^hal-chat turn 1 completed; 1 model call, 0 tool calls, \d+ in \/ \d+ out tokens.*\nNice to meet you, Hal\.\n$/);
+  assert.match(
+    first.stdout,
+    /^hal-chat turn 1 completed; 1 model call, 0 tool calls, \d+ in \/ \d+ out tokens.*\nNice to meet you, Hal\.\n$/,
+  );
   const reply = await json<TurnReply>('send', 'hal-chat', 'what is my name?');
   assert.deepEqual([reply.turn, reply.answer], [2, 'Your name is Hal.']);
 
@@ -57,12 +64,18 @@ test('create, send, state, checkpoint, fork, ls and stats', async () => {
   assert.match((await agentctl('state', 'hal-chat')).stdout, /^session +hal-chat\n.*status +idle/s);
 
   const checkpoint = await agentctl('checkpoint', 'hal-chat', '1');
-  assert.match(checkpoint.stdout, /^hal-chat turn 1 completed at .*\nsystem: You are a helpful assistant.*\nuser: my name is Hal\nassistant: Nice to meet you, Hal\.\n$/);
+  assert.match(
+    checkpoint.stdout,
+    /^hal-chat turn 1 completed at .*\nsystem: You are a helpful assistant.*\nuser: my name is Hal\nassistant: Nice to meet you, Hal\.\n$/,
+  );
   assert.equal((await json<SessionCheckpoint>('checkpoint', 'hal-chat', '2')).messages.length, 5);
 
   const fork = await json<{ sessionId: string }>('fork', 'hal-chat', '0', '--id', 'hal-fresh');
   assert.equal(fork.sessionId, 'hal-fresh');
-  assert.equal((await json<TurnReply>('send', 'hal-fresh', 'what is my name?')).answer, "You haven't told me your name.");
+  assert.equal(
+    (await json<TurnReply>('send', 'hal-fresh', 'what is my name?')).answer,
+    "You haven't told me your name.",
+  );
 
   const listed = await eventually(async () => {
     const rows = await json<SessionInfo[]>('ls', '--user', 'hal');
@@ -71,10 +84,26 @@ test('create, send, state, checkpoint, fork, ls and stats', async () => {
   assert.deepEqual(listed.map((r) => r.sessionId).sort(), ['hal-chat', 'hal-fresh']);
   assert.match((await agentctl('ls', '--user', 'hal')).stdout, /^SESSION ID +USER +TEMPLATE +STATUS +TURNS/);
   // Common flags anywhere: before the group and between its words.
-  for (const argv of [['--json', 'session', 'ls', '--user', 'hal'], ['session', '--json', 'ls', '--user', 'hal']]) {
+  for (const argv of [
+    ['--json', 'session', 'ls', '--user', 'hal'],
+    ['session', '--json', 'ls', '--user', 'hal'],
+  ]) {
     let out = '';
-    assert.equal(await runCli(argv, { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: cliEnv() }), 0);
-    assert.deepEqual(JSON.parse(out).map((r: SessionInfo) => r.sessionId).sort(), ['hal-chat', 'hal-fresh'], argv.join(' '));
+    assert.equal(
+      await runCli(argv, {
+        stdout: { write: (t: string) => (out += t) },
+        stderr: { write: () => undefined },
+        env: cliEnv(),
+      }),
+      0,
+    );
+    assert.deepEqual(
+      JSON.parse(out)
+        .map((r: SessionInfo) => r.sessionId)
+        .sort(),
+      ['hal-chat', 'hal-fresh'],
+      argv.join(' '),
+    );
   }
   const stats = await json<SessionStats>('stats', '--user', 'hal');
   assert.deepEqual([stats.overall.sessions, stats.overall.open, stats.overall.turns], [2, 2, 3]);
@@ -83,7 +112,19 @@ test('create, send, state, checkpoint, fork, ls and stats', async () => {
 
 test('close, pause/resume, close-all and delete-all; errors are typed lines', async () => {
   await json('create', '--user', 'ida', '--id', 'ida-1');
-  await json('create', '--user', 'ida', '--id', 'ida-2', '--template', 'react', '--tools', 'calculator', '--strategy', 'reject');
+  await json(
+    'create',
+    '--user',
+    'ida',
+    '--id',
+    'ida-2',
+    '--template',
+    'react',
+    '--tools',
+    'calculator',
+    '--strategy',
+    'reject',
+  );
   assert.equal((await json<TurnReply>('send', 'ida-2', 'What is 6 * 7?')).answer, 'The answer is 42.');
   assert.equal((await agentctl('pause', 'ida-1')).stdout, 'pause requested for ida-1\n');
   await eventually(async () => (await json<SessionState>('state', 'ida-1')).status === 'paused', 'paused');
@@ -92,10 +133,16 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   let out = '';
   const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => undefined }, env: cliEnv() };
   assert.equal(await runCli(['pause', 'ida-1'], io), 0);
-  await eventually(async () => (await json<SessionState>('state', 'ida-1')).status === 'paused', 'paused by the run command');
+  await eventually(
+    async () => (await json<SessionState>('state', 'ida-1')).status === 'paused',
+    'paused by the run command',
+  );
   assert.equal(await runCli(['resume', 'ida-1'], io), 0);
   assert.equal(await runCli(['events', 'ida-2', '--json'], io), 0);
-  assert.ok(out.split('\n').some((line) => line.includes('"type":"model.call"')), out);
+  assert.ok(
+    out.split('\n').some((line) => line.includes('"type":"model.call"')),
+    out,
+  );
 
   const closed = await agentctl('close', 'ida-1', '--wait');
   assert.equal(closed.stdout, 'ida-1 closed after 0 turn(s)\n');
@@ -110,7 +157,11 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^error: Usage: --ttl must be a whole number/);
   let noModel = '';
-  const unconfigured = { stdout: { write: () => undefined }, stderr: { write: (t: string) => (noModel += t) }, env: { ...cliEnv(), AGENT_DEFAULT_MODEL: '' } };
+  const unconfigured = {
+    stdout: { write: () => undefined },
+    stderr: { write: (t: string) => (noModel += t) },
+    env: { ...cliEnv(), AGENT_DEFAULT_MODEL: '' },
+  };
   assert.equal(await runCli(['session', 'create', '--user', 'ida'], unconfigured), 1);
   assert.match(noModel, /^error: InvalidInput: No model given .*AGENT_DEFAULT_MODEL/);
   const badStrategy = await agentctl('create', '--user', 'ida', '--strategy', 'drop', '--json');
@@ -124,7 +175,10 @@ test('close, pause/resume, close-all and delete-all; errors are typed lines', as
 
 test('the agentctl binary runs session commands and shows them in help', async () => {
   const run = await new Promise<CliRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), 'session', 'help'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'agentctl.js'), 'session', 'help'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -135,6 +189,10 @@ test('the agentctl binary runs session commands and shows them in help', async (
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^Usage: agentctl session <command>/);
   let help = '';
-  await runCli(['help'], { stdout: { write: (t: string) => (help += t) }, stderr: { write: () => undefined }, env: {} });
+  await runCli(['help'], {
+    stdout: { write: (t: string) => (help += t) },
+    stderr: { write: () => undefined },
+    env: {},
+  });
   assert.match(help, /session <command> +multi-turn sessions/);
 });

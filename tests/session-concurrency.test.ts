@@ -27,7 +27,8 @@ test('enqueue: concurrent messages run one turn at a time, each answered in orde
   const messages = ['first', 'second', 'third', 'fourth'];
   const replies = await Promise.all(messages.map((m) => session.send(m)));
   assert.deepEqual(replies.map((r) => r.turn).sort(), [1, 2, 3, 4]);
-  for (const [i, reply] of replies.entries()) assert.match(reply.answer, new RegExp(`you said "${messages[i]}"`), 'each reply answers its own message');
+  for (const [i, reply] of replies.entries())
+    assert.match(reply.answer, new RegExp(`you said "${messages[i]}"`), 'each reply answers its own message');
 
   // Turn k's model call saw the k-1 turns before it: the reply counts user messages.
   for (const reply of replies) assert.match(reply.answer, new RegExp(`^Scripted reply \\(turn ${reply.turn}\\)`));
@@ -46,7 +47,10 @@ test('reject: a message during a turn fails with SessionBusy; the turn is unharm
   const session = await sessions.create({ user: 'ann', strategy: 'reject', model: 'scripted:auto?delayMs=1500' });
   const first = session.send('first');
   await turnRunning(session, 1);
-  await assert.rejects(session.send('second'), (err: AgentError) => isAgentError('SessionBusy')(err) && /strategy is "reject"/.test(err.message));
+  await assert.rejects(
+    session.send('second'),
+    (err: AgentError) => isAgentError('SessionBusy')(err) && /strategy is "reject"/.test(err.message),
+  );
   assert.equal((await first).status, 'completed');
   assert.equal((await session.send('third')).turn, 2, 'accepted once idle');
 });
@@ -59,14 +63,22 @@ test('interrupt: a new message stops the running turn, whose reply says interrup
   const second = session.send('never mind, this instead');
   const interrupted = await first;
   assert.ok(Date.now() - started < 2500, 'the first turn ended at once');
-  assert.deepEqual([interrupted.turn, interrupted.status, interrupted.finishReason, interrupted.answer, interrupted.steps], [1, 'interrupted', 'interrupted', '', 0]);
+  assert.deepEqual(
+    [interrupted.turn, interrupted.status, interrupted.finishReason, interrupted.answer, interrupted.steps],
+    [1, 'interrupted', 'interrupted', '', 0],
+  );
   const reply = await second;
   assert.deepEqual([reply.turn, reply.status], [2, 'completed']);
   assert.match(reply.answer, /never mind, this instead/);
   const checkpoint = await session.checkpoint(2);
   assert.deepEqual(
     checkpoint.messages.map((m) => `${m.role}:${m.content.slice(0, 15)}`),
-    ['system:You are a helpf', 'user:a long question', 'user:never mind, thi', `assistant:${reply.answer.slice(0, 15)}`],
+    [
+      'system:You are a helpf',
+      'user:a long question',
+      'user:never mind, thi',
+      `assistant:${reply.answer.slice(0, 15)}`,
+    ],
   );
 });
 
@@ -79,7 +91,10 @@ test('pause holds messages until resume, and parks a running turn at its next st
   await eventually(async () => (await session.state()).queued === 1, 'message waiting');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(done, false, 'no turn while paused');
-  const listed = await eventually(async () => (await sessions.list({ user: 'ann', status: 'paused' })).find((s) => s.sessionId === session.sessionId), 'listed as paused');
+  const listed = await eventually(
+    async () => (await sessions.list({ user: 'ann', status: 'paused' })).find((s) => s.sessionId === session.sessionId),
+    'listed as paused',
+  );
   assert.equal(listed.status, 'paused');
   await session.resume();
   assert.equal((await reply).turn, 1);
@@ -123,7 +138,10 @@ test('close: accepted turns finish, later messages get SessionClosed, closing ag
   await turnRunning(session, 1);
   const closing = await session.close();
   assert.equal(closing.status, 'closing');
-  await assert.rejects(session.send('too late'), (err: AgentError) => isAgentError('SessionClosed')(err) && /was closed/.test(err.message));
+  await assert.rejects(
+    session.send('too late'),
+    (err: AgentError) => isAgentError('SessionClosed')(err) && /was closed/.test(err.message),
+  );
   assert.equal((await accepted).status, 'completed');
   const result = await session.result();
   assert.deepEqual([result.closeReason, result.turns], ['closed', 1]);
@@ -131,17 +149,31 @@ test('close: accepted turns finish, later messages get SessionClosed, closing ag
   await assert.rejects(session.send('much too late'), isAgentError('SessionClosed'));
   assert.equal((await session.close()).status, 'closed');
   assert.equal((await session.state()).turns, 1);
-  await assert.rejects(sessions.create({ user: 'ann', sessionId: session.sessionId, model: 'scripted:auto' }), isAgentError('SessionClosed'));
+  await assert.rejects(
+    sessions.create({ user: 'ann', sessionId: session.sessionId, model: 'scripted:auto' }),
+    isAgentError('SessionClosed'),
+  );
 });
 
 test('a caller-given id is idempotent: create and update-with-start reach the same session', async () => {
   const a = await sessions.create({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' });
   const b = await sessions.create({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' });
   assert.equal(a.sessionId, b.sessionId);
-  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' }, 'my name is Ann')).turn, 1);
-  assert.equal((await sessions.createAndSend({ user: 'ann', sessionId: 'ann-new', model: 'scripted:auto' }, 'my name is Ann')).turn, 1);
+  assert.equal(
+    (await sessions.createAndSend({ user: 'ann', sessionId: 'ann-chat', model: 'scripted:auto' }, 'my name is Ann'))
+      .turn,
+    1,
+  );
+  assert.equal(
+    (await sessions.createAndSend({ user: 'ann', sessionId: 'ann-new', model: 'scripted:auto' }, 'my name is Ann'))
+      .turn,
+    1,
+  );
   assert.equal((await a.send('what is my name?')).answer, 'Your name is Ann.');
-  await assert.rejects(sessions.create({ user: 'bea', sessionId: 'ann-chat', model: 'scripted:auto' }), isAgentError('PermissionDenied'));
+  await assert.rejects(
+    sessions.create({ user: 'bea', sessionId: 'ann-chat', model: 'scripted:auto' }),
+    isAgentError('PermissionDenied'),
+  );
   // The same message id is one message, even sent twice.
   const once = await a.send('remember this', { messageId: 'msg-1' });
   const twice = await a.send('remember this', { messageId: 'msg-1' });

@@ -29,16 +29,27 @@ test('later replies depend on earlier turns', async () => {
   const filler = await session.send('Tell me something');
   assert.equal(filler.turn, 2);
   const recall = await session.send('What is my name?');
-  assert.deepEqual([recall.turn, recall.status, recall.finishReason, recall.answer, recall.steps], [3, 'completed', 'answer', 'Your name is Ada.', 1]);
+  assert.deepEqual(
+    [recall.turn, recall.status, recall.finishReason, recall.answer, recall.steps],
+    [3, 'completed', 'answer', 'Your name is Ada.', 1],
+  );
   assert.ok(recall.usage.inputTokens > filler.usage.inputTokens, 'the model saw the earlier turns');
 
   const state = await session.state();
-  assert.deepEqual([state.status, state.turns, state.usage.modelCalls, state.memory.contextMessages], ['idle', 3, 3, 7]);
+  assert.deepEqual(
+    [state.status, state.turns, state.usage.modelCalls, state.memory.contextMessages],
+    ['idle', 3, 3, 7],
+  );
   assert.ok(state.expiresAt && Date.parse(state.expiresAt) > Date.now() + 86_000_000, 'default TTL is a day');
 });
 
 test('a react session calls tools within a turn and remembers across turns', async () => {
-  const session = await sessions.create({ user: 'ada', template: 'react', tools: ['calculator'], model: 'scripted:auto' });
+  const session = await sessions.create({
+    user: 'ada',
+    template: 'react',
+    tools: ['calculator'],
+    model: 'scripted:auto',
+  });
   const reply = await session.send('What is (12 + 30) * 2?');
   assert.deepEqual([reply.answer, reply.steps, reply.usage.toolCalls], ['The answer is 84.', 2, 1]);
   await session.send('my name is Grace');
@@ -51,7 +62,12 @@ test('a react session calls tools within a turn and remembers across turns', asy
 });
 
 test('continue-as-new after many turns keeps memory and the same session id', async () => {
-  const session = await sessions.create({ user: 'ada', sessionId: 'can-session', options: { continueAsNewEveryTurns: 3 }, model: 'scripted:auto' });
+  const session = await sessions.create({
+    user: 'ada',
+    sessionId: 'can-session',
+    options: { continueAsNewEveryTurns: 3 },
+    model: 'scripted:auto',
+  });
   await session.send('my name is Lovelace');
   for (let i = 2; i <= 8; i++) assert.equal((await session.send(`message ${i}`)).turn, i);
   const recall = await session.send('what is my name?');
@@ -86,12 +102,19 @@ test('memory stays bounded: old turns fold into a digest the model still sees', 
   assert.ok(state.memory.keptTurns <= 2, `kept ${state.memory.keptTurns} turns`);
   assert.ok(state.memory.summaryThroughTurn >= 4);
   assert.ok(state.memory.contextChars < 5_000, `context is ${state.memory.contextChars} chars`);
-  await assert.rejects(session.checkpoint(1), (err: AgentError) => isAgentError('NotFound')(err) && /folded into its summary/.test(err.message));
+  await assert.rejects(
+    session.checkpoint(1),
+    (err: AgentError) => isAgentError('NotFound')(err) && /folded into its summary/.test(err.message),
+  );
   const latest = await session.checkpoint(state.turns);
   assert.match(latest.messages[1].content, /^Here is a summary of this conversation up to turn \d+/);
   assert.match(latest.summary!.text, /Turn 1\. User: my name is Hopper \| Assistant: Nice to meet you, Hopper\./);
 
-  const forgetful = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'none' }, model: 'scripted:auto' });
+  const forgetful = await sessions.create({
+    user: 'ada',
+    memory: { keepTurns: 1, summary: 'none' },
+    model: 'scripted:auto',
+  });
   await forgetful.send('my name is Hopper');
   await forgetful.send('filler');
   await forgetful.send('more filler');
@@ -99,7 +122,11 @@ test('memory stays bounded: old turns fold into a digest the model still sees', 
 });
 
 test('a model-written summary is one more invokeModel call, counted in usage', async () => {
-  const session = await sessions.create({ user: 'ada', memory: { keepTurns: 1, summary: 'model' }, model: 'scripted:auto' });
+  const session = await sessions.create({
+    user: 'ada',
+    memory: { keepTurns: 1, summary: 'model' },
+    model: 'scripted:auto',
+  });
   for (let i = 1; i <= 4; i++) await session.send(`turn ${i}`);
   const state = await session.state();
   assert.equal(state.turns, 4);
@@ -111,21 +138,32 @@ test('a model-written summary is one more invokeModel call, counted in usage', a
 });
 
 test('checkpoints show a turn; a fork continues from it, apart from its source', async () => {
-  const source = await sessions.create({ user: 'ada', sessionId: 'fork-source', ttlSeconds: 3600, model: 'scripted:auto' });
+  const source = await sessions.create({
+    user: 'ada',
+    sessionId: 'fork-source',
+    ttlSeconds: 3600,
+    model: 'scripted:auto',
+  });
   await source.send('my name is Ada');
   await source.send('nice weather');
   await source.send('my name is Bob');
   assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.');
 
   const checkpoint = await source.checkpoint(2);
-  assert.deepEqual([checkpoint.turn, checkpoint.status, checkpoint.messages.length, checkpoint.usage!.modelCalls], [2, 'completed', 5, 2]);
+  assert.deepEqual(
+    [checkpoint.turn, checkpoint.status, checkpoint.messages.length, checkpoint.usage!.modelCalls],
+    [2, 'completed', 5, 2],
+  );
   assert.match(checkpoint.answer, /nice weather/);
   await assert.rejects(source.checkpoint(9), isAgentError('NotFound'));
   await assert.rejects(source.checkpoint(-1), isAgentError('InvalidInput'));
 
   const fork = await sessions.fork('fork-source', 2, { sessionId: 'fork-of-2' });
   const forkState = await fork.state();
-  assert.deepEqual([forkState.turns, forkState.usage.modelCalls, forkState.ttlSeconds, forkState.forkedFrom], [2, 0, 3600, { sessionId: 'fork-source', turn: 2 }]);
+  assert.deepEqual(
+    [forkState.turns, forkState.usage.modelCalls, forkState.ttlSeconds, forkState.forkedFrom],
+    [2, 0, 3600, { sessionId: 'fork-source', turn: 2 }],
+  );
   const reply = await fork.send('what is my name?');
   assert.deepEqual([reply.turn, reply.answer], [3, 'Your name is Ada.']);
   assert.equal((await source.send('what is my name?')).answer, 'Your name is Bob.', 'the source is unchanged');
@@ -135,12 +173,18 @@ test('a failed turn fails its message only: typed error, memory unchanged, the s
   const session = await sessions.create({ user: 'ada', sessionId: 'stub-session', model: 'openai:stub-model' });
   assert.equal((await session.send('my name is Ada')).answer, 'Nice to meet you, Ada.');
   stub.addFaults([{ kind: 'status', status: 400, match: { run: 'stub-session', step: 2 } }]);
-  await assert.rejects(session.send('this one fails'), (err: AgentError) => isAgentError('ModelRejected')(err) && /400/.test(err.message));
+  await assert.rejects(
+    session.send('this one fails'),
+    (err: AgentError) => isAgentError('ModelRejected')(err) && /400/.test(err.message),
+  );
   const state = await session.state();
   assert.deepEqual([state.status, state.turns, state.memory.contextMessages], ['idle', 1, 3]);
   const reply = await session.send('what is my name?');
   assert.deepEqual([reply.turn, reply.answer], [2, 'Your name is Ada.']);
-  const steps = stub.requests().filter((r) => r.key.run === 'stub-session').map((r) => r.key.step);
+  const steps = stub
+    .requests()
+    .filter((r) => r.key.run === 'stub-session')
+    .map((r) => r.key.step);
   assert.deepEqual(steps, [1, 2, 3], 'the failed call keeps its step number; the next turn does not reuse it');
 });
 
@@ -149,14 +193,29 @@ test('a retried model call shows as a retry event in the session, as in a run', 
   stub.addFaults([{ kind: 'status', status: 503, match: { run: 'retry-session', step: 1 } }]);
   assert.equal((await session.send('my name is Ada')).answer, 'Nice to meet you, Ada.');
   const { events } = await session.workflow.query(eventsQuery, { after: 0 });
-  const retries = events.filter((e) => e.type === 'retry').map((e) => e.data as { step: number; attempt: number; errorType: string });
-  assert.deepEqual(retries.map((r) => [r.step, r.attempt, r.errorType]), [[1, 1, 'ModelUnavailable']]);
-  const attempts = stub.requests().filter((r) => r.key.run === 'retry-session').map((r) => [r.key.step, r.key.attempt, r.status]);
-  assert.deepEqual(attempts, [[1, 1, 503], [1, 2, 200]]);
+  const retries = events
+    .filter((e) => e.type === 'retry')
+    .map((e) => e.data as { step: number; attempt: number; errorType: string });
+  assert.deepEqual(
+    retries.map((r) => [r.step, r.attempt, r.errorType]),
+    [[1, 1, 'ModelUnavailable']],
+  );
+  const attempts = stub
+    .requests()
+    .filter((r) => r.key.run === 'retry-session')
+    .map((r) => [r.key.step, r.key.attempt, r.status]);
+  assert.deepEqual(attempts, [
+    [1, 1, 503],
+    [1, 2, 200],
+  ]);
 });
 
 test('a turn streams like a run: step events and model tokens, readable while it runs', async () => {
-  const session = await sessions.create({ user: 'ada', model: 'scripted:auto?tokenDelayMs=30', options: { streamTokens: true } });
+  const session = await sessions.create({
+    user: 'ada',
+    model: 'scripted:auto?tokenDelayMs=30',
+    options: { streamTokens: true },
+  });
   await session.send('my name is Ada');
   const stop = new AbortController();
   const streamed = (async () => {
@@ -180,14 +239,32 @@ test('a turn streams like a run: step events and model tokens, readable while it
 });
 
 test('bad input fails with a typed error before anything starts', async () => {
-  await assert.rejects(sessions.create({ user: 'ada', template: 'structured', model: 'scripted:auto' }), (err: AgentError) => isAgentError('InvalidInput')(err) && /start a run/.test(err.message));
-  await assert.rejects(sessions.create({ user: 'ada', template: 'nope', model: 'scripted:auto' }), isAgentError('UnknownTemplate'));
-  await assert.rejects(sessions.create({ user: 'ada', tools: ['calculator'], model: 'scripted:auto' }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', template: 'react', tools: ['rm_rf'], model: 'scripted:auto' }), isAgentError('UnknownTool'));
+  await assert.rejects(
+    sessions.create({ user: 'ada', template: 'structured', model: 'scripted:auto' }),
+    (err: AgentError) => isAgentError('InvalidInput')(err) && /start a run/.test(err.message),
+  );
+  await assert.rejects(
+    sessions.create({ user: 'ada', template: 'nope', model: 'scripted:auto' }),
+    isAgentError('UnknownTemplate'),
+  );
+  await assert.rejects(
+    sessions.create({ user: 'ada', tools: ['calculator'], model: 'scripted:auto' }),
+    isAgentError('InvalidInput'),
+  );
+  await assert.rejects(
+    sessions.create({ user: 'ada', template: 'react', tools: ['rm_rf'], model: 'scripted:auto' }),
+    isAgentError('UnknownTool'),
+  );
   await assert.rejects(sessions.create({ user: 'ada', model: 'gpt4' }), isAgentError('UnknownModel'));
   await assert.rejects(sessions.create({ user: 'a b', model: 'scripted:auto' }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', ttlSeconds: 0, model: 'scripted:auto' }), isAgentError('InvalidInput'));
-  await assert.rejects(sessions.create({ user: 'ada', sessionId: 'bad id', model: 'scripted:auto' }), isAgentError('InvalidInput'));
+  await assert.rejects(
+    sessions.create({ user: 'ada', ttlSeconds: 0, model: 'scripted:auto' }),
+    isAgentError('InvalidInput'),
+  );
+  await assert.rejects(
+    sessions.create({ user: 'ada', sessionId: 'bad id', model: 'scripted:auto' }),
+    isAgentError('InvalidInput'),
+  );
   const session = await sessions.create({ user: 'ada', model: 'scripted:auto' });
   await assert.rejects(session.send(''), isAgentError('InvalidInput'));
   await assert.rejects(sessions.getHandle('no-such-session').send('hi'), isAgentError('NotFound'));

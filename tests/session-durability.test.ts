@@ -33,7 +33,11 @@ after(async () => {
 
 /** A worker process of its own (node itself, so SIGKILL reaches the worker). */
 async function worker(taskQueue: string): Promise<WorkerProcess> {
-  const w = await startWorkerProcess({ TEMPORAL_ADDRESS: env.address, AGENT_TASK_QUEUE: taskQueue, WORKFLOW_BUNDLE: bundlePath });
+  const w = await startWorkerProcess({
+    TEMPORAL_ADDRESS: env.address,
+    AGENT_TASK_QUEUE: taskQueue,
+    WORKFLOW_BUNDLE: bundlePath,
+  });
   workers.push(w);
   return w;
 }

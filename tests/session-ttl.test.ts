@@ -21,7 +21,10 @@ let sessions: SessionManager;
 before(async () => {
   env = await startTimeSkippingEnvironment();
   // The test server knows no custom search attributes until told (it has no ListSearchAttributes).
-  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = { KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME };
+  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  };
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(agentSearchAttributeKeys.map((key) => [key.name, types[key.type]])),
@@ -54,7 +57,10 @@ test('an idle session closes itself after its TTL; each message restarts the clo
   assert.deepEqual([result.closeReason, result.turns, result.usage.modelCalls], ['expired', 2, 2]);
   const idleMs = Date.parse(result.closedAt) - Date.parse(state.lastActivityAt);
   assert.ok(idleMs >= 3_600_000 && idleMs < 3_601_000, `closed ${idleMs} ms after the last message, expected one hour`);
-  await assert.rejects(session.send('still there?'), (err: unknown) => err instanceof AgentError && err.type === 'SessionClosed');
+  await assert.rejects(
+    session.send('still there?'),
+    (err: unknown) => err instanceof AgentError && err.type === 'SessionClosed',
+  );
   assert.equal((await session.state()).closeReason, 'expired');
 });
 

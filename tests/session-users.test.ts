@@ -19,7 +19,14 @@ const startEnvironment = () =>
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       searchAttributes: agentSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error', ...['transfer', 'visibility'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorEnsureCloseBeforeDelete=false`])],
+      extraArgs: [
+        '--log-level',
+        'error',
+        ...['transfer', 'visibility'].flatMap((queue) => [
+          '--dynamic-config-value',
+          `history.${queue}ProcessorEnsureCloseBeforeDelete=false`,
+        ]),
+      ],
     },
   });
 const testbed = agentTestbed({ name: 'session-users', startEnvironment });
@@ -33,7 +40,11 @@ after(() => testbed.stop());
 const isAgentError = (type: string) => (err: unknown) => err instanceof AgentError && err.type === type;
 
 /** Creates `count` sessions for `user`, each with `turns` turns; returns them with the usage their replies reported. */
-async function sessionsWithTurns(user: string, count: number, turns: number): Promise<{ handles: SessionHandle[]; usage: Usage; turns: number }> {
+async function sessionsWithTurns(
+  user: string,
+  count: number,
+  turns: number,
+): Promise<{ handles: SessionHandle[]; usage: Usage; turns: number }> {
   const usage = emptyUsage();
   const handles = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
@@ -53,9 +64,15 @@ test('close all and delete all of one user leave other users alone; stats add up
     const rows = await sessions.list({ user: 'dan' });
     return rows.length === 2 && rows.some((r) => r.status === 'closed') && rows;
   }, "dan's sessions listed");
-  assert.deepEqual(danRows.map((r) => [r.sessionId, r.status, r.turns]).sort(), [['dan-1', 'open', 3], ['dan-2', 'closed', 3]]);
+  assert.deepEqual(danRows.map((r) => [r.sessionId, r.status, r.turns]).sort(), [
+    ['dan-1', 'open', 3],
+    ['dan-2', 'closed', 3],
+  ]);
   assert.equal(danRows.find((r) => r.status === 'closed')!.closeReason, 'closed');
-  assert.deepEqual((await sessions.list({ user: 'dan', status: 'open' })).map((r) => r.sessionId), ['dan-1']);
+  assert.deepEqual(
+    (await sessions.list({ user: 'dan', status: 'open' })).map((r) => r.sessionId),
+    ['dan-1'],
+  );
 
   const stats = await eventually(async () => {
     const s = await sessions.stats();
@@ -64,42 +81,81 @@ test('close all and delete all of one user leave other users alone; stats add up
   const { cat: catStats, dan: danStats } = stats.byUser;
   assert.deepEqual([catStats.sessions, catStats.open, catStats.closed], [3, 3, 0]);
   assert.deepEqual([danStats.sessions, danStats.open, danStats.closed], [2, 1, 1]);
-  for (const [totals, expected] of [[catStats, cat.usage], [danStats, dan.usage]] as const) {
+  for (const [totals, expected] of [
+    [catStats, cat.usage],
+    [danStats, dan.usage],
+  ] as const) {
     assert.deepEqual(
       [totals.inputTokens, totals.outputTokens, totals.modelCalls, totals.costUsd],
       [expected.inputTokens, expected.outputTokens, expected.modelCalls, expected.costUsd],
     );
   }
-  const summed = Object.values(stats.byUser).reduce((a, t) => ({ sessions: a.sessions + t.sessions, turns: a.turns + t.turns, tokens: a.tokens + t.inputTokens + t.outputTokens }), { sessions: 0, turns: 0, tokens: 0 });
-  assert.deepEqual(summed, { sessions: stats.overall.sessions, turns: stats.overall.turns, tokens: stats.overall.inputTokens + stats.overall.outputTokens });
+  const summed = Object.values(stats.byUser).reduce(
+    (a, t) => ({
+      sessions: a.sessions + t.sessions,
+      turns: a.turns + t.turns,
+      tokens: a.tokens + t.inputTokens + t.outputTokens,
+    }),
+    { sessions: 0, turns: 0, tokens: 0 },
+  );
+  assert.deepEqual(summed, {
+    sessions: stats.overall.sessions,
+    turns: stats.overall.turns,
+    tokens: stats.overall.inputTokens + stats.overall.outputTokens,
+  });
   assert.deepEqual((await sessions.stats({ user: 'cat' })).overall, catStats);
 
   // Close all of cat's: dan's open session stays open.
   assert.deepEqual(await sessions.closeAll('cat', { wait: true }), ['cat-1', 'cat-2', 'cat-3']);
   await assert.rejects(cat.handles[0].send('hello?'), isAgentError('SessionClosed'));
   assert.equal((await dan.handles[0].send('still here')).turn, 4);
-  await eventually(async () => (await sessions.list({ user: 'cat', status: 'closed' })).length === 3, "cat's sessions listed closed");
+  await eventually(
+    async () => (await sessions.list({ user: 'cat', status: 'closed' })).length === 3,
+    "cat's sessions listed closed",
+  );
   assert.deepEqual(await sessions.closeAll('cat'), [], 'nothing left to close');
 
   // Delete all of dan's, open and closed, and a session that continued as new: cat's closed sessions remain.
-  const eve = await sessions.create({ user: 'eve', sessionId: 'eve-long', options: { continueAsNewEveryTurns: 2 }, model: 'scripted:auto' });
+  const eve = await sessions.create({
+    user: 'eve',
+    sessionId: 'eve-long',
+    options: { continueAsNewEveryTurns: 2 },
+    model: 'scripted:auto',
+  });
   for (let t = 1; t <= 5; t++) await eve.send(`turn ${t}`);
-  await eventually(async () => (await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count >= 3, "eve's runs visible");
-  const [deleted] = await Promise.all([sessions.deleteAll('dan', { wait: true }), sessions.delete('eve-long', { wait: true })]);
+  await eventually(
+    async () => (await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count >= 3,
+    "eve's runs visible",
+  );
+  const [deleted] = await Promise.all([
+    sessions.deleteAll('dan', { wait: true }),
+    sessions.delete('eve-long', { wait: true }),
+  ]);
   assert.deepEqual(deleted, ['dan-1', 'dan-2']);
   await assert.rejects(dan.handles[0].state(), isAgentError('NotFound'));
   await assert.rejects(dan.handles[1].send('gone?'), isAgentError('NotFound'));
   assert.deepEqual(await sessions.list({ user: 'dan' }), []);
-  assert.equal((await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count, 0, 'every run of a continued session deleted');
+  assert.equal(
+    (await env.client.workflow.count(`WorkflowId = 'eve-long'`)).count,
+    0,
+    'every run of a continued session deleted',
+  );
   await assert.rejects(sessions.delete('eve-long'), isAgentError('NotFound'));
-  assert.equal((await (await sessions.create({ user: 'eve', sessionId: 'eve-long', model: 'scripted:auto' })).state()).turns, 0, 'the id is free again');
+  assert.equal(
+    (await (await sessions.create({ user: 'eve', sessionId: 'eve-long', model: 'scripted:auto' })).state()).turns,
+    0,
+    'the id is free again',
+  );
 
   assert.equal((await cat.handles[0].state()).turns, 2, "cat's sessions are untouched");
   const remaining = await eventually(async () => {
     const s = await sessions.stats();
     return s.byUser.dan === undefined ? s : undefined;
   }, 'stats without dan');
-  assert.deepEqual([remaining.byUser.cat.sessions, remaining.byUser.cat.closed, remaining.byUser.cat.turns], [3, 3, cat.turns]);
+  assert.deepEqual(
+    [remaining.byUser.cat.sessions, remaining.byUser.cat.closed, remaining.byUser.cat.turns],
+    [3, 3, cat.turns],
+  );
 });
 
 test('listing and batch calls validate their input', async () => {
@@ -108,7 +164,15 @@ test('listing and batch calls validate their input', async () => {
   await assert.rejects(sessions.closeAll(''), isAgentError('InvalidInput'));
   await assert.rejects(sessions.deleteAll('a b'), isAgentError('InvalidInput'));
   // A run is not a session: delete refuses it.
-  const run = await new AgentClient(env.client, { taskQueue: sessions.taskQueue }).start({ template: 'chat', input: { message: 'hi' }, user: 'eve', model: 'scripted:auto' });
+  const run = await new AgentClient(env.client, { taskQueue: sessions.taskQueue }).start({
+    template: 'chat',
+    input: { message: 'hi' },
+    user: 'eve',
+    model: 'scripted:auto',
+  });
   await run.result();
-  await assert.rejects(sessions.delete(run.runId), (err: AgentError) => isAgentError('NotFound')(err) && /not a session/.test(err.message));
+  await assert.rejects(
+    sessions.delete(run.runId),
+    (err: AgentError) => isAgentError('NotFound')(err) && /not a session/.test(err.message),
+  );
 });

@@ -37,7 +37,12 @@ for (const model of ['scripted:auto', 'openai:stub-model']) {
     });
 
     test('react calls the calculator and answers', async () => {
-      const handle = await client.start({ template: 'react', input: { task: 'What is (12 + 30) * 2?' }, user: 'alice', model });
+      const handle = await client.start({
+        template: 'react',
+        input: { task: 'What is (12 + 30) * 2?' },
+        user: 'alice',
+        model,
+      });
       const result = await handle.result();
       assert.equal(result.answer, 'The answer is 84.');
       assert.equal(result.steps, 2);
@@ -48,7 +53,12 @@ for (const model of ['scripted:auto', 'openai:stub-model']) {
     });
 
     test('react stops at maxSteps', async () => {
-      const handle = await client.start({ template: 'react', input: { task: 'count', maxSteps: 3 }, user: 'alice', model: `${model}${model.includes('?') ? '&' : '?'}rounds=10` });
+      const handle = await client.start({
+        template: 'react',
+        input: { task: 'count', maxSteps: 3 },
+        user: 'alice',
+        model: `${model}${model.includes('?') ? '&' : '?'}rounds=10`,
+      });
       const result = await handle.result();
       assert.equal(result.finishReason, 'max_steps');
       assert.equal(result.steps, 3);
@@ -56,10 +66,24 @@ for (const model of ['scripted:auto', 'openai:stub-model']) {
     });
 
     test('structured output is validated, with one repair', async () => {
-      const good = await (await client.start({ template: 'structured', input: { prompt: 'a person', schema: personSchema }, user: 'alice', model })).result();
+      const good = await (
+        await client.start({
+          template: 'structured',
+          input: { prompt: 'a person', schema: personSchema },
+          user: 'alice',
+          model,
+        })
+      ).result();
       assert.deepEqual(good.output, { name: 'example', age: 42 });
       assert.equal(good.steps, 1);
-      const repaired = await (await client.start({ template: 'structured', input: { prompt: 'a person', schema: personSchema }, user: 'alice', model: `${model}?invalidFirst=1` })).result();
+      const repaired = await (
+        await client.start({
+          template: 'structured',
+          input: { prompt: 'a person', schema: personSchema },
+          user: 'alice',
+          model: `${model}?invalidFirst=1`,
+        })
+      ).result();
       assert.deepEqual(repaired.output, { name: 'example', age: 42 });
       assert.equal(repaired.steps, 2);
     });
@@ -77,7 +101,12 @@ test('the stub saw each openai call once, keyed by run and step, and never the k
 
 test('structured output that stays invalid fails with OutputInvalid', async () => {
   const schema = { type: 'object', properties: { n: { type: 'integer', maximum: 10 } }, required: ['n'] };
-  const handle = await client.start({ template: 'structured', input: { prompt: 'n', schema }, user: 'alice', model: 'scripted:auto' });
+  const handle = await client.start({
+    template: 'structured',
+    input: { prompt: 'n', schema },
+    user: 'alice',
+    model: 'scripted:auto',
+  });
   await assert.rejects(handle.result(), (err: { type?: string }) => err.type === 'OutputInvalid');
   assert.equal((await handle.state()).status, 'failed');
 });
@@ -86,9 +115,25 @@ test('a run binds the tool definitions recorded in its spec, not the worker regi
   // `github_issues` was offered when the run was resolved; this worker has no such tool.
   const catalog: Catalog = {
     templates: builtinCatalog.templates,
-    tools: [...builtinCatalog.tools, { name: 'github_issues', description: 'Lists issues.', parameters: { type: 'object', properties: { repo: { type: 'string' } } }, source: 'code' }],
+    tools: [
+      ...builtinCatalog.tools,
+      {
+        name: 'github_issues',
+        description: 'Lists issues.',
+        parameters: { type: 'object', properties: { repo: { type: 'string' } } },
+        source: 'code',
+      },
+    ],
   };
-  const resolution = resolveRun({ template: 'react', input: { task: 'What is 6 * 7?', tools: ['github_*', 'calculator'] }, model: 'openai:stub-model', user: 'alice' }, catalog);
+  const resolution = resolveRun(
+    {
+      template: 'react',
+      input: { task: 'What is 6 * 7?', tools: ['github_*', 'calculator'] },
+      model: 'openai:stub-model',
+      user: 'alice',
+    },
+    catalog,
+  );
   assert.ok(resolution.ok);
   const runId = 'templates-recorded-tools';
   await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [resolution.run.input] });
@@ -102,14 +147,36 @@ test('a run binds the tool definitions recorded in its spec, not the worker regi
 
 test('an input without a spec (older clients, runs in flight before specs) is resolved by the workflow as before', async () => {
   const runId = 'templates-legacy-input';
-  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [{ template: 'react', input: { task: 'What is 6 * 7?', tools: ['calculator'] }, model: 'openai:stub-model', user: 'alice' }] });
+  await env.client.workflow.start('agentRunWorkflow', {
+    taskQueue,
+    workflowId: runId,
+    args: [
+      {
+        template: 'react',
+        input: { task: 'What is 6 * 7?', tools: ['calculator'] },
+        model: 'openai:stub-model',
+        user: 'alice',
+      },
+    ],
+  });
   const result = await client.getHandle(runId).result();
   assert.equal(result.status, 'completed');
   assert.match(result.answer, /42/);
   const requests = stub.requests().filter((r) => r.key.run === runId);
   for (const request of requests) assert.deepEqual(request.tools, ['calculator']);
   const structured = 'templates-legacy-structured';
-  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: structured, args: [{ template: 'structured', input: { prompt: 'p', schema: personSchema }, model: 'scripted:auto?invalidFirst=1', user: 'alice' }] });
+  await env.client.workflow.start('agentRunWorkflow', {
+    taskQueue,
+    workflowId: structured,
+    args: [
+      {
+        template: 'structured',
+        input: { prompt: 'p', schema: personSchema },
+        model: 'scripted:auto?invalidFirst=1',
+        user: 'alice',
+      },
+    ],
+  });
   const output = await client.getHandle(structured).result();
   assert.deepEqual([output.status, output.steps], ['completed', 2]);
   assert.equal(typeof (output.output as { name?: unknown }).name, 'string');

@@ -36,7 +36,11 @@ after(async () => {
 });
 
 test('an API key alone turns TLS on (Temporal Cloud with an API key)', () => {
-  const s = loadTemporalSettings({ TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'my-ns.a1b2c', TEMPORAL_API_KEY: apiKey });
+  const s = loadTemporalSettings({
+    TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+    TEMPORAL_API_KEY: apiKey,
+  });
   assert.equal(s.address, 'my-ns.a1b2c.tmprl.cloud:7233');
   assert.equal(s.namespace, 'my-ns.a1b2c');
   assert.equal(s.connectionOptions.apiKey, apiKey);
@@ -51,7 +55,11 @@ test('mTLS from certificate and key paths (Temporal Cloud with certificates); TE
     TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caCertPath,
     TEMPORAL_TLS_SERVER_NAME: 'localhost',
   });
-  const tls = s.connectionOptions.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array }; serverRootCACertificate: Uint8Array; serverNameOverride: string };
+  const tls = s.connectionOptions.tls as {
+    clientCertPair: { crt: Uint8Array; key: Uint8Array };
+    serverRootCACertificate: Uint8Array;
+    serverNameOverride: string;
+  };
   assert.ok(Buffer.from(tls.clientCertPair.crt).equals(readFileSync(certs.clientCertPath)));
   assert.ok(Buffer.from(tls.clientCertPair.key).equals(readFileSync(certs.clientKeyPath)));
   assert.ok(Buffer.from(tls.serverRootCACertificate).equals(readFileSync(certs.caCertPath)));
@@ -62,14 +70,24 @@ test('mTLS from certificate and key paths (Temporal Cloud with certificates); TE
 
 test('a profile from the config file, overridden by env', () => {
   const file = join(dir, 'temporal.toml');
-  writeFileSync(file, `[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\napi_key = "from-file"\n[profile.prod.grpc_meta]\nx-team = "agents"\n`);
-  const s = loadTemporalSettings({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod', TEMPORAL_NAMESPACE: 'prod-2' });
+  writeFileSync(
+    file,
+    `[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\napi_key = "from-file"\n[profile.prod.grpc_meta]\nx-team = "agents"\n`,
+  );
+  const s = loadTemporalSettings({
+    TEMPORAL_CONFIG_FILE: file,
+    TEMPORAL_PROFILE: 'prod',
+    TEMPORAL_NAMESPACE: 'prod-2',
+  });
   assert.equal(s.address, 'prod.example:7233');
   assert.equal(s.namespace, 'prod-2');
   assert.equal(s.connectionOptions.apiKey, 'from-file');
   assert.equal(s.connectionOptions.tls, true);
   assert.deepEqual(s.connectionOptions.metadata, { 'x-team': 'agents' });
-  assert.throws(() => loadTemporalSettings({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }), /Profile 'staging' not found/);
+  assert.throws(
+    () => loadTemporalSettings({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }),
+    /Profile 'staging' not found/,
+  );
 });
 
 test('worker and client connect over mTLS with the API key, all from env, and run an agent', async () => {
@@ -86,11 +104,21 @@ test('worker and client connect over mTLS with the API key, all from env, and ru
   const settings = loadTemporalSettings(temporalEnv);
   const connection = await NativeConnection.connect(settings.connectionOptions);
   const taskQueue = uniqueTaskQueue('tls');
-  const worker = await createAgentWorker({ connection, namespace: settings.namespace, taskQueue, activities: { providerEnv: {} } });
+  const worker = await createAgentWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue,
+    activities: { providerEnv: {} },
+  });
   const client = await connectClient(temporalEnv);
   try {
     const answer = await worker.runUntil(async () => {
-      const run = await new AgentClient(client, { taskQueue }).start({ template: 'react', input: { task: 'What is 6 * 7?' }, user: 'tls-user', model: 'scripted:auto' });
+      const run = await new AgentClient(client, { taskQueue }).start({
+        template: 'react',
+        input: { task: 'What is 6 * 7?' },
+        user: 'tls-user',
+        model: 'scripted:auto',
+      });
       return (await run.result()).answer;
     });
     assert.equal(answer, 'The answer is 42.');
@@ -100,8 +128,14 @@ test('worker and client connect over mTLS with the API key, all from env, and ru
   }
   const agents = new Set(proxy.calls.map((c) => c.userAgent?.split('/')[0]));
   console.log(`through the TLS proxy: ${proxy.calls.length} calls from ${[...agents].join(', ')}`);
-  assert.ok(proxy.calls.some((c) => c.path.endsWith('/PollWorkflowTaskQueue')), 'the worker did not poll through the proxy');
-  assert.ok(proxy.calls.some((c) => c.path.endsWith('/StartWorkflowExecution')), 'the client did not start the run through the proxy');
+  assert.ok(
+    proxy.calls.some((c) => c.path.endsWith('/PollWorkflowTaskQueue')),
+    'the worker did not poll through the proxy',
+  );
+  assert.ok(
+    proxy.calls.some((c) => c.path.endsWith('/StartWorkflowExecution')),
+    'the client did not start the run through the proxy',
+  );
   assert.ok(agents.size >= 2, 'expected calls from both the worker (core) and the client (grpc-js)');
   for (const call of proxy.calls) {
     assert.equal(call.authorization, `Bearer ${apiKey}`, `${call.path} came without the API key`);

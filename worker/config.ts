@@ -3,7 +3,8 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { describeZodError } from '../agents/errors';
 
-const intFromEnv = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const workerEnvSchema = z.object({
   /** Task queue the worker polls. */
@@ -49,5 +50,9 @@ export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
 export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   const address = config.connectionOptions.address ?? 'localhost:7233';
-  return { address, namespace: config.namespace ?? 'default', connectionOptions: { ...config.connectionOptions, address } };
+  return {
+    address,
+    namespace: config.namespace ?? 'default',
+    connectionOptions: { ...config.connectionOptions, address },
+  };
 }

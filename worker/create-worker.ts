@@ -46,7 +46,11 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
   const log = options.agents?.log ?? quietLog;
   const agents = await WorkerAgents.create({ ...options.agents, log });
   const publisher = new CatalogPublisherPlugin(agents, {
-    client: new Client({ connection: options.connection, namespace: options.namespace, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) }),
+    client: new Client({
+      connection: options.connection,
+      namespace: options.namespace,
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    }),
     taskQueue: options.taskQueue,
     worker: `${options.identity ?? `${process.pid}@${hostname()}`}/${randomUUID().slice(0, 8)}`,
     refreshIntervalMs: options.catalogRefreshIntervalMs,
@@ -60,7 +64,12 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
   }
 }
 
-async function createWorker(options: AgentWorkerOptions, bus: EventBus, agents: WorkerAgents, publisher: CatalogPublisherPlugin): Promise<Worker> {
+async function createWorker(
+  options: AgentWorkerOptions,
+  bus: EventBus,
+  agents: WorkerAgents,
+  publisher: CatalogPublisherPlugin,
+): Promise<Worker> {
   return Worker.create({
     plugins: [publisher],
     sinks: agentSinks(bus),
@@ -72,7 +81,12 @@ async function createWorker(options: AgentWorkerOptions, bus: EventBus, agents: 
     activities: createActivities({
       ...options.activities,
       tools: agents.tools,
-      onLayerTiming: (middleware, hook, durationSeconds) => bus.publish({ type: 'middleware.layer', at: new Date().toISOString(), data: { middleware, hook, durationSeconds } }),
+      onLayerTiming: (middleware, hook, durationSeconds) =>
+        bus.publish({
+          type: 'middleware.layer',
+          at: new Date().toISOString(),
+          data: { middleware, hook, durationSeconds },
+        }),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),

@@ -8,10 +8,17 @@ import type { LogEntry } from '@temporalio/worker';
 const dropped = new Set(['taskToken']);
 
 export function jsonLogLine(entry: LogEntry): string {
-  const fields: Record<string, unknown> = { time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, message: entry.message };
+  const fields: Record<string, unknown> = {
+    time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
+    level: entry.level,
+    message: entry.message,
+  };
   for (const [key, value] of Object.entries(entry.meta ?? {})) {
     if (dropped.has(key) || value === undefined) continue;
-    fields[key] = value instanceof Error ? { name: value.name, message: value.message, type: (value as { type?: string }).type } : value;
+    fields[key] =
+      value instanceof Error
+        ? { name: value.name, message: value.message, type: (value as { type?: string }).type }
+        : value;
   }
   return JSON.stringify(fields, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
 }

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   const temporal = loadTemporalSettings();
   const dataConverter = createDataConverter();
   console.log(`payloads: ${describePayloadCodecSettings(loadPayloadCodecSettings())}`);
-  const observability = await setUpObservability({ eventsTransport: env.AGENT_EVENTS_TRANSPORT, logLevel: env.AGENT_LOG_LEVEL, logFormat: env.AGENT_LOG_FORMAT });
+  const observability = await setUpObservability({
+    eventsTransport: env.AGENT_EVENTS_TRANSPORT,
+    logLevel: env.AGENT_LOG_LEVEL,
+    logFormat: env.AGENT_LOG_FORMAT,
+  });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
@@ -34,7 +38,10 @@ async function main(): Promise<void> {
     taskQueue: env.AGENT_TASK_QUEUE,
     activities: { providerEnv, ...middleware },
     // A bad catalog file stops the worker here with one line naming the field; later it is refused and the previous stays.
-    agents: { catalogFile: env.AGENT_CATALOG_FILE, log: (level, message) => (level === 'info' ? console.log(message) : console.error(message)) },
+    agents: {
+      catalogFile: env.AGENT_CATALOG_FILE,
+      log: (level, message) => (level === 'info' ? console.log(message) : console.error(message)),
+    },
     workflowBundlePath: env.WORKFLOW_BUNDLE,
     maxConcurrentActivityTaskExecutions: env.AGENT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: env.AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -46,7 +53,12 @@ async function main(): Promise<void> {
 
   observability.addFleetGauges(new Client({ connection, namespace: temporal.namespace }));
   const http = env.METRICS_PORT
-    ? await startWorkerHttpServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, metrics: observability, isReady: () => worker.getState() === 'RUNNING' })
+    ? await startWorkerHttpServer({
+        port: env.METRICS_PORT,
+        host: env.METRICS_HOST,
+        metrics: observability,
+        isReady: () => worker.getState() === 'RUNNING',
+      })
     : undefined;
   if (http) console.log(`metrics listening on ${JSON.stringify(http.address())}`);
 

@@ -5,7 +5,9 @@
 import type { MiddlewareDeps } from '../activities/call-middleware';
 import { loadPolicySource } from '../activities/middleware/policy';
 
-export function loadMiddlewareDeps(env: NodeJS.ProcessEnv = process.env): MiddlewareDeps & { policyDescription: string } {
+export function loadMiddlewareDeps(
+  env: NodeJS.ProcessEnv = process.env,
+): MiddlewareDeps & { policyDescription: string } {
   const policy = loadPolicySource(env, {
     onReload: () => console.log(`policy reloaded from ${env.AGENT_POLICY_FILE}`),
     onInvalid: (err) => console.error(`${err.message}; keeping the previous policy`),

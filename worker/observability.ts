@@ -23,7 +23,11 @@ export interface WorkerObservability {
 }
 
 /** Must run before any connection is made: it installs the SDK runtime. */
-export async function setUpObservability(options: { eventsTransport?: string; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'; logFormat?: 'json' | 'text' }): Promise<WorkerObservability> {
+export async function setUpObservability(options: {
+  eventsTransport?: string;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  logFormat?: 'json' | 'text';
+}): Promise<WorkerObservability> {
   const sdkMetricsPort = await freePort();
   Runtime.install({
     logger: new DefaultLogger(options.logLevel ?? 'INFO', options.logFormat === 'text' ? undefined : jsonLogFunction),

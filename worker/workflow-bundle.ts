@@ -32,7 +32,11 @@ function newestSourceMtime(dir: string): number {
 }
 
 export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [workflowInterceptorsPath], logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: [workflowInterceptorsPath],
+    logger: quietLogger,
+  });
 }
 
 /** Writes the bundle to `path`; used by `npm run build:workflow` and setup. */

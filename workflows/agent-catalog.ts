@@ -6,7 +6,15 @@
  * after `staleAfterMs`. The merged catalog is kept in the memo, so clients read it with `describe()` even when no
  * worker runs. Deterministic code only; time is workflow time.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   catalogMemoKey,
   catalogMessageDescriptions as descriptions,
@@ -28,8 +36,13 @@ const defaultHistoryEventLimit = 2_000;
 
 export async function agentCatalogWorkflow(input: AgentCatalogInput = {}): Promise<void> {
   const book = new CatalogBook(input.carried ?? [], input.staleAfterMs ?? defaultStaleAfterMs);
-  setHandler(publishCatalogUpdate, (published) => book.publish(published), { validator: checkPublishInput, description: descriptions.publishCatalog });
-  setHandler(withdrawCatalogSignal, (withdrawn) => book.withdraw(withdrawn), { description: descriptions.withdrawCatalog });
+  setHandler(publishCatalogUpdate, (published) => book.publish(published), {
+    validator: checkPublishInput,
+    description: descriptions.publishCatalog,
+  });
+  setHandler(withdrawCatalogSignal, (withdrawn) => book.withdraw(withdrawn), {
+    description: descriptions.withdrawCatalog,
+  });
   setHandler(catalogQuery, () => mergeCatalogs(book.entries), { description: descriptions.catalog });
   book.writeMemo();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;
@@ -61,7 +74,13 @@ class CatalogBook {
       this.prune();
       return { needCatalog: false };
     }
-    const entry: WorkerCatalogEntry = { worker, digest, catalog, publishedAt: existing?.digest === digest ? existing.publishedAt : now, seenAt: now };
+    const entry: WorkerCatalogEntry = {
+      worker,
+      digest,
+      catalog,
+      publishedAt: existing?.digest === digest ? existing.publishedAt : now,
+      seenAt: now,
+    };
     this.entries = [...this.entries.filter((e) => e.worker !== worker), entry];
     this.prune();
     return { needCatalog: false };
@@ -96,13 +115,21 @@ class CatalogBook {
 /** Hand checks (no zod in workflow code): a bad publication is rejected before it reaches history. */
 function checkPublishInput(input: PublishCatalogInput): void {
   const bad = (message: string) => {
-    throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `Invalid publishCatalog input: ${message}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      message: `Invalid publishCatalog input: ${message}`,
+      nonRetryable: true,
+    });
   };
   if (!input || typeof input !== 'object') bad('expected an object');
-  if (typeof input.worker !== 'string' || !input.worker || input.worker.length > 300) bad('worker: a string of 1 to 300 characters');
-  if (typeof input.digest !== 'string' || !input.digest || input.digest.length > 100) bad('digest: a string of 1 to 100 characters');
+  if (typeof input.worker !== 'string' || !input.worker || input.worker.length > 300)
+    bad('worker: a string of 1 to 300 characters');
+  if (typeof input.digest !== 'string' || !input.digest || input.digest.length > 100)
+    bad('digest: a string of 1 to 100 characters');
   const { catalog } = input;
   if (catalog === undefined) return;
-  if (!catalog || !Array.isArray(catalog.templates) || !Array.isArray(catalog.tools)) bad('catalog: { templates: [...], tools: [...] }');
-  for (const t of [...catalog.templates, ...catalog.tools]) if (!t || typeof t.name !== 'string') bad('catalog: every template and tool needs a name');
+  if (!catalog || !Array.isArray(catalog.templates) || !Array.isArray(catalog.tools))
+    bad('catalog: { templates: [...], tools: [...] }');
+  for (const t of [...catalog.templates, ...catalog.tools])
+    if (!t || typeof t.name !== 'string') bad('catalog: every template and tool needs a name');
 }

@@ -4,7 +4,15 @@
  *
  * Deterministic code only. Pause parks at a step boundary; stop cancels the step in flight.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  setCurrentDetails,
+} from '@temporalio/workflow';
 import type { AgentActivities, InvokeModelResult } from '../activities';
 import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
@@ -132,7 +140,10 @@ export class AgentLoop {
       return err;
     }
     const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-    this.error = { type: (failure as { type?: string }).type ?? 'Error', message: failure instanceof Error ? failure.message : String(failure) };
+    this.error = {
+      type: (failure as { type?: string }).type ?? 'Error',
+      message: failure instanceof Error ? failure.message : String(failure),
+    };
     this.events.emit('run.failed', { step: this.state.step, errorType: this.error.type, message: this.error.message });
     this.setStatus('failed');
     return failure;
@@ -149,7 +160,11 @@ export class AgentLoop {
   conversationSlice(args: ConversationArgs): ConversationSlice {
     const slice = sliceConversation(this.state.messages, args);
     const { toolDefinitions, outputSchema } = this.config;
-    if (args?.withSpec && (toolDefinitions || outputSchema)) slice.spec = { ...(toolDefinitions ? { tools: toolDefinitions } : {}), ...(outputSchema ? { outputSchema } : {}) };
+    if (args?.withSpec && (toolDefinitions || outputSchema))
+      slice.spec = {
+        ...(toolDefinitions ? { tools: toolDefinitions } : {}),
+        ...(outputSchema ? { outputSchema } : {}),
+      };
     return slice;
   }
 
@@ -174,21 +189,44 @@ export class AgentLoop {
     this.tokens.finish();
     state.messages.push(reply.message);
     addUsage(state.usage, { ...reply.usage, modelCalls: 1 });
-    this.events.emit('model.call', { step, model: reply.model, ...reply.usage, costUsd: (reply.usage as { costUsd?: number }).costUsd ?? 0, durationMs: reply.durationMs });
+    this.events.emit('model.call', {
+      step,
+      model: reply.model,
+      ...reply.usage,
+      costUsd: (reply.usage as { costUsd?: number }).costUsd ?? 0,
+      durationMs: reply.durationMs,
+    });
 
     const calls = reply.message.toolCalls ?? [];
     if (calls.length > 0) {
       // Runs without `options.approval` skip this entirely: their commands are what they were.
-      const verdicts = this.approvals ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting)) : undefined;
+      const verdicts = this.approvals
+        ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting))
+        : undefined;
       const results = await Promise.all(
         calls.map((call) => {
           const verdict = verdicts?.get(call.id);
-          if (verdict?.decision === 'rejected') return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
-          return this.callTool(call.name)({ step, toolCallId: call.id, name: call.name, args: call.args, allowed: config.tools, user: config.user, template: config.template });
+          if (verdict?.decision === 'rejected')
+            return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
+          return this.callTool(call.name)({
+            step,
+            toolCallId: call.id,
+            name: call.name,
+            args: call.args,
+            allowed: config.tools,
+            user: config.user,
+            template: config.template,
+          });
         }),
       );
       calls.forEach((call, i) => {
-        state.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: results[i].content, isError: results[i].isError || undefined });
+        state.messages.push({
+          role: 'tool',
+          toolCallId: call.id,
+          name: call.name,
+          content: results[i].content,
+          isError: results[i].isError || undefined,
+        });
         this.events.emit('tool.call', { step, tool: call.name, isError: results[i].isError });
       });
       // Rejected calls were not run: they are no tool calls of the usage.
@@ -224,7 +262,10 @@ export class AgentLoop {
     log.info('Quota exceeded; run paused until resumed', { step });
     const resetsInMs = refusal.details.resetsInMs;
     // Stop cancels the step scope, which ends this wait too.
-    await condition(() => !this.state.pauseRequested, typeof resetsInMs === 'number' && resetsInMs > 0 ? resetsInMs : undefined);
+    await condition(
+      () => !this.state.pauseRequested,
+      typeof resetsInMs === 'number' && resetsInMs > 0 ? resetsInMs : undefined,
+    );
     this.state.pauseRequested = false;
     this.error = undefined;
     this.setStatus('running');

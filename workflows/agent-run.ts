@@ -7,7 +7,16 @@
 import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure, ErrorType } from '../agents/errors';
-import { approveUpdate, conversationQuery, messageDescriptions, pauseSignal, rejectUpdate, resumeSignal, stateQuery, stopSignal } from '../agents/messages';
+import {
+  approveUpdate,
+  conversationQuery,
+  messageDescriptions,
+  pauseSignal,
+  rejectUpdate,
+  resumeSignal,
+  stateQuery,
+  stopSignal,
+} from '../agents/messages';
 import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
 import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
@@ -59,7 +68,8 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    if (!carried) this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
+    if (!carried)
+      this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
   }
 
   registerHandlers(): void {
@@ -70,12 +80,23 @@ class AgentRun {
     // Registered on every run (no commands): a run without `options.approval` refuses with NotAwaitingApproval.
     const gate = loop.approvals;
     const notWaiting = () => {
-      throw agentFailure(ErrorType.NotAwaitingApproval, 'The run is not awaiting approval of any tool call (it has no approval options)');
+      throw agentFailure(
+        ErrorType.NotAwaitingApproval,
+        'The run is not awaiting approval of any tool call (it has no approval options)',
+      );
     };
-    setHandler(approveUpdate, (args) => gate!.decide('approved', args), { validator: (args) => (gate ? gate.validate(args) : notWaiting()), description: messageDescriptions.approve });
-    setHandler(rejectUpdate, (args) => gate!.decide('rejected', args), { validator: (args) => (gate ? gate.validate(args) : notWaiting()), description: messageDescriptions.reject });
+    setHandler(approveUpdate, (args) => gate!.decide('approved', args), {
+      validator: (args) => (gate ? gate.validate(args) : notWaiting()),
+      description: messageDescriptions.approve,
+    });
+    setHandler(rejectUpdate, (args) => gate!.decide('rejected', args), {
+      validator: (args) => (gate ? gate.validate(args) : notWaiting()),
+      description: messageDescriptions.reject,
+    });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
-    setHandler(conversationQuery, (args) => loop.conversationSlice(args), { description: messageDescriptions.conversation });
+    setHandler(conversationQuery, (args) => loop.conversationSlice(args), {
+      description: messageDescriptions.conversation,
+    });
     registerObservationHandlers(loop);
   }
 
@@ -99,14 +120,21 @@ class AgentRun {
   private continueAsNew(): Promise<never> {
     const { loop } = this;
     const continuations = this.continuations + 1;
-    return continueAsNewCarrying(loop.events, () => ({ step: loop.state.step, continuations }), () =>
-      continueAsNew<typeof agentRunWorkflow>({ ...this.run.input, carried: { ...loop.state, continuations, events: loop.events.carry() } }),
+    return continueAsNewCarrying(
+      loop.events,
+      () => ({ step: loop.state.step, continuations }),
+      () =>
+        continueAsNew<typeof agentRunWorkflow>({
+          ...this.run.input,
+          carried: { ...loop.state, continuations, events: loop.events.carry() },
+        }),
     );
   }
 
   private finish(reason: FinishReason): RunResult {
     const status = reason === 'stopped' ? 'stopped' : 'completed';
-    if (status === 'completed') this.loop.events.emit('run.completed', { step: this.loop.state.step, finishReason: reason });
+    if (status === 'completed')
+      this.loop.events.emit('run.completed', { step: this.loop.state.step, finishReason: reason });
     this.loop.setStatus(status);
     const { state } = this.loop;
     return {

@@ -31,7 +31,13 @@ export class RunEventLog {
   }
 
   emit<T extends RunEventType>(type: T, data: RunEventData[T]): void {
-    const event: RunEvent<T> = { seq: ++this.lastSeq, type, at: workflowNowIso(), runId: workflowInfo().workflowId, data };
+    const event: RunEvent<T> = {
+      seq: ++this.lastSeq,
+      type,
+      at: workflowNowIso(),
+      runId: workflowInfo().workflowId,
+      data,
+    };
     this.events.push(event as RunEvent);
     if (this.events.length > maxEventsKept) this.events.splice(0, this.events.length - maxEventsKept);
     agentEvents.publish(event);

@@ -22,7 +22,15 @@ import { AgentLoop, type LoopConfig } from './agent-loop';
 import { setModelCallReportHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { sliceConversation } from './conversation-slice';
-import { checkpointAt, digest, dropUnansweredToolCalls, lastAnswer, messageChars, summaryPrompt, turnsToFold } from './session-memory';
+import {
+  checkpointAt,
+  digest,
+  dropUnansweredToolCalls,
+  lastAnswer,
+  messageChars,
+  summaryPrompt,
+  turnsToFold,
+} from './session-memory';
 import { TokenStream } from './token-stream';
 import { workflowNow } from './clock';
 
@@ -77,7 +85,9 @@ export class SessionConversation {
   /** Following a session works as for a run: step events of every turn, streamed text of the call in flight. */
   registerObservationHandlers(isClosed: () => boolean): void {
     setHandler(eventsQuery, (args) => this.events.page(args), { description: messageDescriptions.events });
-    setHandler(tokensQuery, (args) => (this.lastLoop?.tokens ?? idleTokens).page(args, isClosed()), { description: messageDescriptions.tokens });
+    setHandler(tokensQuery, (args) => (this.lastLoop?.tokens ?? idleTokens).page(args, isClosed()), {
+      description: messageDescriptions.tokens,
+    });
     setModelCallReportHandlers(() => this.lastLoop);
   }
 
@@ -87,7 +97,14 @@ export class SessionConversation {
 
   /** The memory part of what crosses continue-as-new. */
   carry(): Pick<CarriedSessionState, 'turns' | 'summary' | 'turnCount' | 'steps' | 'usage' | 'events'> {
-    return { turns: this.turns, summary: this.summary, turnCount: this.turnCount, steps: this.steps, usage: this.usage, events: this.events.carry() };
+    return {
+      turns: this.turns,
+      summary: this.summary,
+      turnCount: this.turnCount,
+      steps: this.steps,
+      usage: this.usage,
+      events: this.events.carry(),
+    };
   }
 
   slice(args: { from: number; to: number }): ConversationSlice {
@@ -96,7 +113,10 @@ export class SessionConversation {
 
   checkpoint(turn: unknown): CheckpointResult {
     const { turns, summary, turnCount } = this;
-    return checkpointAt({ sessionId: workflowInfo().workflowId, systemPrompt: this.session.systemPrompt, turns, summary, turnCount }, turn);
+    return checkpointAt(
+      { sessionId: workflowInfo().workflowId, systemPrompt: this.session.systemPrompt, turns, summary, turnCount },
+      turn,
+    );
   }
 
   memoryState(): SessionMemoryState {
@@ -177,7 +197,15 @@ export class SessionConversation {
     this.turns.push({ turn, messages, status, finishReason, usage, totalUsage: { ...this.usage }, at: workflowNow() });
     this.turnCount = turn;
     this.messages = this.memory();
-    return { sessionId: workflowInfo().workflowId, turn, status, finishReason, answer: lastAnswer(messages), steps: loop.state.step - firstStep, usage };
+    return {
+      sessionId: workflowInfo().workflowId,
+      turn,
+      status,
+      finishReason,
+      answer: lastAnswer(messages),
+      steps: loop.state.step - firstStep,
+      usage,
+    };
   }
 
   private newLoop(config: LoopConfig, messages: ChatMessage[], pauseRequested: boolean): AgentLoop {
@@ -211,7 +239,10 @@ export class SessionConversation {
       log.warn('Summary call returned no text; keeping a digest instead', { throughTurn });
     } catch (err) {
       // Losing the folded turns is worse than a plainer summary.
-      log.warn('Summary call failed; keeping a digest instead', { throughTurn, error: String((err as Error)?.message ?? err) });
+      log.warn('Summary call failed; keeping a digest instead', {
+        throughTurn,
+        error: String((err as Error)?.message ?? err),
+      });
       loop.state.step = Math.max(loop.state.step, this.steps + 1);
     } finally {
       this.steps = loop.state.step;

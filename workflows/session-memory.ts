@@ -9,11 +9,18 @@
  */
 import type { ChatMessage } from '../agents/conversation';
 import { ErrorType } from '../agents/errors';
-import { memoryMessages, type CheckpointResult, type MemoryOptions, type SessionSummary, type TurnRecord } from '../agents/session';
+import {
+  memoryMessages,
+  type CheckpointResult,
+  type MemoryOptions,
+  type SessionSummary,
+  type TurnRecord,
+} from '../agents/session';
 
 export function messageChars(messages: ChatMessage[]): number {
   let chars = 0;
-  for (const m of messages) chars += m.content.length + (m.role === 'assistant' && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
+  for (const m of messages)
+    chars += m.content.length + (m.role === 'assistant' && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
   return chars;
 }
 
@@ -39,7 +46,10 @@ export function digest(summary: SessionSummary | undefined, folded: TurnRecord[]
   const lines = summary?.text ? summary.text.split('\n') : [];
   for (const turn of folded) lines.push(digestLine(turn));
   while (lines.length > 1 && lines.join('\n').length > maxChars) lines.shift();
-  return { text: lines.join('\n').slice(-maxChars), throughTurn: folded[folded.length - 1]?.turn ?? summary?.throughTurn ?? 0 };
+  return {
+    text: lines.join('\n').slice(-maxChars),
+    throughTurn: folded[folded.length - 1]?.turn ?? summary?.throughTurn ?? 0,
+  };
 }
 
 function digestLine(turn: TurnRecord): string {
@@ -50,9 +60,18 @@ function digestLine(turn: TurnRecord): string {
 }
 
 /** The two messages of a summary call: instructions, then the current summary and the turns to fold in. */
-export function summaryPrompt(summary: SessionSummary | undefined, folded: TurnRecord[], maxChars: number): ChatMessage[] {
+export function summaryPrompt(
+  summary: SessionSummary | undefined,
+  folded: TurnRecord[],
+  maxChars: number,
+): ChatMessage[] {
   const transcript = folded
-    .map((t) => [`[turn ${t.turn}]`, ...t.messages.map((m) => `${m.role === 'tool' ? `tool ${m.name}` : m.role}: ${clip(m.content, 2_000)}`)].join('\n'))
+    .map((t) =>
+      [
+        `[turn ${t.turn}]`,
+        ...t.messages.map((m) => `${m.role === 'tool' ? `tool ${m.name}` : m.role}: ${clip(m.content, 2_000)}`),
+      ].join('\n'),
+    )
     .join('\n');
   return [
     {
@@ -102,7 +121,12 @@ export function checkpointAt(source: CheckpointSource, turn: unknown): Checkpoin
   if (typeof turn !== 'number' || !Number.isInteger(turn) || turn < 0) {
     return { ok: false, type: ErrorType.InvalidInput, message: `turn must be a whole number from 0 to ${turnCount}` };
   }
-  if (turn > turnCount) return { ok: false, type: ErrorType.NotFound, message: `Session ${source.sessionId} has ${turnCount} turn(s); no turn ${turn} yet` };
+  if (turn > turnCount)
+    return {
+      ok: false,
+      type: ErrorType.NotFound,
+      message: `Session ${source.sessionId} has ${turnCount} turn(s); no turn ${turn} yet`,
+    };
   if (summary && turn <= summary.throughTurn) {
     return {
       ok: false,

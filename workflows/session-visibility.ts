@@ -5,7 +5,13 @@
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { agentKindKey, agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import {
+  agentKindKey,
+  agentModelKey,
+  agentStatusKey,
+  agentTemplateKey,
+  agentUserKey,
+} from '../agents/search-attributes';
 import type { ResolvedSession, SessionListStatus } from '../agents/session';
 
 /** Sets every attribute; a session started without them (CLI, UI) gets them here. Unchanged values cost no event. */
@@ -24,5 +30,6 @@ export function upsertSessionSearchAttributes(session: ResolvedSession, paused: 
 }
 
 export function setSessionListStatus(status: SessionListStatus): void {
-  if (workflowInfo().typedSearchAttributes.get(agentStatusKey) !== status) upsertSearchAttributes([{ key: agentStatusKey, value: status }]);
+  if (workflowInfo().typedSearchAttributes.get(agentStatusKey) !== status)
+    upsertSearchAttributes([{ key: agentStatusKey, value: status }]);
 }

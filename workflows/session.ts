@@ -91,7 +91,10 @@ class Session {
 
   registerHandlers(): void {
     const { conversation } = this;
-    setHandler(sendMessageUpdate, (input) => this.send(input), { validator: (input) => this.validateMessage(input), description: describe.sendMessage });
+    setHandler(sendMessageUpdate, (input) => this.send(input), {
+      validator: (input) => this.validateMessage(input),
+      description: describe.sendMessage,
+    });
     setHandler(closeUpdate, () => this.close(), { description: describe.close });
     setHandler(pauseSignal, () => this.pause(), { description: describe.pause });
     setHandler(resumeSignal, () => this.resume(), { description: describe.resume });
@@ -105,7 +108,12 @@ class Session {
   async execute(): Promise<SessionResult> {
     upsertSessionSearchAttributes(this.session, this.pauseRequested);
     const { events } = this.conversation;
-    if (!this.session.input.carried?.events) events.emit('run.started', { template: this.session.template, user: this.session.input.user, model: this.session.input.model });
+    if (!this.session.input.carried?.events)
+      events.emit('run.started', {
+        template: this.session.template,
+        user: this.session.input.user,
+        model: this.session.input.model,
+      });
     const ttlMs = this.session.ttlSeconds * 1000;
     while (!this.closeReason) {
       if (this.historyIsLong()) {
@@ -151,20 +159,35 @@ class Session {
     const problem = sendMessageInputCheck(input, '');
     if (problem) throw agentFailure(ErrorType.InvalidInput, `Invalid message: ${problem}`);
     if (this.closeReason) {
-      const why = { closed: 'was closed', expired: `expired after ${this.session.ttlSeconds} s idle`, stopped: 'was stopped' }[this.closeReason];
-      throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`, {
-        nonRetryable: true,
-      });
+      const why = {
+        closed: 'was closed',
+        expired: `expired after ${this.session.ttlSeconds} s idle`,
+        stopped: 'was stopped',
+      }[this.closeReason];
+      throw agentFailure(
+        ErrorType.SessionClosed,
+        `Session ${this.id} ${why} and takes no more messages; create a new session or fork this one`,
+        {
+          nonRetryable: true,
+        },
+      );
     }
     if (this.continuing) {
       const after = this.pauseRequested ? 'once it is resumed and has run' : 'after';
-      throw agentFailure(ErrorType.SessionContinuing, `Session ${this.id} is continuing as new ${after} ${this.lock.size} waiting message(s); send again shortly`);
+      throw agentFailure(
+        ErrorType.SessionContinuing,
+        `Session ${this.id} is continuing as new ${after} ${this.lock.size} waiting message(s); send again shortly`,
+      );
     }
     if (this.session.strategy === 'reject' && this.lock.size > 0) {
       const running = this.conversation.current?.turn ?? this.conversation.turnCount + 1;
-      throw agentFailure(ErrorType.SessionBusy, `Session ${this.id} is running turn ${running} and its strategy is "reject"; send again when the turn has finished`, {
-        nonRetryable: true,
-      });
+      throw agentFailure(
+        ErrorType.SessionBusy,
+        `Session ${this.id} is running turn ${running} and its strategy is "reject"; send again when the turn has finished`,
+        {
+          nonRetryable: true,
+        },
+      );
     }
   }
 
@@ -176,7 +199,11 @@ class Session {
       return await this.lock.run(async () => {
         await condition(() => !this.pauseRequested || this.stopRequested);
         if (this.stopRequested) {
-          throw agentFailure(ErrorType.SessionClosed, `Session ${this.id} was stopped before this message's turn began`, { nonRetryable: true });
+          throw agentFailure(
+            ErrorType.SessionClosed,
+            `Session ${this.id} was stopped before this message's turn began`,
+            { nonRetryable: true },
+          );
         }
         if (this.session.strategy === 'interrupt' && seq < this.messageSeq) return this.supersededReply();
         await this.conversation.fold();
@@ -229,7 +256,14 @@ class Session {
   }
 
   private supersededReply(): TurnReply {
-    return { sessionId: this.id, status: 'interrupted', finishReason: 'interrupted', answer: '', steps: 0, usage: emptyUsage() };
+    return {
+      sessionId: this.id,
+      status: 'interrupted',
+      finishReason: 'interrupted',
+      answer: '',
+      steps: 0,
+      usage: emptyUsage(),
+    };
   }
 
   /** History is long, or this run has taken its share of turns. */

@@ -52,6 +52,13 @@ export class TokenStream {
   page({ step, from }: { step: number; from: number }, runDone: boolean): TokensPage {
     const sameCall = step === this.step;
     const start = sameCall ? Math.max(from, this.base) : this.base;
-    return { step: this.step, attempt: this.attempt, offset: start, text: this.text.slice(start - this.base), done: this.done, runDone };
+    return {
+      step: this.step,
+      attempt: this.attempt,
+      offset: start,
+      text: this.text.slice(start - this.base),
+      done: this.done,
+      runDone,
+    };
   }
 }

@@ -5,7 +5,14 @@
  * across all workers. Handlers are synchronous: each runs to the end before the next starts, which is what
  * keeps totals exact under concurrency. Deterministic code only; time is workflow time.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Check } from '../agents/checks';
 import { ErrorType } from '../agents/errors';
 import {
@@ -67,7 +74,12 @@ export function emptyLedgerState(): LedgerState {
 function validator(check: Check, what: string) {
   return (input: unknown) => {
     const problem = check(input, '');
-    if (problem) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `Invalid ${what} input: ${problem}`, nonRetryable: true });
+    if (problem)
+      throw ApplicationFailure.create({
+        type: ErrorType.InvalidInput,
+        message: `Invalid ${what} input: ${problem}`,
+        nonRetryable: true,
+      });
   };
 }
 
@@ -85,11 +97,24 @@ class UserLedger {
   ) {}
 
   registerHandlers(): void {
-    setHandler(acquireUpdate, (input) => this.acquire(input), { validator: validator(acquireInputCheck, 'acquire'), description: descriptions.acquire });
-    setHandler(reserveUpdate, (input) => this.reserve(input), { validator: validator(reserveInputCheck, 'reserve'), description: descriptions.reserve });
-    setHandler(admitUpdate, (input) => this.admit(input), { validator: validator(admitInputCheck, 'admit'), description: descriptions.admit });
-    setHandler(releaseSignal, (input) => ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)), { description: descriptions.release });
-    setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), { description: descriptions.commit });
+    setHandler(acquireUpdate, (input) => this.acquire(input), {
+      validator: validator(acquireInputCheck, 'acquire'),
+      description: descriptions.acquire,
+    });
+    setHandler(reserveUpdate, (input) => this.reserve(input), {
+      validator: validator(reserveInputCheck, 'reserve'),
+      description: descriptions.reserve,
+    });
+    setHandler(admitUpdate, (input) => this.admit(input), {
+      validator: validator(admitInputCheck, 'admit'),
+      description: descriptions.admit,
+    });
+    setHandler(releaseSignal, (input) => ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)), {
+      description: descriptions.release,
+    });
+    setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), {
+      description: descriptions.commit,
+    });
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 
@@ -117,7 +142,8 @@ class UserLedger {
     if (acquire && !acquire.granted) return { acquire };
     const reserve = input.reserve && this.reserve(input.reserve);
     // No call will be made: the slot goes back to the window.
-    if (reserve && !reserve.granted && input.acquire) this.state.grants = this.state.grants.filter((g) => g.key !== input.acquire!.key);
+    if (reserve && !reserve.granted && input.acquire)
+      this.state.grants = this.state.grants.filter((g) => g.key !== input.acquire!.key);
     return { acquire, reserve };
   }
 
@@ -163,7 +189,12 @@ class UserLedger {
       return { granted: false, exceeded, ...standing };
     }
     // A retry re-reserves under the same key: it replaces, never adds.
-    state.reservations[input.key] = { at: now, expiresAt: now + input.holdMs, tokens: estimateTokens, usd: estimateUsd };
+    state.reservations[input.key] = {
+      at: now,
+      expiresAt: now + input.holdMs,
+      tokens: estimateTokens,
+      usd: estimateUsd,
+    };
     return { granted: true, alreadyCommitted: false, ...standing };
   }
 
@@ -188,7 +219,8 @@ class UserLedger {
       addTotals(bucket, input);
       addTotals((bucket.byModel[input.name] ??= emptyTotals()), input);
     }
-    if (input.kind === 'model') state.maxOutputTokens[input.name] = Math.max(state.maxOutputTokens[input.name] ?? 0, input.outputTokens);
+    if (input.kind === 'model')
+      state.maxOutputTokens[input.name] = Math.max(state.maxOutputTokens[input.name] ?? 0, input.outputTokens);
     return true;
   }
 
@@ -208,22 +240,29 @@ class UserLedger {
   }
 
   private dropExpiredReservations(now: number): void {
-    for (const [k, r] of Object.entries(this.state.reservations)) if (r.expiresAt <= now) delete this.state.reservations[k];
+    for (const [k, r] of Object.entries(this.state.reservations))
+      if (r.expiresAt <= now) delete this.state.reservations[k];
   }
 
   /** Keeps state bounded: old committed keys, expired reservations and old buckets go. */
   private prune(now: number): void {
     const { state } = this;
     this.dropExpiredReservations(now);
-    for (const [k, at] of Object.entries(state.committed)) if (at < now - ledgerKeyRetentionMs) delete state.committed[k];
+    for (const [k, at] of Object.entries(state.committed))
+      if (at < now - ledgerKeyRetentionMs) delete state.committed[k];
     for (const period of quotaPeriods) {
-      const keys = Object.keys(state.buckets).filter((k) => k.startsWith(`${period}:`)).sort();
+      const keys = Object.keys(state.buckets)
+        .filter((k) => k.startsWith(`${period}:`))
+        .sort();
       for (const k of keys.slice(0, Math.max(0, keys.length - retainedBuckets[period]))) delete state.buckets[k];
     }
   }
 }
 
-function addTotals(total: { inputTokens: number; outputTokens: number; cachedTokens: number; usd: number; calls: number }, delta: CommitInput): void {
+function addTotals(
+  total: { inputTokens: number; outputTokens: number; cachedTokens: number; usd: number; calls: number },
+  delta: CommitInput,
+): void {
   total.inputTokens += delta.inputTokens;
   total.outputTokens += delta.outputTokens;
   total.cachedTokens += delta.cachedTokens;

@@ -26,14 +26,22 @@ export function authMiddleware(options: AuthMiddlewareOptions = {}): AgentMiddle
       const { context: ctx } = request;
       const { policy } = ctx;
       const model = (ctx.model ?? '').split('?')[0];
-      const denied = !allows(policy.templates, ctx.template) ? (['template', ctx.template] as const) : !allows(policy.models, model) ? (['model', model] as const) : undefined;
+      const denied = !allows(policy.templates, ctx.template)
+        ? (['template', ctx.template] as const)
+        : !allows(policy.models, model)
+          ? (['model', model] as const)
+          : undefined;
       if (denied) {
         ctx.outcome = 'denied';
         const [what, name] = denied;
-        throw agentFailure(ErrorType.PermissionDenied, `${who(policy)} may not use ${what} "${name}"; ${remedy(policy, what)}`, {
-          nonRetryable: true,
-          details: [{ user: ctx.user, roles: policy.roles, [what]: name }],
-        });
+        throw agentFailure(
+          ErrorType.PermissionDenied,
+          `${who(policy)} may not use ${what} "${name}"; ${remedy(policy, what)}`,
+          {
+            nonRetryable: true,
+            details: [{ user: ctx.user, roles: policy.roles, [what]: name }],
+          },
+        );
       }
       return handler(request);
     },
@@ -43,9 +51,23 @@ export function authMiddleware(options: AuthMiddlewareOptions = {}): AgentMiddle
       const name = request.toolCall.name;
       if (allows(ctx.policy.tools, name)) return handler(request);
       ctx.outcome = 'denied';
-      ctx.log.warn('tool call denied by policy', { event: 'tool_denied', user: ctx.user, roles: ctx.policy.roles, tool: name, step: ctx.step });
+      ctx.log.warn('tool call denied by policy', {
+        event: 'tool_denied',
+        user: ctx.user,
+        roles: ctx.policy.roles,
+        tool: name,
+        step: ctx.step,
+      });
       try {
-        await ctx.ledger?.commit(ctx.user, { key: ctx.callKey, kind: 'denied', name, inputTokens: 0, outputTokens: 0, cachedTokens: 0, usd: 0 });
+        await ctx.ledger?.commit(ctx.user, {
+          key: ctx.callKey,
+          kind: 'denied',
+          name,
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedTokens: 0,
+          usd: 0,
+        });
       } catch (err) {
         // Counting is best effort: the denial itself must still reach the model.
         ctx.log.warn('could not count a denied tool call in the ledger', { error: (err as Error).message });

@@ -31,27 +31,34 @@ const graphHooks = ['beforeAgent', 'beforeModel', 'afterModel', 'afterAgent', 's
  * const redact = createMiddleware({ name: 'redact', wrapModelCall: (req, handler) => handler({ ...req, systemPrompt: 'Never reveal keys.' }) });
  * createActivities({ providerEnv, middleware: [fromLangChainMiddleware(redact)] });
  */
-export function fromLangChainMiddleware(mw: LangChainMiddlewareLike, options: FromLangChainOptions = {}): AgentMiddleware {
+export function fromLangChainMiddleware(
+  mw: LangChainMiddlewareLike,
+  options: FromLangChainOptions = {},
+): AgentMiddleware {
   const unsupported = graphHooks.filter((hook) => mw[hook] !== undefined);
   if (unsupported.length > 0) {
     throw new Error(
       `LangChain middleware "${mw.name}" uses ${unsupported.join(', ')}, which need the agent graph; in activities only wrapModelCall and wrapToolCall run. Move the logic into those hooks.`,
     );
   }
-  if (!mw.wrapModelCall && !mw.wrapToolCall) throw new Error(`LangChain middleware "${mw.name}" has neither wrapModelCall nor wrapToolCall`);
+  if (!mw.wrapModelCall && !mw.wrapToolCall)
+    throw new Error(`LangChain middleware "${mw.name}" has neither wrapModelCall nor wrapToolCall`);
   const { wrapModelCall, wrapToolCall } = mw;
   return {
     name: mw.name,
     priority: options.priority ?? 50,
     enabled: options.enabled ?? true,
     wrapModelCall: wrapModelCall
-      ? async (request: ModelCallRequest, handler: ModelCallHandler) => wrapModelCall.call(mw, request, (r: ModelCallRequest) => handler(withContext(r, request)))
+      ? async (request: ModelCallRequest, handler: ModelCallHandler) =>
+          wrapModelCall.call(mw, request, (r: ModelCallRequest) => handler(withContext(r, request)))
       : undefined,
     wrapToolCall: wrapToolCall
       ? async (request: ToolCallRequest, handler: ToolCallHandler) => {
           const result = await wrapToolCall.call(mw, request, (r: ToolCallRequest) => handler(withContext(r, request)));
           if (!ToolMessage.isInstance(result)) {
-            throw new Error(`LangChain middleware "${mw.name}" returned a ${describe(result)} from wrapToolCall; activities take only a ToolMessage (Command needs the agent graph)`);
+            throw new Error(
+              `LangChain middleware "${mw.name}" returned a ${describe(result)} from wrapToolCall; activities take only a ToolMessage (Command needs the agent graph)`,
+            );
           }
           return result;
         }

@@ -5,7 +5,15 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { CancelledFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { acquireUpdate, admitUpdate, commitSignal, ledgerWorkflowId, releaseSignal, reserveUpdate, type UserLedgerInput } from '../../agents/ledger';
+import {
+  acquireUpdate,
+  admitUpdate,
+  commitSignal,
+  ledgerWorkflowId,
+  releaseSignal,
+  reserveUpdate,
+  type UserLedgerInput,
+} from '../../agents/ledger';
 import type { userLedgerWorkflow } from '../../workflows';
 import type { LedgerClient } from './types';
 
@@ -24,12 +32,19 @@ export function temporalLedgerClient(client: Client, taskQueue: string): LedgerC
     untilCancelled(
       client.workflow.executeUpdateWithStart(def, {
         args: [input],
-        startWorkflowOperation: new WithStartWorkflowOperation<typeof userLedgerWorkflow>('userLedgerWorkflow', { ...start(user), workflowIdConflictPolicy: 'USE_EXISTING' }),
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof userLedgerWorkflow>('userLedgerWorkflow', {
+          ...start(user),
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
       }),
     );
   // Returns once the server has written the signal to the ledger's history.
   const signal = async <Arg>(def: SignalDefinition<[Arg]>, user: string, input: Arg): Promise<void> => {
-    await client.workflow.signalWithStart<typeof userLedgerWorkflow, [Arg]>('userLedgerWorkflow', { ...start(user), signal: def, signalArgs: [input] });
+    await client.workflow.signalWithStart<typeof userLedgerWorkflow, [Arg]>('userLedgerWorkflow', {
+      ...start(user),
+      signal: def,
+      signalArgs: [input],
+    });
   };
   return {
     acquire: (user, input) => update(acquireUpdate, user, input),

@@ -25,13 +25,28 @@ export function loggingMiddleware(options: LoggingMiddlewareOptions = {}): Agent
       const started = performance.now();
       try {
         const response = await handler(request);
-        const fields = { ...base(ctx, started), outcome: ctx.outcome ?? 'ok', ...ctx.usage, costUsd: ctx.costUsd, toolCalls: response.tool_calls?.length ?? 0 };
-        ctx.log.info('model call', ctx.logPrompts ? { ...fields, prompt: bodies(request.messages, request.systemPrompt), reply: text(response) } : fields);
+        const fields = {
+          ...base(ctx, started),
+          outcome: ctx.outcome ?? 'ok',
+          ...ctx.usage,
+          costUsd: ctx.costUsd,
+          toolCalls: response.tool_calls?.length ?? 0,
+        };
+        ctx.log.info(
+          'model call',
+          ctx.logPrompts
+            ? { ...fields, prompt: bodies(request.messages, request.systemPrompt), reply: text(response) }
+            : fields,
+        );
         return response;
       } catch (err) {
         const outcome = ctx.outcome ?? typeOf(err);
         // Waiting out a rate limit is expected; everything else deserves attention.
-        ctx.log[outcome === 'RateLimited' ? 'info' : 'warn']('model call refused or failed', { ...base(ctx, started), outcome, error: (err as Error)?.message });
+        ctx.log[outcome === 'RateLimited' ? 'info' : 'warn']('model call refused or failed', {
+          ...base(ctx, started),
+          outcome,
+          error: (err as Error)?.message,
+        });
         throw err;
       }
     },
@@ -43,10 +58,17 @@ export function loggingMiddleware(options: LoggingMiddlewareOptions = {}): Agent
         const response: ToolMessage = await handler(request);
         const outcome = ctx.outcome ?? (response.status === 'error' ? 'tool_error' : 'ok');
         const fields = { ...base(ctx, started), outcome };
-        ctx.log.info('tool call', ctx.logPrompts ? { ...fields, args: request.toolCall.args, result: text(response) } : fields);
+        ctx.log.info(
+          'tool call',
+          ctx.logPrompts ? { ...fields, args: request.toolCall.args, result: text(response) } : fields,
+        );
         return response;
       } catch (err) {
-        ctx.log.warn('tool call failed', { ...base(ctx, started), outcome: ctx.outcome ?? typeOf(err), error: (err as Error)?.message });
+        ctx.log.warn('tool call failed', {
+          ...base(ctx, started),
+          outcome: ctx.outcome ?? typeOf(err),
+          error: (err as Error)?.message,
+        });
         throw err;
       }
     },
@@ -75,6 +97,9 @@ function text(message: AIMessage | ToolMessage): string {
 }
 
 function bodies(messages: BaseMessage[], systemPrompt?: string) {
-  const list = messages.map((m) => ({ role: m.getType(), content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content) }));
+  const list = messages.map((m) => ({
+    role: m.getType(),
+    content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content),
+  }));
   return systemPrompt ? [{ role: 'system', content: systemPrompt }, ...list] : list;
 }

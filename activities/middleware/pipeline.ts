@@ -10,7 +10,10 @@ export type MiddlewareToggles = Record<string, { enabled: boolean }>;
 export class MiddlewarePipeline {
   /** In the order they run: lowest priority (outermost) first. */
   readonly middleware: readonly AgentMiddleware[];
-  private readonly composed = new WeakMap<object, { model: Map<ModelCallHandler, ModelCallHandler>; tool: Map<ToolCallHandler, ToolCallHandler> }>();
+  private readonly composed = new WeakMap<
+    object,
+    { model: Map<ModelCallHandler, ModelCallHandler>; tool: Map<ToolCallHandler, ToolCallHandler> }
+  >();
   private static readonly noToggles: MiddlewareToggles = {};
 
   /**
@@ -44,7 +47,9 @@ export class MiddlewarePipeline {
         if (!m.wrapModelCall) continue;
         const next: ModelCallHandler = handler;
         const wrap = m.wrapModelCall.bind(m);
-        handler = this.onLayer ? this.timed(m.name, 'model', wrap, next) : (request: ModelCallRequest) => wrap(request, next);
+        handler = this.onLayer
+          ? this.timed(m.name, 'model', wrap, next)
+          : (request: ModelCallRequest) => wrap(request, next);
       }
       cache.set(inner, handler);
     }
@@ -61,7 +66,9 @@ export class MiddlewarePipeline {
         if (!m.wrapToolCall) continue;
         const next: ToolCallHandler = handler;
         const wrap = m.wrapToolCall.bind(m);
-        handler = this.onLayer ? this.timed(m.name, 'tool', wrap, next) : (request: ToolCallRequest) => wrap(request, next);
+        handler = this.onLayer
+          ? this.timed(m.name, 'tool', wrap, next)
+          : (request: ToolCallRequest) => wrap(request, next);
       }
       cache.set(inner, handler);
     }
@@ -69,7 +76,12 @@ export class MiddlewarePipeline {
   }
 
   /** A layer that measures its own time: total minus the time spent inside `next`. */
-  private timed<Req, Res>(name: string, hook: 'model' | 'tool', wrap: (request: Req, next: (r: Req) => Promise<Res>) => Promise<Res>, next: (r: Req) => Promise<Res>) {
+  private timed<Req, Res>(
+    name: string,
+    hook: 'model' | 'tool',
+    wrap: (request: Req, next: (r: Req) => Promise<Res>) => Promise<Res>,
+    next: (r: Req) => Promise<Res>,
+  ) {
     return async (request: Req): Promise<Res> => {
       const started = performance.now();
       let inner = 0;

@@ -72,7 +72,12 @@ export const policySchema = z
     const known = new Set(Object.keys(policy.roles));
     const check = (names: string[], path: (string | number)[]) =>
       names.forEach((name, i) => {
-        if (!known.has(name)) ctx.addIssue({ code: 'custom', path: [...path, i], message: `unknown role "${name}"; define it under roles` });
+        if (!known.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, i],
+            message: `unknown role "${name}"; define it under roles`,
+          });
       });
     for (const [user, roles] of Object.entries(policy.users)) check(roles, ['users', user]);
     check(policy.defaultRoles, ['defaultRoles']);
@@ -125,7 +130,12 @@ export function allows(patterns: RegExp[], name: string): boolean {
 
 /** `*` matches any run of characters; everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** A policy that cannot be used; the message says where and what to change. */
@@ -209,7 +219,10 @@ export function filePolicySource(path: string, options: FilePolicySourceOptions 
 }
 
 /** `AGENT_POLICY_FILE`, else `AGENT_POLICY`, else the permissive policy. Throws `PolicyError` for a bad one. */
-export function loadPolicySource(env: NodeJS.ProcessEnv = process.env, options: FilePolicySourceOptions = {}): PolicySource {
+export function loadPolicySource(
+  env: NodeJS.ProcessEnv = process.env,
+  options: FilePolicySourceOptions = {},
+): PolicySource {
   if (env.AGENT_POLICY_FILE) return filePolicySource(env.AGENT_POLICY_FILE, options);
   if (env.AGENT_POLICY) return staticPolicySource(parsePolicy(env.AGENT_POLICY, 'AGENT_POLICY'), 'AGENT_POLICY');
   return staticPolicySource(permissivePolicy, 'no policy configured: everything allowed, nothing limited');

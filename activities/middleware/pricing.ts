@@ -45,7 +45,9 @@ export interface PriceTable {
 
 /** Overrides first (in their order), then {@link defaultPrices}. */
 export function createPriceTable(overrides: Record<string, Price> = {}): PriceTable {
-  const entries = [...Object.entries(overrides), ...Object.entries(defaultPrices)].map(([glob, price]) => [globToRegExp(glob), price] as const);
+  const entries = [...Object.entries(overrides), ...Object.entries(defaultPrices)].map(
+    ([glob, price]) => [globToRegExp(glob), price] as const,
+  );
   const cache = new Map<string, Price>();
   const priceOf = (model: string): Price => {
     const name = model.split('?')[0];
@@ -62,9 +64,13 @@ export function createPriceTable(overrides: Record<string, Price> = {}): PriceTa
 const tables = new WeakMap<object, PriceTable>();
 
 /** The price table of a policy (its `pricing` first, then `base`, then the defaults); built once per policy object. */
-export function priceTableFor(policy: { pricing: Record<string, Price> }, base: Record<string, Price> = {}): PriceTable {
+export function priceTableFor(
+  policy: { pricing: Record<string, Price> },
+  base: Record<string, Price> = {},
+): PriceTable {
   let table = tables.get(policy);
-  if (!table) tables.set(policy, (table = createPriceTable({ ...policy.pricing, ...withoutKeys(base, policy.pricing) })));
+  if (!table)
+    tables.set(policy, (table = createPriceTable({ ...policy.pricing, ...withoutKeys(base, policy.pricing) })));
   return table;
 }
 

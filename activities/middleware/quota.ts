@@ -76,7 +76,10 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
             limitUsd: standing.limitUsd,
             resetsInMs: standing.resetsInMs,
           };
-          throw agentFailure(ErrorType.QuotaExceeded, quotaMessage(ctx.user, details, standing), { nonRetryable: true, details: [details] });
+          throw agentFailure(ErrorType.QuotaExceeded, quotaMessage(ctx.user, details, standing), {
+            nonRetryable: true,
+            details: [details],
+          });
         }
       }
       let response: AIMessage;
@@ -91,7 +94,10 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
       const usd = ctx.costUsd ?? ctx.prices.costOf(model, usage);
       // The provider has answered (and charged): a commit that fails while Temporal is briefly unreachable is
       // tried again rather than failing the attempt, which would make the call again on the retry.
-      await commitPersistently(() => ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd }), request.runtime.signal);
+      await commitPersistently(
+        () => ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd }),
+        request.runtime.signal,
+      );
       return response;
     },
   };
@@ -130,12 +136,20 @@ export function estimateInputTokens(messages: BaseMessage[], systemPrompt?: stri
 
 export function usageOf(message: AIMessage): CallUsage {
   const u = message.usage_metadata;
-  return { inputTokens: u?.input_tokens ?? 0, outputTokens: u?.output_tokens ?? 0, cachedTokens: u?.input_token_details?.cache_read ?? 0 };
+  return {
+    inputTokens: u?.input_tokens ?? 0,
+    outputTokens: u?.output_tokens ?? 0,
+    cachedTokens: u?.input_token_details?.cache_read ?? 0,
+  };
 }
 
 const periodAdjective: Record<QuotaPeriod, string> = { hour: 'hourly', day: 'daily', month: 'monthly' };
 
-function quotaMessage(user: string, d: QuotaExceededDetails, s: { estimateTokens: number; estimateUsd: number; reservedTokens: number; reservedUsd: number }): string {
+function quotaMessage(
+  user: string,
+  d: QuotaExceededDetails,
+  s: { estimateTokens: number; estimateUsd: number; reservedTokens: number; reservedUsd: number },
+): string {
   const what =
     d.exceeded === 'tokens'
       ? `${d.usedTokens} of ${d.limitTokens} tokens used (${s.reservedTokens} held by calls in flight, this call needs about ${s.estimateTokens})`

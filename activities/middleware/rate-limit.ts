@@ -37,12 +37,18 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions = {}): A
       const acquire = acquireRequest(ctx);
       if (!acquire || !ctx.ledger) return handler(request);
       // The quota middleware may have asked for the grant already, in the same round trip as its reservation.
-      let grant: AcquireResult = ctx.rateGrant ? { granted: true, at: ctx.rateGrant.at } : await ctx.ledger.acquire(ctx.user, acquire);
+      let grant: AcquireResult = ctx.rateGrant
+        ? { granted: true, at: ctx.rateGrant.at }
+        : await ctx.ledger.acquire(ctx.user, acquire);
       // The ledger counts a call from its grant; the provider sees it when the answer got back here. A grant
       // that comes back later than the guard could let a later call land in the same provider window, so it
       // is given back and asked again (a slow round trip under load), a few times at most.
       const guardMs = ctx.policy.rateLimit!.guardMs;
-      for (let retry = 1; grant.granted && Date.now() - grant.at > guardMs * lateShare && retry <= maxRegrants; retry++) {
+      for (
+        let retry = 1;
+        grant.granted && Date.now() - grant.at > guardMs * lateShare && retry <= maxRegrants;
+        retry++
+      ) {
         ctx.log.debug('rate-limit grant came back late; asking again', { lateMs: Date.now() - grant.at, retry });
         grant = await ctx.ledger.acquire(ctx.user, { ...acquire, replace: true });
       }
@@ -56,14 +62,23 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions = {}): A
 export function acquireRequest(ctx: MiddlewareContext): AcquireInput | undefined {
   const limit = ctx.policy.rateLimit;
   if (!limit) return undefined;
-  return { key: `${ctx.callKey}#${ctx.attemptId}`, requests: limit.requests, windowMs: Math.round(limit.windowSeconds * 1000) + limit.guardMs };
+  return {
+    key: `${ctx.callKey}#${ctx.attemptId}`,
+    requests: limit.requests,
+    windowMs: Math.round(limit.windowSeconds * 1000) + limit.guardMs,
+  };
 }
 
 /** `RateLimited`, not retried by the activity; its details tell the agent loop to wait or fail. */
 export function rateLimitRefusal(ctx: MiddlewareContext, refused: { retryAfterMs: number }): ApplicationFailure {
   const limit = ctx.policy.rateLimit!;
   ctx.outcome = ErrorType.RateLimited;
-  const details: RateLimitedDetails = { retryAfterMs: refused.retryAfterMs, onLimit: limit.onLimit, requests: limit.requests, windowSeconds: limit.windowSeconds };
+  const details: RateLimitedDetails = {
+    retryAfterMs: refused.retryAfterMs,
+    onLimit: limit.onLimit,
+    requests: limit.requests,
+    windowSeconds: limit.windowSeconds,
+  };
   return agentFailure(
     ErrorType.RateLimited,
     `user "${ctx.user}" reached its rate limit of ${limit.requests} model calls per ${limit.windowSeconds} s; a slot frees in ${refused.retryAfterMs} ms` +

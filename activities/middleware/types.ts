@@ -11,7 +11,16 @@ import type { AIMessage, AIMessageChunk, BaseMessage, ToolMessage } from '@langc
 import type { Runnable } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Logger } from '@temporalio/common';
-import type { AcquireInput, AcquireResult, AdmitInput, AdmitResult, CommitInput, ReleaseInput, ReserveInput, ReserveResult } from '../../agents/ledger';
+import type {
+  AcquireInput,
+  AcquireResult,
+  AdmitInput,
+  AdmitResult,
+  CommitInput,
+  ReleaseInput,
+  ReserveInput,
+  ReserveResult,
+} from '../../agents/ledger';
 import type { UserPolicy } from './policy';
 import type { PriceTable } from './pricing';
 
@@ -85,7 +94,9 @@ export interface MiddlewareContext {
 export type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk | AIMessage>;
 
 /** A tool the model may call: a LangChain tool, or a definition recorded in the run's spec (OpenAI's function format). */
-export type ModelTool = StructuredToolInterface | { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } };
+export type ModelTool =
+  | StructuredToolInterface
+  | { type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } };
 
 /** LangChain's `ModelRequest`, plus our `context`. */
 export interface ModelCallRequest {

@@ -12,10 +12,20 @@ export function toLangChainMessages(messages: ChatMessage[]): BaseMessage[] {
       case 'assistant':
         return new AIMessage({
           content: m.content,
-          tool_calls: (m.toolCalls ?? []).map((call) => ({ id: call.id, name: call.name, args: call.args, type: 'tool_call' as const })),
+          tool_calls: (m.toolCalls ?? []).map((call) => ({
+            id: call.id,
+            name: call.name,
+            args: call.args,
+            type: 'tool_call' as const,
+          })),
         });
       case 'tool':
-        return new ToolMessage({ content: m.content, tool_call_id: m.toolCallId, name: m.name, status: m.isError ? 'error' : 'success' });
+        return new ToolMessage({
+          content: m.content,
+          tool_call_id: m.toolCallId,
+          name: m.name,
+          status: m.isError ? 'error' : 'success',
+        });
     }
   });
 }
@@ -35,7 +45,11 @@ export function textOf(message: BaseMessage): string {
 }
 
 function toolCallsOf(message: AIMessage): AssistantMessage['toolCalls'] {
-  const calls = (message.tool_calls ?? []).map((call, i) => ({ id: call.id ?? `call_${i}`, name: call.name, args: call.args ?? {} }));
+  const calls = (message.tool_calls ?? []).map((call, i) => ({
+    id: call.id ?? `call_${i}`,
+    name: call.name,
+    args: call.args ?? {},
+  }));
   return calls.length ? calls : undefined;
 }
 

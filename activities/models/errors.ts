@@ -15,7 +15,8 @@ export function statusOf(err: unknown): number | undefined {
 
 /** Seconds from a Retry-After header (seconds or HTTP date), if the error carries one. */
 export function retryAfterSeconds(err: unknown): number | undefined {
-  const headers = (err as { headers?: unknown; response?: { headers?: unknown } })?.headers ?? (err as any)?.response?.headers;
+  const headers =
+    (err as { headers?: unknown; response?: { headers?: unknown } })?.headers ?? (err as any)?.response?.headers;
   let value: unknown;
   if (headers && typeof (headers as Headers).get === 'function') value = (headers as Headers).get('retry-after');
   else if (headers && typeof headers === 'object') value = (headers as Record<string, unknown>)['retry-after'];
@@ -46,8 +47,17 @@ export function toModelFailure(err: unknown, model: string): ApplicationFailure 
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409) {
     return agentFailure(ErrorType.ModelRejected, `${model} refused the call (${status}): ${message}`, { cause });
   }
-  if (err instanceof SyntaxError || /JSON/i.test(message) && status === undefined && !/timed? ?out|ECONN|socket|terminated|fetch failed/i.test(message)) {
-    return agentFailure(ErrorType.ModelOutputInvalid, `${model} sent a response we could not parse: ${message}`, { cause });
+  if (
+    err instanceof SyntaxError ||
+    (/JSON/i.test(message) &&
+      status === undefined &&
+      !/timed? ?out|ECONN|socket|terminated|fetch failed/i.test(message))
+  ) {
+    return agentFailure(ErrorType.ModelOutputInvalid, `${model} sent a response we could not parse: ${message}`, {
+      cause,
+    });
   }
-  return agentFailure(ErrorType.ModelUnavailable, `${model} call failed${status ? ` (${status})` : ''}: ${message}`, { cause });
+  return agentFailure(ErrorType.ModelUnavailable, `${model} call failed${status ? ` (${status})` : ''}: ${message}`, {
+    cause,
+  });
 }

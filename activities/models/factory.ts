@@ -19,7 +19,10 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
   switch (spec.provider) {
     case 'openai': {
       if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
-        throw agentFailure(ErrorType.UnknownModel, `${spec.spec} needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) on the worker`);
+        throw agentFailure(
+          ErrorType.UnknownModel,
+          `${spec.spec} needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) on the worker`,
+        );
       }
       return new ChatOpenAI({
         // Options after "?" stay in the model id: OpenAI-compatible servers (our stub among them) may read them.
@@ -33,7 +36,8 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
       });
     }
     case 'anthropic': {
-      if (!env.ANTHROPIC_API_KEY) throw agentFailure(ErrorType.UnknownModel, `${spec.spec} needs ANTHROPIC_API_KEY on the worker`);
+      if (!env.ANTHROPIC_API_KEY)
+        throw agentFailure(ErrorType.UnknownModel, `${spec.spec} needs ANTHROPIC_API_KEY on the worker`);
       return new ChatAnthropic({
         model: spec.model,
         apiKey: env.ANTHROPIC_API_KEY,
@@ -43,15 +47,26 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
       });
     }
     case 'ollama':
-      return new ChatOllama({ model: spec.model, baseUrl: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434', headers: call.headers, maxRetries: 0 });
+      return new ChatOllama({
+        model: spec.model,
+        baseUrl: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434',
+        headers: call.headers,
+        maxRetries: 0,
+      });
     case 'scripted': {
       const ms = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : 0);
-      return new ScriptedChatModel({ ...scriptedParams(spec.params), delayMs: ms(spec.params.delayMs), tokenDelayMs: ms(spec.params.tokenDelayMs) });
+      return new ScriptedChatModel({
+        ...scriptedParams(spec.params),
+        delayMs: ms(spec.params.delayMs),
+        tokenDelayMs: ms(spec.params.tokenDelayMs),
+      });
     }
   }
 }
 
 function openAiModelId(spec: ModelSpec): string {
-  const query = Object.entries(spec.params).map(([key, value]) => `${key}=${value}`).join('&');
+  const query = Object.entries(spec.params)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
   return query ? `${spec.model}?${query}` : spec.model;
 }

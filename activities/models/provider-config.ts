@@ -2,7 +2,11 @@
 import { z } from 'zod';
 import { describeZodError } from '../../agents/errors';
 
-const optionalUrl = z.string().url().optional().or(z.literal('').transform(() => undefined));
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal('').transform(() => undefined));
 
 export const providerEnvSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),

@@ -5,7 +5,11 @@
  * usage, so the demo and tests run the whole stack without a provider. Output is labelled as scripted.
  */
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
-import { BaseChatModel, type BaseChatModelCallOptions, type BindToolsInput } from '@langchain/core/language_models/chat_models';
+import {
+  BaseChatModel,
+  type BaseChatModelCallOptions,
+  type BindToolsInput,
+} from '@langchain/core/language_models/chat_models';
 import { AIMessage, AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
 import type { Runnable } from '@langchain/core/runnables';
@@ -38,17 +42,30 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     return 'scripted';
   }
 
-  override bindTools(tools: BindToolsInput[], kwargs?: Partial<ScriptedCallOptions>): Runnable<BaseLanguageModelInput, AIMessageChunk, ScriptedCallOptions> {
-    return this.withConfig({ tools: tools.map((t) => convertToOpenAITool(t)), ...kwargs } as Partial<ScriptedCallOptions>);
+  override bindTools(
+    tools: BindToolsInput[],
+    kwargs?: Partial<ScriptedCallOptions>,
+  ): Runnable<BaseLanguageModelInput, AIMessageChunk, ScriptedCallOptions> {
+    return this.withConfig({
+      tools: tools.map((t) => convertToOpenAITool(t)),
+      ...kwargs,
+    } as Partial<ScriptedCallOptions>);
   }
 
   private async reply(messages: BaseMessage[], options: this['ParsedCallOptions']) {
     await sleep(this.options.delayMs ?? 0, options.signal);
     const conversation = fromLangChainMessages(messages);
-    const reply = scriptedReply(conversation, (options.tools ?? []).map((t) => t.function.name), this.options);
+    const reply = scriptedReply(
+      conversation,
+      (options.tools ?? []).map((t) => t.function.name),
+      this.options,
+    );
     const inputTokens = approximateTokens(conversation.map((m) => m.content).join('\n'));
     const outputTokens = approximateTokens(reply.content + JSON.stringify(reply.toolCalls));
-    return { reply, usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens } };
+    return {
+      reply,
+      usage: { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+    };
   }
 
   async _generate(messages: BaseMessage[], options: this['ParsedCallOptions']): Promise<ChatResult> {
@@ -62,7 +79,11 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     return { generations: [{ text: reply.content, message }] };
   }
 
-  async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+  async *_streamResponseChunks(
+    messages: BaseMessage[],
+    options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
     const { reply, usage } = await this.reply(messages, options);
     const pieces = reply.content.match(/\S+\s*/g) ?? [];
     for (const piece of pieces) {
@@ -75,7 +96,13 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
       text: '',
       message: new AIMessageChunk({
         content: '',
-        tool_call_chunks: reply.toolCalls.map((c, index) => ({ id: c.id, name: c.name, args: JSON.stringify(c.args), index, type: 'tool_call_chunk' as const })),
+        tool_call_chunks: reply.toolCalls.map((c, index) => ({
+          id: c.id,
+          name: c.name,
+          args: JSON.stringify(c.args),
+          index,
+          type: 'tool_call_chunk' as const,
+        })),
         usage_metadata: usage,
       }),
     });

@@ -31,7 +31,8 @@ function tokenize(expression: string): Token[] {
     if (/^\s*$/.test(expression.slice(index))) break;
     pattern.lastIndex = index;
     const match = pattern.exec(expression);
-    if (!match) throw new CalculatorError(`unexpected character "${expression.slice(index).trim()[0]}" at position ${index}`);
+    if (!match)
+      throw new CalculatorError(`unexpected character "${expression.slice(index).trim()[0]}" at position ${index}`);
     index = pattern.lastIndex;
     if (match[1] !== undefined) tokens.push({ kind: 'num', value: Number(match[1]) });
     else if (match[2] !== undefined) tokens.push({ kind: 'name', value: match[2].toLowerCase() });
@@ -81,26 +82,27 @@ export function evaluateArithmetic(expression: string): number {
   };
   // unary := ('-' | '+') unary | power
   const unary = (): number => {
-    if (isOp('-')) return pos++, nested(() => -unary());
-    if (isOp('+')) return pos++, nested(() => unary());
+    if (isOp('-')) return (pos++, nested(() => -unary()));
+    if (isOp('+')) return (pos++, nested(() => unary()));
     return power();
   };
   // power := atom ('^' unary)?   (right-associative)
   const power = (): number => {
     const base = atom();
-    if (isOp('^')) return pos++, base ** nested(() => unary());
+    if (isOp('^')) return (pos++, base ** nested(() => unary()));
     return base;
   };
   const atom = (): number => {
     const token = peek();
     if (!token) throw new CalculatorError('unexpected end of expression');
-    if (token.kind === 'num') return pos++, token.value;
+    if (token.kind === 'num') return (pos++, token.value);
     if (token.kind === 'name') {
       pos++;
       // Own properties only: `in` would also find `constructor` and `__proto__` on Object.prototype.
       if (Object.prototype.hasOwnProperty.call(constants, token.value)) return constants[token.value];
       const fn = Object.prototype.hasOwnProperty.call(functions, token.value) ? functions[token.value] : undefined;
-      if (!fn) throw new CalculatorError(`unknown name "${token.value}"; functions: ${Object.keys(functions).join(', ')}`);
+      if (!fn)
+        throw new CalculatorError(`unknown name "${token.value}"; functions: ${Object.keys(functions).join(', ')}`);
       expect('(');
       const args = [nested(sum)];
       while (isOp(',')) {

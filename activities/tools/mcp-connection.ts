@@ -53,7 +53,10 @@ export class McpConnection {
    * LangChain tools named `<server>__<tool>` that call through this connection, whichever it is at call time.
    */
   open(): Promise<StructuredToolInterface[]> {
-    if (this.closed) return Promise.reject(new ToolUnavailableError(`MCP server "${this.server}" was removed or the worker is shutting down`));
+    if (this.closed)
+      return Promise.reject(
+        new ToolUnavailableError(`MCP server "${this.server}" was removed or the worker is shutting down`),
+      );
     this.opening ??= this.connect().finally(() => (this.opening = undefined));
     return this.opening;
   }
@@ -106,7 +109,8 @@ export class McpConnection {
       return await target.invoke(args, { signal: signal ? AbortSignal.any([signal, lost]) : lost });
     } catch (err) {
       if (signal?.aborted) throw err;
-      if (lost.aborted) throw new ToolUnavailableError(`MCP server "${this.server}" connection was lost during the call`);
+      if (lost.aborted)
+        throw new ToolUnavailableError(`MCP server "${this.server}" connection was lost during the call`);
       // The adapters wrap every failure in a ToolException; only a dead connection is ours to retry.
       if (isToolsOwnError(err) || (await this.alive())) throw err;
       await this.drop(`call to ${name} failed: ${messageOf(err)}`);
@@ -148,7 +152,8 @@ export class McpConnection {
     this.client = undefined;
     this.live.clear();
     this.lost.abort();
-    if (client) this.options.log?.(this.closed ? 'info' : 'warn', `MCP server "${this.server}" disconnected (${reason})`);
+    if (client)
+      this.options.log?.(this.closed ? 'info' : 'warn', `MCP server "${this.server}" disconnected (${reason})`);
     await client?.close().catch(() => undefined);
   }
 

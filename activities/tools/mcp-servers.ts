@@ -60,7 +60,11 @@ export class McpServers {
       if (this.connections.get(name) !== connection) return;
       const before = JSON.stringify(this.registry.descriptors().filter((d) => d.source === `mcp:${name}`));
       const skipped = this.registry.setServerTools(name, tools);
-      if (skipped.length) this.options.log?.('warn', `MCP server "${name}": tools left out because the name is taken or unusable: ${skipped.join(', ')}`);
+      if (skipped.length)
+        this.options.log?.(
+          'warn',
+          `MCP server "${name}": tools left out because the name is taken or unusable: ${skipped.join(', ')}`,
+        );
       const after = JSON.stringify(this.registry.descriptors().filter((d) => d.source === `mcp:${name}`));
       if (before !== after) this.options.onToolsChanged?.();
     } catch (err) {

@@ -39,18 +39,26 @@ export class ToolRegistry {
    * @param tools your LangChain tools (`tool()` from `@langchain/core/tools`, any `StructuredTool`).
    */
   constructor(options: { builtins?: boolean; tools?: AgentToolInput[] } = {}) {
-    if (options.builtins ?? true) for (const tool of Object.values(builtinTools)) this.addFixed({ tool, source: 'builtin' });
+    if (options.builtins ?? true)
+      for (const tool of Object.values(builtinTools)) this.addFixed({ tool, source: 'builtin' });
     for (const input of options.tools ?? []) {
-      const entry: ToolEntry = 'invoke' in input ? { tool: input, source: 'code' } : { tool: input.tool, source: 'code', ...(input.taskQueue ? { taskQueue: input.taskQueue } : {}) };
+      const entry: ToolEntry =
+        'invoke' in input
+          ? { tool: input, source: 'code' }
+          : { tool: input.tool, source: 'code', ...(input.taskQueue ? { taskQueue: input.taskQueue } : {}) };
       this.addFixed(entry);
     }
   }
 
   private addFixed(entry: ToolEntry): void {
     const { name } = entry.tool;
-    if (!toolNamePattern.test(name)) throw new ToolRegistryError(`Tool name "${name}" is not usable: use letters, digits, _ and - only, at most 64`);
+    if (!toolNamePattern.test(name))
+      throw new ToolRegistryError(`Tool name "${name}" is not usable: use letters, digits, _ and - only, at most 64`);
     const existing = this.fixed.get(name);
-    if (existing) throw new ToolRegistryError(`Two tools are named "${name}" (${existing.source} and ${entry.source}); rename one or leave out the built-ins (agents.builtins: false)`);
+    if (existing)
+      throw new ToolRegistryError(
+        `Two tools are named "${name}" (${existing.source} and ${entry.source}); rename one or leave out the built-ins (agents.builtins: false)`,
+      );
     this.fixed.set(name, entry);
   }
 
@@ -59,9 +67,15 @@ export class ToolRegistry {
    * left out and returned, so nothing is shadowed silently.
    */
   setServerTools(server: string, tools: StructuredToolInterface[]): string[] {
-    const taken = new Set([...this.fixed.keys(), ...[...this.byServer].filter(([s]) => s !== server).flatMap(([, es]) => es.map((e) => e.tool.name))]);
+    const taken = new Set([
+      ...this.fixed.keys(),
+      ...[...this.byServer].filter(([s]) => s !== server).flatMap(([, es]) => es.map((e) => e.tool.name)),
+    ]);
     const kept = tools.filter((tool) => !taken.has(tool.name) && toolNamePattern.test(tool.name));
-    this.byServer.set(server, kept.map((tool) => ({ tool, source: `mcp:${server}` as const })));
+    this.byServer.set(
+      server,
+      kept.map((tool) => ({ tool, source: `mcp:${server}` as const })),
+    );
     return tools.filter((tool) => !kept.includes(tool)).map((tool) => tool.name);
   }
 
@@ -85,6 +99,9 @@ export class ToolRegistry {
 
 export function toolDescriptor(entry: ToolEntry): ToolDescriptor {
   const { tool, source, taskQueue } = entry;
-  const { $schema: _, ...parameters } = toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
+  const { $schema: _, ...parameters } = toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]) as Record<
+    string,
+    unknown
+  >;
   return { name: tool.name, description: tool.description, parameters, source, ...(taskQueue ? { taskQueue } : {}) };
 }

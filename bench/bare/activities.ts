@@ -30,7 +30,11 @@ function modelFor(name: string) {
   let model = models.get(name);
   if (!model) {
     // OPENAI_BASE_URL / OPENAI_API_KEY come from the environment, as in the samples.
-    model = new ChatOpenAI({ model: name, apiKey: process.env.OPENAI_API_KEY ?? 'not-needed', configuration: { baseURL: process.env.OPENAI_BASE_URL } }).bindTools([calculator]);
+    model = new ChatOpenAI({
+      model: name,
+      apiKey: process.env.OPENAI_API_KEY ?? 'not-needed',
+      configuration: { baseURL: process.env.OPENAI_BASE_URL },
+    }).bindTools([calculator]);
     models.set(name, model);
   }
   return model;
@@ -43,7 +47,10 @@ function toLangChain(m: Message): BaseMessage {
     case 'user':
       return new HumanMessage(m.content);
     case 'assistant':
-      return new AIMessage({ content: m.content, tool_calls: (m.toolCalls ?? []).map((c) => ({ ...c, type: 'tool_call' as const })) });
+      return new AIMessage({
+        content: m.content,
+        tool_calls: (m.toolCalls ?? []).map((c) => ({ ...c, type: 'tool_call' as const })),
+      });
     case 'tool':
       return new ToolMessage({ content: m.content, tool_call_id: m.toolCallId ?? '' });
   }

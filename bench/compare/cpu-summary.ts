@@ -73,9 +73,13 @@ export function summarizeCpuProfile(path: string, top = 20, bundleCode?: string)
     const ms = (n * usPerSample) / 1000;
     total += ms;
     const { functionName, url, lineNumber } = node.callFrame;
-    const fn = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(?=[^/]+\/[^/]+$)/, '')}:${lineNumber + 1}` : ''}`.trim();
+    const fn =
+      `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(?=[^/]+\/[^/]+$)/, '')}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
-    const pkg = modules.length && /workflow-bundle/.test(url) ? bundledPackage(modules, lineNumber) : packageOf(url, functionName);
+    const pkg =
+      modules.length && /workflow-bundle/.test(url)
+        ? bundledPackage(modules, lineNumber)
+        : packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
   }
   const table = (m: Map<string, number>) =>

@@ -43,7 +43,9 @@ function numbersAfter(buf: Buffer, marker: string, count: number, into: Float64A
 export function readHeapSnapshot(path: string): HeapSnapshot {
   const buf = readFileSync(path);
   const head = buf.subarray(0, buf.indexOf('"nodes"')).toString('utf8').replace(/,\s*$/, '');
-  const { snapshot } = JSON.parse(`${head}}`) as { snapshot: { meta: Record<string, any>; node_count: number; edge_count: number } };
+  const { snapshot } = JSON.parse(`${head}}`) as {
+    snapshot: { meta: Record<string, any>; node_count: number; edge_count: number };
+  };
   const meta = snapshot.meta;
   const nodeFieldCount = meta.node_fields.length;
   const edgeFieldCount = meta.edge_fields.length;

@@ -28,14 +28,23 @@ export function heapDiff(idlePath: string, parkedPath: string, runs: number): He
     return { name, countPerRun: (t.count - before.count) / runs, bytesPerRun: (t.size - before.size) / runs };
   });
   const sum = (m: Map<string, ClassTotal>) => [...m.values()].reduce((n, t) => n + t.size, 0);
-  return { totalPerRun: (sum(parked) - sum(idle)) / runs, workflows: parked.get('Activator')?.count ?? 0, rows: rows.sort((a, b) => b.bytesPerRun - a.bytesPerRun) };
+  return {
+    totalPerRun: (sum(parked) - sum(idle)) / runs,
+    workflows: parked.get('Activator')?.count ?? 0,
+    rows: rows.sort((a, b) => b.bytesPerRun - a.bytesPerRun),
+  };
 }
 
 export function printHeapDiff(title: string, diff: HeapDiff, top = 25): void {
-  console.log(`\n${title}: ${(diff.totalPerRun / 1e3).toFixed(1)} KB of JS heap per parked run (self sizes; ${diff.workflows} workflows held), largest classes:`);
+  console.log(
+    `\n${title}: ${(diff.totalPerRun / 1e3).toFixed(1)} KB of JS heap per parked run (self sizes; ${diff.workflows} workflows held), largest classes:`,
+  );
   console.log('| class (constructor, closure name or node type) | objects per run | KB per run |');
   console.log('|---|---|---|');
-  for (const r of diff.rows.slice(0, top)) console.log(`| ${r.name.replace(/\|/g, '\\|')} | ${r.countPerRun.toFixed(1)} | ${(r.bytesPerRun / 1e3).toFixed(1)} |`);
+  for (const r of diff.rows.slice(0, top))
+    console.log(
+      `| ${r.name.replace(/\|/g, '\\|')} | ${r.countPerRun.toFixed(1)} | ${(r.bytesPerRun / 1e3).toFixed(1)} |`,
+    );
 }
 
 if (require.main === module) {

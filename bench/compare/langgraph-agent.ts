@@ -30,7 +30,10 @@ export function buildLangGraphAgent(options: LangGraphAgentOptions) {
   const model = new ChatOpenAI({
     model: `stub-model?rounds=${options.rounds}`,
     apiKey: 'not-needed',
-    configuration: { baseURL: options.stubUrl, ...(options.runHeader ? { defaultHeaders: { 'x-agent-run': options.runHeader } } : {}) },
+    configuration: {
+      baseURL: options.stubUrl,
+      ...(options.runHeader ? { defaultHeaders: { 'x-agent-run': options.runHeader } } : {}),
+    },
   }).bindTools([calculator]);
   const graph = new StateGraph(MessagesAnnotation)
     .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))

@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { projectRoot } from '../../testing/paths';
 
 export function langGraphProcess(mode: 'bench' | 'start' | 'resume', env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'compare', 'langgraph-runner.ts'), mode], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'bench', 'compare', 'langgraph-runner.ts'), mode],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -36,7 +40,13 @@ export interface LangGraphResult {
   failed: number;
 }
 
-export async function langGraphPhase(stubUrl: string, rounds: number, seqRuns: number, runs: number, concurrency: number): Promise<LangGraphResult> {
+export async function langGraphPhase(
+  stubUrl: string,
+  rounds: number,
+  seqRuns: number,
+  runs: number,
+  concurrency: number,
+): Promise<LangGraphResult> {
   const p = langGraphProcess('bench', {
     LG_STUB_URL: stubUrl,
     LG_CHECKPOINT: checkpointFile('lg-bench'),

@@ -20,14 +20,20 @@ const task = 'Count with the calculator, then answer.';
 
 async function main(): Promise<void> {
   const mode = process.argv[2];
-  const common = { stubUrl: env('LG_STUB_URL'), checkpointPath: env('LG_CHECKPOINT'), rounds: Number(env('LG_ROUNDS')) };
+  const common = {
+    stubUrl: env('LG_STUB_URL'),
+    checkpointPath: env('LG_CHECKPOINT'),
+    rounds: Number(env('LG_ROUNDS')),
+  };
   const answerOf = (state: { messages: { content: unknown }[] }) => String(state.messages.at(-1)?.content ?? '');
   const check = (answer: string) => {
-    if (!answer.includes(`Done after ${common.rounds} tool calls`)) throw new Error(`unexpected answer: ${answer.slice(0, 200)}`);
+    if (!answer.includes(`Done after ${common.rounds} tool calls`))
+      throw new Error(`unexpected answer: ${answer.slice(0, 200)}`);
   };
   if (mode === 'bench') {
     const agent = buildLangGraphAgent(common);
-    const runOnce = async () => check(answerOf(await agent.invoke(langGraphInput(task), { configurable: { thread_id: randomUUID() } })));
+    const runOnce = async () =>
+      check(answerOf(await agent.invoke(langGraphInput(task), { configurable: { thread_id: randomUUID() } })));
     await pool([1, 2, 3], 3, runOnce);
     const latencies: number[] = [];
     for (let i = 0; i < Number(env('LG_SEQ_RUNS')); i++) {
@@ -40,7 +46,14 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await pool(Array.from({ length: runs }), Number(env('LG_CONCURRENCY')), () => runOnce().catch(() => void failed++));
     const seconds = (performance.now() - t0) / 1000;
-    console.log(JSON.stringify({ latencyMs: median(latencies), runsPerSecond: (runs - failed) / seconds, peakRss: memory(process.pid).hwm, failed }));
+    console.log(
+      JSON.stringify({
+        latencyMs: median(latencies),
+        runsPerSecond: (runs - failed) / seconds,
+        peakRss: memory(process.pid).hwm,
+        failed,
+      }),
+    );
   } else if (mode === 'start') {
     const thread = env('LG_THREAD');
     const agent = buildLangGraphAgent({ ...common, runHeader: thread });

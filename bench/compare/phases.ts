@@ -32,7 +32,12 @@ const failures = (errors: Error[]): Failures => ({ failed: errors.length, first:
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const userOf = (taskQueue: string, users: number) => (i: number) => `${taskQueue}-u${i % users}`;
 
-export async function withWorker<T>(side: Side, taskQueue: string, fn: (w: WorkerProcess, pid: number) => Promise<T>, extraEnv?: Record<string, string>): Promise<T> {
+export async function withWorker<T>(
+  side: Side,
+  taskQueue: string,
+  fn: (w: WorkerProcess, pid: number) => Promise<T>,
+  extraEnv?: Record<string, string>,
+): Promise<T> {
   const w = await side.startWorker(taskQueue, extraEnv);
   try {
     return await fn(w, w.child.pid!);
@@ -71,15 +76,28 @@ export interface ThroughputResult extends Failures {
   cpuSecondsPerRun: number;
 }
 
-export async function throughputPhase(side: Side, deps: PhaseDeps, runs: number, concurrency: number): Promise<ThroughputResult> {
+export async function throughputPhase(
+  side: Side,
+  deps: PhaseDeps,
+  runs: number,
+  concurrency: number,
+): Promise<ThroughputResult> {
   const taskQueue = uniqueTaskQueue(`${side.name}-c${concurrency}`);
   return withWorker(side, taskQueue, async (_w, pid) => {
     await warmUp(side, deps, taskQueue);
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
-    const errors = await poolSettled(ids(taskQueue, runs), concurrency, (id, i) => side.run(taskQueue, id, userOf(taskQueue, deps.users)(i), deps.rounds));
+    const errors = await poolSettled(ids(taskQueue, runs), concurrency, (id, i) =>
+      side.run(taskQueue, id, userOf(taskQueue, deps.users)(i), deps.rounds),
+    );
     const seconds = (performance.now() - t0) / 1000;
-    return { runs, runsPerSecond: (runs - errors.length) / seconds, peakRss: memory(pid).hwm, cpuSecondsPerRun: (cpuSeconds(pid) - cpu0) / runs, ...failures(errors) };
+    return {
+      runs,
+      runsPerSecond: (runs - errors.length) / seconds,
+      peakRss: memory(pid).hwm,
+      cpuSecondsPerRun: (cpuSeconds(pid) - cpu0) / runs,
+      ...failures(errors),
+    };
   });
 }
 
@@ -113,7 +131,13 @@ export interface ParkHooks {
  * idle with an empty backlog it starts and parks them all. Then resumes them all (each then does the job with
  * `resumeRounds` tool calls) and waits for every one to finish.
  */
-export async function parkedPhase(side: Side, deps: PhaseDeps, n: number, resumeRounds: number, hooks: ParkHooks = {}): Promise<ParkedResult> {
+export async function parkedPhase(
+  side: Side,
+  deps: PhaseDeps,
+  n: number,
+  resumeRounds: number,
+  hooks: ParkHooks = {},
+): Promise<ParkedResult> {
   const taskQueue = uniqueTaskQueue(`${side.name}-park`);
   const runIds = ids(taskQueue, n);
   const user = userOf(taskQueue, deps.users);
@@ -129,11 +153,28 @@ export async function parkedPhase(side: Side, deps: PhaseDeps, n: number, resume
     const rss = memory(pid).rss;
     const modelCallsWhileParking = (await deps.stub.count()) - stubBefore;
     await hooks.atParked?.(w);
-    if (hooks.skipResume) return { parked: n, rss, rssPerRun: (rss - rss0) / n, cpuSecondsToPark, modelCallsWhileParking, resumeSeconds: NaN, failed: 0 };
+    if (hooks.skipResume)
+      return {
+        parked: n,
+        rss,
+        rssPerRun: (rss - rss0) / n,
+        cpuSecondsToPark,
+        modelCallsWhileParking,
+        resumeSeconds: NaN,
+        failed: 0,
+      };
     const t0 = performance.now();
     const errors = await poolSettled(runIds, 100, (id) => side.resumeAndWait(id, resumeRounds));
     const resumeSeconds = (performance.now() - t0) / 1000;
-    return { parked: n, rss, rssPerRun: (rss - rss0) / n, cpuSecondsToPark, modelCallsWhileParking, resumeSeconds, ...failures(errors) };
+    return {
+      parked: n,
+      rss,
+      rssPerRun: (rss - rss0) / n,
+      cpuSecondsToPark,
+      modelCallsWhileParking,
+      resumeSeconds,
+      ...failures(errors),
+    };
   } finally {
     if (hooks.gracefulStop) await stopGracefully(w);
     await sigkillWorker(w);
@@ -157,7 +198,13 @@ async function backlog(client: Client, taskQueue: string): Promise<number> {
 }
 
 /** Until the backlog is empty and the worker has used (almost) no CPU for two seconds: every run has parked. */
-async function untilIdle(client: Client, taskQueue: string, pid: number, idleCpuPerSecond: number, timeoutMs = 3_600_000): Promise<void> {
+async function untilIdle(
+  client: Client,
+  taskQueue: string,
+  pid: number,
+  idleCpuPerSecond: number,
+  timeoutMs = 3_600_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = cpuSeconds(pid);
   let quietSeconds = 0;
@@ -182,19 +229,40 @@ export interface HotUserResult extends Failures {
  * Ours only: `runs` runs of one user at once, then `runs` runs of as many users at once, each on its own worker.
  * `workerEnv`: e.g. AGENT_POLICY with a quota, so every model call also reserves in the user's ledger (an update).
  */
-export async function hotUserPhase(side: Side, deps: PhaseDeps, runs: number, workerEnv: Record<string, string> = {}): Promise<HotUserResult> {
+export async function hotUserPhase(
+  side: Side,
+  deps: PhaseDeps,
+  runs: number,
+  workerEnv: Record<string, string> = {},
+): Promise<HotUserResult> {
   const once = async (label: string, userOfRun: (taskQueue: string, i: number) => string) => {
     const taskQueue = uniqueTaskQueue(`${side.name}-${label}`);
-    return withWorker(side, taskQueue, async (w) => {
-      await warmUp(side, deps, taskQueue);
-      const t0 = performance.now();
-      const errors = await poolSettled(ids(taskQueue, runs), runs, (id, i) => side.run(taskQueue, id, userOfRun(taskQueue, i), deps.rounds));
-      const seconds = (performance.now() - t0) / 1000;
-      const exhausted = w.output().split('\n').filter((line) => /ResourceExhausted|in-flight updates/i.test(line)).length;
-      return { seconds, exhausted, errors };
-    }, workerEnv);
+    return withWorker(
+      side,
+      taskQueue,
+      async (w) => {
+        await warmUp(side, deps, taskQueue);
+        const t0 = performance.now();
+        const errors = await poolSettled(ids(taskQueue, runs), runs, (id, i) =>
+          side.run(taskQueue, id, userOfRun(taskQueue, i), deps.rounds),
+        );
+        const seconds = (performance.now() - t0) / 1000;
+        const exhausted = w
+          .output()
+          .split('\n')
+          .filter((line) => /ResourceExhausted|in-flight updates/i.test(line)).length;
+        return { seconds, exhausted, errors };
+      },
+      workerEnv,
+    );
   };
   const one = await once('hot', (taskQueue) => `${taskQueue}-hot-user`);
   const many = await once('spread', (taskQueue, i) => `${taskQueue}-u${i}`);
-  return { runs, oneUserSeconds: one.seconds, manyUsersSeconds: many.seconds, resourceExhausted: [one.exhausted, many.exhausted], ...failures([...one.errors, ...many.errors]) };
+  return {
+    runs,
+    oneUserSeconds: one.seconds,
+    manyUsersSeconds: many.seconds,
+    resourceExhausted: [one.exhausted, many.exhausted],
+    ...failures([...one.errors, ...many.errors]),
+  };
 }

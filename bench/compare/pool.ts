@@ -16,7 +16,11 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
 }
 
 /** Like {@link pool}, but a call that throws is counted, not fatal: returns the errors. */
-export async function poolSettled<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<Error[]> {
+export async function poolSettled<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<Error[]> {
   const errors: Error[] = [];
   await pool(items, limit, (item, i) => fn(item, i).catch((err: Error) => void errors.push(err)));
   return errors;

@@ -36,7 +36,8 @@ if (threads.isMainThread && out) {
   };
   const session = new inspector.Session();
   session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   const started = cpu ? post('Profiler.enable').then(() => post('Profiler.start')) : undefined;
   let seq = 0;
   process.on('SIGWINCH', async () => {

@@ -50,7 +50,9 @@ export async function profileParked(side: Side, deps: PhaseDeps, n: number, dir:
     BENCH_PROFILE_TAG: tag,
     BENCH_PROFILE_KIND: kind,
   });
-  console.log(`${side.name}: heap snapshots of an idle worker and of one holding ${n} parked runs, then a CPU profile of starting and parking ${n}; files in ${out}`);
+  console.log(
+    `${side.name}: heap snapshots of an idle worker and of one holding ${n} parked runs, then a CPU profile of starting and parking ${n}; files in ${out}`,
+  );
   const idle = await side.startWorker(uniqueTaskQueue(`${side.name}-idle`), env('idle', 'heap'));
   let idleFiles: string[];
   try {
@@ -60,8 +62,14 @@ export async function profileParked(side: Side, deps: PhaseDeps, n: number, dir:
     await stop(idle);
   }
   let parkedFiles: string[] = [];
-  const heap = await parkedPhase(side, deps, n, 0, { env: env('parked', 'heap'), skipResume: true, atParked: async (w) => void (parkedFiles = await signalHook(w)) });
-  console.log(`${side.name}: ${n} parked, worker RSS ${(heap.rss / 1e6).toFixed(0)} MB (${(heap.rssPerRun / 1e3).toFixed(0)} KB/run), CPU to start and park ${heap.cpuSecondsToPark.toFixed(1)} s`);
+  const heap = await parkedPhase(side, deps, n, 0, {
+    env: env('parked', 'heap'),
+    skipResume: true,
+    atParked: async (w) => void (parkedFiles = await signalHook(w)),
+  });
+  console.log(
+    `${side.name}: ${n} parked, worker RSS ${(heap.rss / 1e6).toFixed(0)} MB (${(heap.rssPerRun / 1e3).toFixed(0)} KB/run), CPU to start and park ${heap.cpuSecondsToPark.toFixed(1)} s`,
+  );
   // The workflow thread is the one snapshot that is not the main thread's.
   const thread = (files: string[]) => files.find((f) => /thread\d+\.heapsnapshot$/.test(f));
   const [idleThread, parkedThread] = [thread(idleFiles), thread(parkedFiles)];
@@ -69,12 +77,22 @@ export async function profileParked(side: Side, deps: PhaseDeps, n: number, dir:
   const main = (files: string[]) => files.find((f) => f.endsWith('-main.heapsnapshot'))!;
   printHeapDiff(`${side.name}: main thread`, heapDiff(main(idleFiles), main(parkedFiles), n), 10);
 
-  const cpu = await parkedPhase(side, deps, n, 0, { env: env('parked', 'cpu'), gracefulStop: true, skipResume: true, idleCpuPerSecond: 0.3, atParked: async (w) => void (await signalHook(w)) });
-  console.log(`\n${side.name}: ${n} parked with CPU profiling on, CPU to start and park ${cpu.cpuSecondsToPark.toFixed(1)} s`);
+  const cpu = await parkedPhase(side, deps, n, 0, {
+    env: env('parked', 'cpu'),
+    gracefulStop: true,
+    skipResume: true,
+    idleCpuPerSecond: 0.3,
+    atParked: async (w) => void (await signalHook(w)),
+  });
+  console.log(
+    `\n${side.name}: ${n} parked with CPU profiling on, CPU to start and park ${cpu.cpuSecondsToPark.toFixed(1)} s`,
+  );
   const bundle = readFileSync(await side.workflowBundle(), 'utf8');
   const cpuDir = join(out, 'cpu-parked');
   for (const file of readdirSync(cpuDir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const which = file.startsWith('main-') ? 'main thread, from start to all parked' : 'workflow thread, start to shutdown';
+    const which = file.startsWith('main-')
+      ? 'main thread, from start to all parked'
+      : 'workflow thread, start to shutdown';
     console.log(`\n${side.name} worker CPU profile (${which}): ${summarizeCpuProfile(join(cpuDir, file), 12, bundle)}`);
   }
 }

@@ -41,7 +41,8 @@ const stubModel = (rounds: number) => `stub-model?rounds=${rounds}`;
 const task = 'Count with the calculator, then answer.';
 
 function checkAnswer(answer: string, rounds: number, id: string): void {
-  if (!answer.includes(`Done after ${rounds} tool calls`)) throw new Error(`${id} ended with an unexpected answer: ${answer.slice(0, 200)}`);
+  if (!answer.includes(`Done after ${rounds} tool calls`))
+    throw new Error(`${id} ended with an unexpected answer: ${answer.slice(0, 200)}`);
 }
 
 let bareBundle: Promise<string> | undefined;
@@ -49,7 +50,10 @@ let bareBundle: Promise<string> | undefined;
 /** The bare workflows bundled once per bench, as a production worker loads a prebuilt bundle. */
 function bareWorkflowBundle(): Promise<string> {
   bareBundle ??= (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'bench', 'bare', 'workflows.ts'), logger: quiet });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: join(projectRoot, 'bench', 'bare', 'workflows.ts'),
+      logger: quiet,
+    });
     const path = join(mkdtempSync(join(tmpdir(), 'bare-bundle-')), 'workflow-bundle.js');
     writeFileSync(path, code);
     return path;
@@ -66,15 +70,29 @@ export function bareSide(ctx: SideContext): Side {
     name: 'bare',
     workflowBundle: bareWorkflowBundle,
     async startWorker(taskQueue, extraEnv = {}) {
-      const env = { TEMPORAL_ADDRESS: ctx.temporalAddress, TASK_QUEUE: taskQueue, BARE_WORKFLOW_BUNDLE: await bareWorkflowBundle(), OPENAI_BASE_URL: ctx.stubUrl, ...extraEnv };
+      const env = {
+        TEMPORAL_ADDRESS: ctx.temporalAddress,
+        TASK_QUEUE: taskQueue,
+        BARE_WORKFLOW_BUNDLE: await bareWorkflowBundle(),
+        OPENAI_BASE_URL: ctx.stubUrl,
+        ...extraEnv,
+      };
       return startWorkerProcess(env, 180_000, join(projectRoot, 'bench', 'bare', 'worker.ts'));
     },
     async run(taskQueue, id, _user, rounds) {
-      const answer = await ctx.client.workflow.execute('bareAgent', { taskQueue, workflowId: id, args: [task, stubModel(rounds)] });
+      const answer = await ctx.client.workflow.execute('bareAgent', {
+        taskQueue,
+        workflowId: id,
+        args: [task, stubModel(rounds)],
+      });
       checkAnswer(answer as string, rounds, id);
     },
     async startParked(taskQueue, id, _user, rounds) {
-      await ctx.client.workflow.start('bareParkedAgent', { taskQueue, workflowId: id, args: [task, stubModel(rounds)] });
+      await ctx.client.workflow.start('bareParkedAgent', {
+        taskQueue,
+        workflowId: id,
+        args: [task, stubModel(rounds)],
+      });
     },
     async resumeAndWait(id, rounds) {
       await handle(id).signal('resume');
@@ -85,9 +103,16 @@ export function bareSide(ctx: SideContext): Side {
 
 export function oursSide(ctx: SideContext): Side {
   const clients = new Map<string, AgentClient>();
-  const agents = (taskQueue: string) => clients.get(taskQueue) ?? clients.set(taskQueue, new AgentClient(ctx.client, { taskQueue })).get(taskQueue)!;
+  const agents = (taskQueue: string) =>
+    clients.get(taskQueue) ?? clients.set(taskQueue, new AgentClient(ctx.client, { taskQueue })).get(taskQueue)!;
   const start = (taskQueue: string, id: string, user: string, rounds: number) =>
-    agents(taskQueue).start({ runId: id, template: 'react', input: { task, tools: ['calculator'] }, model: `openai:${stubModel(rounds)}`, user });
+    agents(taskQueue).start({
+      runId: id,
+      template: 'react',
+      input: { task, tools: ['calculator'] },
+      model: `openai:${stubModel(rounds)}`,
+      user,
+    });
   const parkedQueues = new Map<string, string>();
   return {
     name: 'ours',

@@ -16,10 +16,14 @@ export interface StubProcess {
 }
 
 export async function startStubProcess(): Promise<StubProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'llm-stub', 'main.ts'), '--port', '0'], {
-    cwd: projectRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'llm-stub', 'main.ts'), '--port', '0'],
+    {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`llm-stub did not start:\n${output}`)), 60_000);
@@ -35,12 +39,18 @@ export async function startStubProcess(): Promise<StubProcess> {
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`llm-stub exited with ${code}:\n${output}`)));
   });
-  const admin = (path: string, init?: RequestInit) => fetch(`${url.replace(/\/v1$/, '')}/_stub/${path}`, init).then((r) => r.json());
+  const admin = (path: string, init?: RequestInit) =>
+    fetch(`${url.replace(/\/v1$/, '')}/_stub/${path}`, init).then((r) => r.json());
   return {
     url,
     count: async () => ((await admin('health')) as { requests: number }).requests,
     requests: async (run) => (await admin(`requests?run=${encodeURIComponent(run)}`)) as LoggedRequest[],
-    addFaults: async (faults) => void (await admin('faults', { method: 'POST', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } })),
+    addFaults: async (faults) =>
+      void (await admin('faults', {
+        method: 'POST',
+        body: JSON.stringify(faults),
+        headers: { 'content-type': 'application/json' },
+      })),
     clear: async () => void (await admin('requests', { method: 'DELETE' })),
     stop: () =>
       new Promise<void>((resolve) => {

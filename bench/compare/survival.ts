@@ -74,7 +74,12 @@ export async function oursSurvival(side: Side, stub: StubProcess, rounds: number
 
 export async function langGraphSurvival(stub: StubProcess, rounds: number): Promise<SurvivalResult> {
   const thread = uniqueTaskQueue('lg-kill');
-  const env = { LG_STUB_URL: stub.url, LG_CHECKPOINT: checkpointFile('lg-kill'), LG_ROUNDS: String(rounds), LG_THREAD: thread };
+  const env = {
+    LG_STUB_URL: stub.url,
+    LG_CHECKPOINT: checkpointFile('lg-kill'),
+    LG_ROUNDS: String(rounds),
+    LG_THREAD: thread,
+  };
   await holdSecondCall(stub, thread);
   const first = langGraphProcess('start', env);
   try {

@@ -32,7 +32,8 @@ export const versionDifferences: Record<string, [string, string, string]> = {
 
 /** Variables of one side only, and why. */
 export const envDifferences: Record<string, string> = {
-  'worker OLLAMA_BASE_URL': "host.docker.internal is Docker's name for the host; on the host the worker's default applies",
+  'worker OLLAMA_BASE_URL':
+    "host.docker.internal is Docker's name for the host; on the host the worker's default applies",
   'worker METRICS_HOST': 'compose listens inside its network; the script on loopback only',
   'compose BIND_ADDR': 'the script binds every port to 127.0.0.1',
   'compose GRAFANA_ADMIN_USER': 'Grafana is not run by the script',
@@ -46,20 +47,26 @@ const serverEnv: Record<string, (c: Obj, compose: string) => string | undefined>
   POSTGRES_USER: (c, v) => eq(v, at(c, 'persistence.datastores.postgres-default.sql.user')),
   POSTGRES_PWD: (c, v) => eq(v, at(c, 'persistence.datastores.postgres-default.sql.password')),
   NUM_HISTORY_SHARDS: (c, v) => eq(v, String(at(c, 'persistence.numHistoryShards'))),
-  DYNAMIC_CONFIG_FILE_PATH: (c, v) => eq(path.basename(v), path.basename(String(at(c, 'dynamicConfigClient.filepath')))),
-  PROMETHEUS_ENDPOINT: (c) => (at(c, 'global.metrics.prometheus.listenAddress') ? undefined : 'no metrics listenAddress'),
-  LOG_LEVEL: (c) => (/env LOG_LEVEL/.test(String(at(c, 'log.level'))) ? undefined : 'log.level does not read LOG_LEVEL'),
+  DYNAMIC_CONFIG_FILE_PATH: (c, v) =>
+    eq(path.basename(v), path.basename(String(at(c, 'dynamicConfigClient.filepath')))),
+  PROMETHEUS_ENDPOINT: (c) =>
+    at(c, 'global.metrics.prometheus.listenAddress') ? undefined : 'no metrics listenAddress',
+  LOG_LEVEL: (c) =>
+    /env LOG_LEVEL/.test(String(at(c, 'log.level'))) ? undefined : 'log.level does not read LOG_LEVEL',
   // Addresses: the script's own ports on loopback.
   DB_PORT: () => undefined,
   POSTGRES_SEEDS: () => undefined,
   BIND_ON_IP: () => undefined,
 };
 
-const eq = (compose: string, cluster: unknown) => (compose === cluster ? undefined : `compose ${compose}, script ${String(cluster)}`);
-const at = (o: Obj, dotted: string): unknown => dotted.split('.').reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], o);
+const eq = (compose: string, cluster: unknown) =>
+  compose === cluster ? undefined : `compose ${compose}, script ${String(cluster)}`;
+const at = (o: Obj, dotted: string): unknown =>
+  dotted.split('.').reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], o);
 const tag = (image: unknown) => String(image).split(':').pop()!;
 /** `${VAR:-default}` → default; `${VAR}` → ''. */
-const interpolate = (value: unknown) => String(value ?? '').replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _n, d: string | undefined) => d ?? '');
+const interpolate = (value: unknown) =>
+  String(value ?? '').replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _n, d: string | undefined) => d ?? '');
 
 /** What the script says about itself (`cluster.sh versions|services|env|config`, and its settings' defaults). */
 export interface ClusterFacts {
@@ -74,8 +81,15 @@ export interface ClusterFacts {
 }
 
 export function readClusterFacts(root: string): ClusterFacts {
-  const run = (...args: string[]) => execFileSync('bash', [path.join(root, 'scripts', 'cluster.sh'), ...args], { encoding: 'utf8', env: cleanEnv() });
-  const keyValues = (text: string) => Object.fromEntries(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const run = (...args: string[]) =>
+    execFileSync('bash', [path.join(root, 'scripts', 'cluster.sh'), ...args], { encoding: 'utf8', env: cleanEnv() });
+  const keyValues = (text: string) =>
+    Object.fromEntries(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   const services = run('services').trim().split(/\s+/);
   const settings = readFileSync(path.join(root, 'scripts', 'cluster', 'settings.sh'), 'utf8');
   return {
@@ -83,10 +97,14 @@ export function readClusterFacts(root: string): ClusterFacts {
     services,
     env: Object.fromEntries(services.map((s) => [s, keyValues(run('env', s))])),
     // Temporal's config is a Go template: each `{{ ... }}` becomes a plain `TEMPLATE[...]` without quotes.
-    temporalConfig: parseYaml(run('config', 'temporal').replace(/\{\{(.*?)\}\}/g, (_m, t: string) => `TEMPLATE[${t.replace(/["']/g, '')}]`)) as Obj,
+    temporalConfig: parseYaml(
+      run('config', 'temporal').replace(/\{\{(.*?)\}\}/g, (_m, t: string) => `TEMPLATE[${t.replace(/["']/g, '')}]`),
+    ) as Obj,
     prometheusConfig: parseYaml(run('config', 'prometheus')) as Obj,
     defaults: Object.fromEntries([...settings.matchAll(/^(\w+)=\$\{\1:-([^}]*)\}$/gm)].map((m) => [m[1], m[2]])),
-    scriptText: ['cluster.sh', 'cluster/services.sh'].map((f) => readFileSync(path.join(root, 'scripts', f), 'utf8')).join('\n'),
+    scriptText: ['cluster.sh', 'cluster/services.sh']
+      .map((f) => readFileSync(path.join(root, 'scripts', f), 'utf8'))
+      .join('\n'),
   };
 }
 
@@ -106,21 +124,30 @@ export function checkDrift(compose: Obj, facts: ClusterFacts, prometheusYml: Obj
   };
 
   // Services: every compose service mapped, every script service in the map.
-  for (const name of Object.keys(services)) if (!(name in topology)) problems.push(`compose service ${name} has no counterpart in scripts/cluster.sh (declare it in drift.ts)`);
-  for (const name of Object.keys(topology)) if (!(name in services)) problems.push(`${name} is declared in drift.ts but not in docker-compose.yml`);
+  for (const name of Object.keys(services))
+    if (!(name in topology))
+      problems.push(`compose service ${name} has no counterpart in scripts/cluster.sh (declare it in drift.ts)`);
+  for (const name of Object.keys(topology))
+    if (!(name in services)) problems.push(`${name} is declared in drift.ts but not in docker-compose.yml`);
   const mapped = Object.values(topology).flatMap((t) => ('cluster' in t ? t.cluster : []));
-  if ([...mapped].sort().join() !== [...facts.services].sort().join()) problems.push(`script services [${facts.services}] are not compose's [${mapped}]`);
-  for (const t of Object.values(topology)) if ('step' in t && !facts.scriptText.includes(`${t.step}()`)) problems.push(`scripts/cluster.sh has no step ${t.step}`);
+  if ([...mapped].sort().join() !== [...facts.services].sort().join())
+    problems.push(`script services [${facts.services}] are not compose's [${mapped}]`);
+  for (const t of Object.values(topology))
+    if ('step' in t && !facts.scriptText.includes(`${t.step}()`))
+      problems.push(`scripts/cluster.sh has no step ${t.step}`);
 
   // Versions.
   const version = (service: string, compose: string, script: string) => {
     if (compose === script) return;
     const declared = versionDifferences[service];
     if (declared?.[0] === compose && declared[1] === script) return;
-    problems.push(`${service}: compose runs ${compose}, scripts/cluster.sh ${script}${declared ? ` (declared: ${declared[0]} vs ${declared[1]})` : ''}`);
+    problems.push(
+      `${service}: compose runs ${compose}, scripts/cluster.sh ${script}${declared ? ` (declared: ${declared[0]} vs ${declared[1]})` : ''}`,
+    );
   };
   version('temporal', tag(services.temporal?.image), facts.versions.TEMPORAL_VERSION);
-  for (const name of ['temporal-schema', 'temporal-create-namespace', 'temporal-admin-tools']) version(name, tag(services[name]?.image), facts.versions.TEMPORAL_VERSION);
+  for (const name of ['temporal-schema', 'temporal-create-namespace', 'temporal-admin-tools'])
+    version(name, tag(services[name]?.image), facts.versions.TEMPORAL_VERSION);
   version('temporal-ui', tag(services['temporal-ui']?.image), facts.versions.UI_SERVER_VERSION);
   version('postgresql', tag(services.postgresql?.image), facts.versions.POSTGRES_MAJOR);
   version('prometheus', tag(services.prometheus?.image), facts.versions.PROMETHEUS_VERSION);
@@ -132,11 +159,15 @@ export function checkDrift(compose: Obj, facts: ClusterFacts, prometheusYml: Obj
     for (const [key, value] of Object.entries(c)) {
       if (envDifferences[`${composeName} ${key}`]) continue;
       if (value === undefined) {
-        if (key in s) problems.push(`${composeName}: compose passes ${key} through from the shell, scripts/cluster.sh sets it`);
+        if (key in s)
+          problems.push(`${composeName}: compose passes ${key} through from the shell, scripts/cluster.sh sets it`);
       } else if (!(key in s)) problems.push(`${composeName}: compose sets ${key}, scripts/cluster.sh does not`);
-      else if (!addresses.includes(key) && s[key] !== value) problems.push(`${composeName}: ${key} is ${value} in compose, ${s[key]} in scripts/cluster.sh`);
+      else if (!addresses.includes(key) && s[key] !== value)
+        problems.push(`${composeName}: ${key} is ${value} in compose, ${s[key]} in scripts/cluster.sh`);
     }
-    for (const key of Object.keys(s)) if (!(key in c) && !envDifferences[`${composeName} ${key}`]) problems.push(`${composeName}: scripts/cluster.sh sets ${key}, compose does not`);
+    for (const key of Object.keys(s))
+      if (!(key in c) && !envDifferences[`${composeName} ${key}`])
+        problems.push(`${composeName}: scripts/cluster.sh sets ${key}, compose does not`);
   };
   sameEnv('worker', 'agent-worker-1', ['TEMPORAL_ADDRESS', 'METRICS_PORT']);
   sameEnv('temporal-ui', 'ui', ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_PORT']);
@@ -150,23 +181,42 @@ export function checkDrift(compose: Obj, facts: ClusterFacts, prometheusYml: Obj
     }
   }
   for (const [key, value] of Object.entries(envOf('temporal-create-namespace'))) {
-    if (key !== 'TEMPORAL_ADDRESS' && !facts.scriptText.includes(`${key}=`)) problems.push(`temporal-create-namespace: ${key} is not passed by scripts/cluster.sh`);
-    const variable = /\$\{(\w+)/.exec(String((services['temporal-create-namespace']?.environment as Obj)?.[key] ?? ''))?.[1];
-    if (variable && facts.defaults[variable] !== value) problems.push(`${variable}: default ${value} in compose, ${facts.defaults[variable]} in scripts/cluster/settings.sh`);
+    if (key !== 'TEMPORAL_ADDRESS' && !facts.scriptText.includes(`${key}=`))
+      problems.push(`temporal-create-namespace: ${key} is not passed by scripts/cluster.sh`);
+    const variable = /\$\{(\w+)/.exec(
+      String((services['temporal-create-namespace']?.environment as Obj)?.[key] ?? ''),
+    )?.[1];
+    if (variable && facts.defaults[variable] !== value)
+      problems.push(
+        `${variable}: default ${value} in compose, ${facts.defaults[variable]} in scripts/cluster/settings.sh`,
+      );
   }
 
   // Compose variables: the script reads the same names with the same defaults.
   for (const m of JSON.stringify(compose).matchAll(/\$\{(\w+):-([^}]*)\}/g)) {
     const [, variable, value] = m;
     if (envDifferences[`compose ${variable}`]) continue;
-    if (facts.defaults[variable] !== value) problems.push(`\${${variable}:-${value}} in compose, ${facts.defaults[variable] === undefined ? 'not read' : `default ${facts.defaults[variable]}`} in scripts/cluster/settings.sh`);
+    if (facts.defaults[variable] !== value)
+      problems.push(
+        `\${${variable}:-${value}} in compose, ${facts.defaults[variable] === undefined ? 'not read' : `default ${facts.defaults[variable]}`} in scripts/cluster/settings.sh`,
+      );
   }
 
   // Prometheus: the same jobs, labels and interval as deploy/prometheus/prometheus.yml.
-  const jobs = (c: Obj) => ((c.scrape_configs ?? []) as Obj[]).map((j) => j.job_name).sort().join();
-  if (jobs(prometheusYml) !== jobs(facts.prometheusConfig)) problems.push(`Prometheus jobs: [${jobs(prometheusYml)}] in deploy/, [${jobs(facts.prometheusConfig)}] in scripts/cluster.sh`);
+  const jobs = (c: Obj) =>
+    ((c.scrape_configs ?? []) as Obj[])
+      .map((j) => j.job_name)
+      .sort()
+      .join();
+  if (jobs(prometheusYml) !== jobs(facts.prometheusConfig))
+    problems.push(
+      `Prometheus jobs: [${jobs(prometheusYml)}] in deploy/, [${jobs(facts.prometheusConfig)}] in scripts/cluster.sh`,
+    );
   for (const key of ['external_labels', 'scrape_interval', 'evaluation_interval']) {
-    const [a, b] = [JSON.stringify(at(prometheusYml, `global.${key}`)), JSON.stringify(at(facts.prometheusConfig, `global.${key}`))];
+    const [a, b] = [
+      JSON.stringify(at(prometheusYml, `global.${key}`)),
+      JSON.stringify(at(facts.prometheusConfig, `global.${key}`)),
+    ];
     if (a !== b) problems.push(`Prometheus global.${key}: ${a} in deploy/, ${b} in scripts/cluster.sh`);
   }
   return problems;
@@ -178,7 +228,11 @@ export function loadCompose(root: string): Obj {
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..', '..');
-  const problems = checkDrift(loadCompose(root), readClusterFacts(root), parseYaml(readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8')) as Obj);
+  const problems = checkDrift(
+    loadCompose(root),
+    readClusterFacts(root),
+    parseYaml(readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8')) as Obj,
+  );
   for (const p of problems) console.log(p);
   process.exitCode = problems.length ? 1 : 0;
 }

@@ -9,7 +9,9 @@ async function check(address: string, service: string): Promise<string> {
   // Lazy: connect() would also call the WorkflowService, which only the frontend serves.
   const connection = Connection.lazy({ address, connectTimeout: 2000 });
   try {
-    const { status } = await connection.withDeadline(Date.now() + 3000, () => connection.healthService.check({ service }));
+    const { status } = await connection.withDeadline(Date.now() + 3000, () =>
+      connection.healthService.check({ service }),
+    );
     // grpc.health.v1.HealthCheckResponse.ServingStatus: 1 SERVING, 2 NOT_SERVING, 3 SERVICE_UNKNOWN.
     return status === 1 ? 'SERVING' : status === 2 ? 'NOT_SERVING' : `status ${status}`;
   } catch (err) {

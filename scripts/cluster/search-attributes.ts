@@ -19,7 +19,8 @@ async function retry<T>(what: string, deadline: number, fn: () => Promise<T>): P
     try {
       return await fn();
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`${what} failed for ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -29,15 +30,22 @@ async function main(): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const native = await NativeConnection.connect({ address });
   try {
-    const added = await retry('registering search attributes', deadline, () => ensureSearchAttributes(native, namespace));
+    const added = await retry('registering search attributes', deadline, () =>
+      ensureSearchAttributes(native, namespace),
+    );
     if (added.length) console.log(`registered search attributes: ${added.join(', ')}`);
   } finally {
     await native.close();
   }
   const connection = await Connection.connect({ address });
-  const query = agentSearchAttributeKeys.filter((k) => k.type === SearchAttributeType.KEYWORD).map((k) => `${k.name} = 'probe'`).join(' AND ');
+  const query = agentSearchAttributeKeys
+    .filter((k) => k.type === SearchAttributeType.KEYWORD)
+    .map((k) => `${k.name} = 'probe'`)
+    .join(' AND ');
   try {
-    await retry('a visibility query on them', deadline, () => connection.workflowService.countWorkflowExecutions({ namespace, query }));
+    await retry('a visibility query on them', deadline, () =>
+      connection.workflowService.countWorkflowExecutions({ namespace, query }),
+    );
   } finally {
     await connection.close();
   }

@@ -22,10 +22,20 @@ export function cluster(args: string[], env: Record<string, string>, timeoutMs =
 }
 
 /** Runs a command to its end; rejects with its output on a non-zero exit or after `timeoutMs`. */
-export function run(command: string, args: string[], env: Record<string, string>, timeoutMs: number, allowFailure = false): Promise<CommandResult> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  allowFailure = false,
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -35,7 +45,12 @@ export function run(command: string, args: string[], env: Record<string, string>
       clearTimeout(timer);
       const result = { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
       if (code === 0 || allowFailure) resolve(result);
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code} after ${result.seconds} s:\n${stdout}\n${stderr}`));
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} exited with ${code} after ${result.seconds} s:\n${stdout}\n${stderr}`,
+          ),
+        );
     });
   });
 }

@@ -42,7 +42,8 @@ export async function recordedModelCalls(handles: WorkflowHandle[]): Promise<Map
       for (const event of (await handle.fetchHistory()).events ?? []) {
         const scheduled = event.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name === 'invokeModel') {
-          const [input] = scheduled.input?.payloads?.map((p) => defaultPayloadConverter.fromPayload<{ step: number }>(p)) ?? [];
+          const [input] =
+            scheduled.input?.payloads?.map((p) => defaultPayloadConverter.fromPayload<{ step: number }>(p)) ?? [];
           const key = `${handle.workflowId}#${input.step}`;
           stepOf.set(String(event.eventId), input.step);
           const call = recorded.get(key) ?? { activities: 0, finalAttempt: 0 };
@@ -53,7 +54,11 @@ export async function recordedModelCalls(handles: WorkflowHandle[]): Promise<Map
         const step = started ? stepOf.get(String(started.scheduledEventId)) : undefined;
         if (!started || step === undefined) continue;
         const key = `${handle.workflowId}#${step}`;
-        recorded.set(key, { ...recorded.get(key)!, finalAttempt: started.attempt ?? 1, lastFailure: started.lastFailure?.message ?? undefined });
+        recorded.set(key, {
+          ...recorded.get(key)!,
+          finalAttempt: started.attempt ?? 1,
+          lastFailure: started.lastFailure?.message ?? undefined,
+        });
       }
     }),
   );

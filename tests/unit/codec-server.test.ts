@@ -25,11 +25,18 @@ after(async () => {
 type JsonPayload = { metadata: Record<string, string>; data: string };
 const toJson = (value: unknown): JsonPayload => {
   const p = defaultPayloadConverter.toPayload(value);
-  return { metadata: Object.fromEntries(Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data!).toString('base64') };
+  return {
+    metadata: Object.fromEntries(Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: Buffer.from(p.data!).toString('base64'),
+  };
 };
 const text = (b64: string) => Buffer.from(b64, 'base64').toString();
 const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 test('/encode then /decode round trips, at any path prefix, for small and blob-sized payloads', async () => {
   const payloads = [toJson({ prompt: 'top secret' }), toJson({ big: 'z'.repeat(400_000) })];
@@ -56,7 +63,14 @@ test('requests without the bearer token are refused', async () => {
 
 test('CORS: the UI origin may call it (with credentials), other origins get no grant', async () => {
   const preflight = (origin: string) =>
-    fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace,authorization' } });
+    fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace,authorization',
+      },
+    });
   const ui = await preflight('http://localhost:8233');
   assert.equal(ui.status, 204);
   assert.equal(ui.headers.get('access-control-allow-origin'), 'http://localhost:8233');
@@ -64,7 +78,11 @@ test('CORS: the UI origin may call it (with credentials), other origins get no g
   assert.match(ui.headers.get('access-control-allow-headers') ?? '', /x-namespace/);
   const other = await preflight('https://evil.example');
   assert.equal(other.headers.get('access-control-allow-origin'), null);
-  const answer = await post('/decode', { payloads: [] }, { authorization: `Bearer ${token}`, origin: 'http://localhost:8233' });
+  const answer = await post(
+    '/decode',
+    { payloads: [] },
+    { authorization: `Bearer ${token}`, origin: 'http://localhost:8233' },
+  );
   assert.equal(answer.headers.get('access-control-allow-origin'), 'http://localhost:8233');
 });
 
@@ -73,7 +91,13 @@ test('bad requests get 4xx with the reason', async () => {
   const shape = await post('/decode', { payloads: 'nope' });
   assert.equal(shape.status, 400);
   assert.match(await shape.text(), /Invalid body: payloads/);
-  const foreign = { metadata: { encoding: Buffer.from('binary/encrypted').toString('base64'), 'encryption-key-id': Buffer.from('retired').toString('base64') }, data: 'AAAA' };
+  const foreign = {
+    metadata: {
+      encoding: Buffer.from('binary/encrypted').toString('base64'),
+      'encryption-key-id': Buffer.from('retired').toString('base64'),
+    },
+    data: 'AAAA',
+  };
   const unknownKey = await post('/decode', { payloads: [foreign] });
   assert.equal(unknownKey.status, 400);
   assert.match(await unknownKey.text(), /key id "retired" is not in AGENT_PAYLOAD_KEYS/);

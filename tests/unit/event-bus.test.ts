@@ -8,13 +8,21 @@ import type { AgentEvent } from '../../agents/events';
 import { EventBus } from '../../worker/events/event-bus';
 import { JsonLinesTransport, transportFromSetting } from '../../worker/events/transports';
 
-const event = (type: AgentEvent['type'], runId = 'r1'): AgentEvent => ({ type, at: new Date().toISOString(), runId, data: { step: 1 } as never });
+const event = (type: AgentEvent['type'], runId = 'r1'): AgentEvent => ({
+  type,
+  at: new Date().toISOString(),
+  runId,
+  data: { step: 1 } as never,
+});
 
 test('handlers get only the types and runs they filter for', () => {
   const bus = new EventBus();
   const seen: string[] = [];
   bus.subscribe({ types: ['step.started'] }, (e) => void seen.push(`a:${e.type}`));
-  bus.subscribe({ types: ['step.started', 'step.finished'], where: (e) => e.runId === 'r2' }, (e) => void seen.push(`b:${e.type}:${e.runId}`));
+  bus.subscribe(
+    { types: ['step.started', 'step.finished'], where: (e) => e.runId === 'r2' },
+    (e) => void seen.push(`b:${e.type}:${e.runId}`),
+  );
   bus.subscribe({}, (e) => void seen.push(`all:${e.type}`));
   bus.publish(event('step.started'));
   bus.publish(event('step.finished', 'r2'));
@@ -54,9 +62,16 @@ test('a throwing or rejecting handler is reported and does not stop the others',
 
 test('history is bounded and ordered oldest first', () => {
   const bus = new EventBus({ historySize: 3 });
-  for (const type of ['run.started', 'step.started', 'step.finished', 'run.completed'] as const) bus.publish(event(type));
-  assert.deepEqual(bus.history().map((e) => e.type), ['step.started', 'step.finished', 'run.completed']);
-  assert.deepEqual(bus.history(['run.completed']).map((e) => e.type), ['run.completed']);
+  for (const type of ['run.started', 'step.started', 'step.finished', 'run.completed'] as const)
+    bus.publish(event(type));
+  assert.deepEqual(
+    bus.history().map((e) => e.type),
+    ['step.started', 'step.finished', 'run.completed'],
+  );
+  assert.deepEqual(
+    bus.history(['run.completed']).map((e) => e.type),
+    ['run.completed'],
+  );
 });
 
 test('JSON lines transport writes every event for another process', async () => {
@@ -66,6 +81,12 @@ test('JSON lines transport writes every event for another process', async () => 
   bus.publish(event('run.started'));
   bus.publish(event('run.completed'));
   await bus.close();
-  assert.deepEqual(readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line).type), ['run.started', 'run.completed']);
+  assert.deepEqual(
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).type),
+    ['run.started', 'run.completed'],
+  );
   assert.throws(() => transportFromSetting('kafka://x'), /AGENT_EVENTS_TRANSPORT/);
 });

@@ -34,7 +34,10 @@ function chat(options: { run?: string; model?: string } & Partial<ChatOpenAIFiel
     model,
     apiKey: 'test-key',
     maxRetries: 0,
-    configuration: { baseURL: stub.url, defaultHeaders: { 'x-agent-run': run, 'x-agent-step': '1', 'x-agent-attempt': '1' } },
+    configuration: {
+      baseURL: stub.url,
+      defaultHeaders: { 'x-agent-run': run, 'x-agent-step': '1', 'x-agent-attempt': '1' },
+    },
     ...fields,
   });
 }
@@ -51,7 +54,8 @@ async function caught(work: () => Promise<unknown>): Promise<any> {
 
 /** The only logged request, once it has finished (the stub may see a client hang-up after the client does). */
 async function onlyRequest(): Promise<LoggedRequest> {
-  for (let i = 0; i < 100 && stub.requests().some((r) => r.outcome === 'pending'); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && stub.requests().some((r) => r.outcome === 'pending'); i++)
+    await new Promise((r) => setTimeout(r, 10));
   const requests = stub.requests();
   assert.equal(requests.length, 1, JSON.stringify(requests));
   return requests[0];
@@ -95,11 +99,19 @@ describe('replies through ChatOpenAI', () => {
   test('tool calls parse, and tool results round-trip', async () => {
     const model = chat().bindTools([calculator]);
     const first = await model.invoke('What is 2 + 3?');
-    assert.deepEqual(first.tool_calls, [{ name: 'calculator', args: { expression: '2 + 3' }, type: 'tool_call', id: 'call_1' }]);
+    assert.deepEqual(first.tool_calls, [
+      { name: 'calculator', args: { expression: '2 + 3' }, type: 'tool_call', id: 'call_1' },
+    ]);
     const result = new ToolMessage({ content: '5', tool_call_id: 'call_1', name: 'calculator' });
     const second = await model.invoke([{ role: 'user', content: 'What is 2 + 3?' }, first, result]);
     assert.equal(second.content, 'The answer is 5.');
-    assert.deepEqual(stub.requests().map((r) => [r.tools, r.messageCount]), [[['calculator'], 1], [['calculator'], 3]]);
+    assert.deepEqual(
+      stub.requests().map((r) => [r.tools, r.messageCount]),
+      [
+        [['calculator'], 1],
+        [['calculator'], 3],
+      ],
+    );
   });
 
   test('brain params come from the model name query', async () => {
@@ -114,18 +126,31 @@ describe('replies through ChatOpenAI', () => {
     assert.ok(chunks.length > 3, `only ${chunks.length} chunks`);
     const whole = chunks.reduce((a, b) => a.concat(b));
     assert.equal(whole.content, 'Scripted reply (turn 1): you said "tell me something long".');
-    assert.ok(whole.usage_metadata.input_tokens > 0 && whole.usage_metadata.total_tokens > whole.usage_metadata.input_tokens);
+    assert.ok(
+      whole.usage_metadata.input_tokens > 0 && whole.usage_metadata.total_tokens > whole.usage_metadata.input_tokens,
+    );
 
     let toolChunk: any;
-    for await (const chunk of await chat().bindTools([calculator]).stream('What is (12 + 30) * 2?')) toolChunk = toolChunk ? toolChunk.concat(chunk) : chunk;
-    assert.deepEqual(toolChunk.tool_calls, [{ name: 'calculator', args: { expression: '(12 + 30) * 2' }, id: 'call_1', type: 'tool_call' }]);
-    assert.deepEqual(stub.requests().map((r) => [r.stream, r.outcome]), [[true, 'ok'], [true, 'ok']]);
+    for await (const chunk of await chat().bindTools([calculator]).stream('What is (12 + 30) * 2?'))
+      toolChunk = toolChunk ? toolChunk.concat(chunk) : chunk;
+    assert.deepEqual(toolChunk.tool_calls, [
+      { name: 'calculator', args: { expression: '(12 + 30) * 2' }, id: 'call_1', type: 'tool_call' },
+    ]);
+    assert.deepEqual(
+      stub.requests().map((r) => [r.stream, r.outcome]),
+      [
+        [true, 'ok'],
+        [true, 'ok'],
+      ],
+    );
   });
 });
 
 describe('faults as ChatOpenAI surfaces them', () => {
   test('429 with Retry-After: RateLimitError, status 429, retryable', async () => {
-    const { err, logged } = await withFault({ kind: 'status', status: 429, retryAfterSeconds: 2 }, () => chat().invoke('hi'));
+    const { err, logged } = await withFault({ kind: 'status', status: 429, retryAfterSeconds: 2 }, () =>
+      chat().invoke('hi'),
+    );
     assert.equal(err.constructor.name, 'RateLimitError');
     assert.equal(err.status, 429);
     assert.equal(err.lc_error_code, 'MODEL_RATE_LIMIT');
@@ -139,8 +164,14 @@ describe('faults as ChatOpenAI surfaces them', () => {
     const { err } = await withFault({ kind: 'status', status: 429 }, () => chat().invoke('hi'));
     assert.deepEqual([err.name, err.status, getRetryable(err)], ['RateLimitCapacityError', 429, true]);
     stub.clearRequests();
-    const quota = await withFault({ kind: 'status', status: 429, type: 'insufficient_quota', code: 'insufficient_quota' }, () => chat().invoke('hi'));
-    assert.deepEqual([quota.err.name, quota.err.code, getRetryable(quota.err)], ['InsufficientQuotaError', 'insufficient_quota', false]);
+    const quota = await withFault(
+      { kind: 'status', status: 429, type: 'insufficient_quota', code: 'insufficient_quota' },
+      () => chat().invoke('hi'),
+    );
+    assert.deepEqual(
+      [quota.err.name, quota.err.code, getRetryable(quota.err)],
+      ['InsufficientQuotaError', 'insufficient_quota', false],
+    );
   });
 
   for (const [status, className, retryable] of [
@@ -151,7 +182,10 @@ describe('faults as ChatOpenAI surfaces them', () => {
   ] as const) {
     test(`${status}: ${className}`, async () => {
       const { err, logged } = await withFault({ kind: 'status', status }, () => chat().invoke('hi'));
-      assert.deepEqual([err.constructor.name, err.status, getRetryable(err), logged.status], [className, status, retryable, status]);
+      assert.deepEqual(
+        [err.constructor.name, err.status, getRetryable(err), logged.status],
+        [className, status, retryable, status],
+      );
       assert.equal(typeof err.error?.message, 'string');
     });
   }
@@ -182,7 +216,9 @@ describe('faults as ChatOpenAI surfaces them', () => {
 
   test('reset mid-stream: chunks arrive, then TypeError "terminated" (UND_ERR_SOCKET)', async () => {
     const received: unknown[] = [];
-    const { err, logged } = await withFault({ kind: 'reset', afterChunks: 2 }, () => drain(chat(), 'hello there friend', received));
+    const { err, logged } = await withFault({ kind: 'reset', afterChunks: 2 }, () =>
+      drain(chat(), 'hello there friend', received),
+    );
     assert.ok(received.length >= 1);
     assert.deepEqual([err.name, err.message, err.cause?.code], ['TypeError', 'terminated', 'UND_ERR_SOCKET']);
     assert.deepEqual([logged.stream, logged.status, logged.outcome], [true, 200, 'fault']);
@@ -199,27 +235,42 @@ describe('faults as ChatOpenAI surfaces them', () => {
 
   test('bad tool calls: invalid JSON lands in invalid_tool_calls; other variants pass through', async () => {
     const model = chat().bindTools([calculator]);
-    stub.addFaults([{ kind: 'bad-tool-call' }, { kind: 'bad-tool-call' }, { kind: 'bad-tool-call', variant: 'not-object' }, { kind: 'bad-tool-call', variant: 'unknown-tool' }]);
+    stub.addFaults([
+      { kind: 'bad-tool-call' },
+      { kind: 'bad-tool-call' },
+      { kind: 'bad-tool-call', variant: 'not-object' },
+      { kind: 'bad-tool-call', variant: 'unknown-tool' },
+    ]);
     const invalid = await model.invoke('What is 1 + 1?');
     assert.deepEqual([invalid.tool_calls, invalid.invalid_tool_calls?.[0].args], [[], '{"expression": 1 + }']);
     let streamed: any;
-    for await (const chunk of await model.stream('What is 1 + 1?')) streamed = streamed ? streamed.concat(chunk) : chunk;
+    for await (const chunk of await model.stream('What is 1 + 1?'))
+      streamed = streamed ? streamed.concat(chunk) : chunk;
     assert.deepEqual([streamed.tool_calls, streamed.invalid_tool_calls.length], [[], 1]);
     assert.deepEqual((await model.invoke('What is 1 + 1?')).tool_calls?.[0].args, ['1 + 1']);
     assert.equal((await model.invoke('What is 1 + 1?')).tool_calls?.[0].name, 'no_such_tool');
-    assert.ok(stub.requests().every((r) => r.fault?.kind === 'bad-tool-call' && r.outcome === 'fault' && r.status === 200));
+    assert.ok(
+      stub.requests().every((r) => r.fault?.kind === 'bad-tool-call' && r.outcome === 'fault' && r.status === 200),
+    );
   });
 });
 
 describe('fault queue and admin API', () => {
   test('match.run, times and FIFO order', async () => {
-    stub.addFaults([{ kind: 'status', status: 500, match: { run: 'r2' }, times: 2 }, { kind: 'status', status: 503 }, { kind: 'status', status: 401 }]);
+    stub.addFaults([
+      { kind: 'status', status: 500, match: { run: 'r2' }, times: 2 },
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 401 },
+    ]);
     assert.equal((await caught(() => chat({ run: 'r2' }).invoke('hi'))).status, 500);
     assert.equal((await caught(() => chat({ run: 'r1' }).invoke('hi'))).status, 503);
     assert.equal((await caught(() => chat({ run: 'r2' }).invoke('hi'))).status, 500);
     assert.equal((await caught(() => chat({ run: 'r2' }).invoke('hi'))).status, 401);
     await chat({ run: 'r2' }).invoke('hi');
-    assert.deepEqual(stub.requests().map((r) => `${r.key.run}:${r.status}`), ['r2:500', 'r1:503', 'r2:500', 'r2:401', 'r2:200']);
+    assert.deepEqual(
+      stub.requests().map((r) => `${r.key.run}:${r.status}`),
+      ['r2:500', 'r1:503', 'r2:500', 'r2:401', 'r2:200'],
+    );
     assert.deepEqual(stub.pendingFaults(), []);
   });
 
@@ -235,14 +286,24 @@ describe('fault queue and admin API', () => {
     assert.equal((await call('POST', '/_stub/faults', JSON.stringify({ kind: 'status', status: 500 }))).status, 200);
     assert.deepEqual((await call('GET', '/_stub/faults')).json, [{ kind: 'status', status: 500, times: 1 }]);
 
-    const invalid = await call('POST', '/v1/chat/completions', JSON.stringify({ model: 'stub-model', messages: [{ role: 'robot', content: 'x' }] }));
-    assert.deepEqual([invalid.status, invalid.json.error.type, invalid.json.error.param], [400, 'invalid_request_error', 'messages.0.role']);
+    const invalid = await call(
+      'POST',
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'stub-model', messages: [{ role: 'robot', content: 'x' }] }),
+    );
+    assert.deepEqual(
+      [invalid.status, invalid.json.error.type, invalid.json.error.param],
+      [400, 'invalid_request_error', 'messages.0.role'],
+    );
     assert.equal((await call('POST', '/v1/chat/completions', '{not json')).status, 400);
     assert.equal((await call('GET', '/v1/models')).json.data[0].id, 'stub-model');
     assert.equal(stub.pendingFaults().length, 1, 'invalid requests must not consume faults');
 
     assert.deepEqual((await call('GET', '/_stub/requests?run=nobody')).json, []);
-    assert.deepEqual((await call('GET', '/_stub/requests')).json.map((r: LoggedRequest) => r.outcome), ['rejected', 'rejected', 'ok']);
+    assert.deepEqual(
+      (await call('GET', '/_stub/requests')).json.map((r: LoggedRequest) => r.outcome),
+      ['rejected', 'rejected', 'ok'],
+    );
     assert.deepEqual((await call('DELETE', '/_stub/faults')).json, { cleared: 1 });
     assert.deepEqual((await call('DELETE', '/_stub/requests')).json, { cleared: 3 });
     assert.deepEqual((await call('GET', '/_stub/health')).json, { ok: true, pendingFaults: 0, requests: 0 });
@@ -252,7 +313,12 @@ describe('fault queue and admin API', () => {
     const logFile = join(mkdtempSync(join(tmpdir(), 'llm-stub-')), 'requests.jsonl');
     const own = await startLlmStub({ logFile, faults: [{ kind: 'status', status: 503 }] });
     try {
-      const model = new ChatOpenAI({ model: 'stub-model', apiKey: 'secret-key', maxRetries: 0, configuration: { baseURL: own.url } });
+      const model = new ChatOpenAI({
+        model: 'stub-model',
+        apiKey: 'secret-key',
+        maxRetries: 0,
+        configuration: { baseURL: own.url },
+      });
       assert.equal((await caught(() => model.invoke('hi'))).status, 503);
       await model.invoke('hi');
     } finally {
@@ -260,12 +326,25 @@ describe('fault queue and admin API', () => {
     }
     const text = readFileSync(logFile, 'utf8');
     assert.ok(!text.includes('secret-key'));
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line));
-    assert.deepEqual(lines.map((l) => [l.status, l.outcome, l.authorization, l.key]), [[503, 'fault', true, {}], [200, 'ok', true, {}]]);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      lines.map((l) => [l.status, l.outcome, l.authorization, l.key]),
+      [
+        [503, 'fault', true, {}],
+        [200, 'ok', true, {}],
+      ],
+    );
   });
 
   test('CLI prints its URL and takes --faults', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'llm-stub/main.ts', '--port', '0', '--faults', '{"kind":"status","status":429}'], { cwd: join(__dirname, '../..') });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'llm-stub/main.ts', '--port', '0', '--faults', '{"kind":"status","status":429}'],
+      { cwd: join(__dirname, '../..') },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -276,7 +355,10 @@ describe('fault queue and admin API', () => {
         });
         child.once('exit', (code) => reject(new Error(`CLI exited with ${code}: ${out}`)));
       });
-      const res = await fetch(`${url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${url}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       assert.equal(res.status, 429);
     } finally {
       child.kill('SIGTERM');

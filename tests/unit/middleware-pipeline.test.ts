@@ -3,12 +3,24 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { ApplicationFailure } from '@temporalio/common';
-import { authMiddleware, builtinMiddleware, fromLangChainMiddleware, MiddlewarePipeline, type AgentMiddleware, type ModelCallHandler, type ToolCallHandler } from '../../activities/middleware';
+import {
+  authMiddleware,
+  builtinMiddleware,
+  fromLangChainMiddleware,
+  MiddlewarePipeline,
+  type AgentMiddleware,
+  type ModelCallHandler,
+  type ToolCallHandler,
+} from '../../activities/middleware';
 import { agentFailure, ErrorType } from '../../agents/errors';
 import { fakeContext, modelRequest, recordingLogger, toolRequest } from '../../testing/fake-call';
 
-const model: ModelCallHandler = async (request) => new AIMessage({ content: `model saw ${request.messages.length} message(s)${request.systemPrompt ? ` and "${request.systemPrompt}"` : ''}` });
-const tool: ToolCallHandler = async (request) => new ToolMessage({ content: `ran ${request.toolCall.name}`, tool_call_id: request.toolCall.id, status: 'success' });
+const model: ModelCallHandler = async (request) =>
+  new AIMessage({
+    content: `model saw ${request.messages.length} message(s)${request.systemPrompt ? ` and "${request.systemPrompt}"` : ''}`,
+  });
+const tool: ToolCallHandler = async (request) =>
+  new ToolMessage({ content: `ran ${request.toolCall.name}`, tool_call_id: request.toolCall.id, status: 'success' });
 
 /** A middleware that records "<name>:before" and "<name>:after" around the rest of the pipeline. */
 function tracer(name: string, priority: number, trace: string[], enabled = true): AgentMiddleware {
@@ -67,7 +79,10 @@ describe('order and onion', () => {
   });
 
   test('duplicate names are refused', () => {
-    assert.throws(() => new MiddlewarePipeline([tracer('x', 1, []), tracer('x', 2, [])]), /Two middleware are named "x"/);
+    assert.throws(
+      () => new MiddlewarePipeline([tracer('x', 1, []), tracer('x', 2, [])]),
+      /Two middleware are named "x"/,
+    );
   });
 });
 
@@ -94,8 +109,17 @@ describe('enable and disable', () => {
 describe('short-circuit and errors', () => {
   test('a middleware can answer without calling inward', async () => {
     const trace: string[] = [];
-    const cache: AgentMiddleware = { name: 'cache', priority: 15, enabled: true, wrapModelCall: async () => new AIMessage('cached') };
-    const reply = await new MiddlewarePipeline([tracer('outer', 10, trace), cache, tracer('inner', 20, trace)]).modelCall(async () => assert.fail('the model must not be called'))(modelRequest(fakeContext()));
+    const cache: AgentMiddleware = {
+      name: 'cache',
+      priority: 15,
+      enabled: true,
+      wrapModelCall: async () => new AIMessage('cached'),
+    };
+    const reply = await new MiddlewarePipeline([
+      tracer('outer', 10, trace),
+      cache,
+      tracer('inner', 20, trace),
+    ]).modelCall(async () => assert.fail('the model must not be called'))(modelRequest(fakeContext()));
     assert.equal(reply.content, 'cached');
     assert.deepEqual(trace, ['outer:before', 'outer:after']);
   });
@@ -143,7 +167,10 @@ describe('short-circuit and errors', () => {
 });
 
 describe('built-in auth (no ledger)', () => {
-  const policyInput = { roles: { basic: { templates: ['chat'], models: ['scripted:*'], tools: ['word_count'] } }, users: { bob: ['basic'] } };
+  const policyInput = {
+    roles: { basic: { templates: ['chat'], models: ['scripted:*'], tools: ['word_count'] } },
+    users: { bob: ['basic'] },
+  };
   const pipeline = new MiddlewarePipeline(builtinMiddleware());
 
   test('denied template, model and unknown user fail with PermissionDenied, not retryable', async () => {
@@ -152,9 +179,14 @@ describe('built-in auth (no ledger)', () => {
       [fakeContext({ user: 'bob', policyInput, model: 'openai:gpt-4o?x=1' }), /model "openai:gpt-4o"/],
       [fakeContext({ user: 'mallory', policyInput }), /not in the policy and defaultRoles is empty/],
     ] as const) {
-      await assert.rejects(pipeline.modelCall(model)(modelRequest(ctx)), (err: ApplicationFailure) => err.type === 'PermissionDenied' && err.nonRetryable && what.test(err.message));
+      await assert.rejects(
+        pipeline.modelCall(model)(modelRequest(ctx)),
+        (err: ApplicationFailure) => err.type === 'PermissionDenied' && err.nonRetryable && what.test(err.message),
+      );
     }
-    const ok = await pipeline.modelCall(model)(modelRequest(fakeContext({ user: 'bob', policyInput, model: 'scripted:auto?rounds=2' })));
+    const ok = await pipeline.modelCall(model)(
+      modelRequest(fakeContext({ user: 'bob', policyInput, model: 'scripted:auto?rounds=2' })),
+    );
     assert.equal(ok.content, 'model saw 1 message(s)');
   });
 
@@ -166,7 +198,10 @@ describe('built-in auth (no ledger)', () => {
     assert.match(String(reply.content), /permission denied: user "bob" \(roles: basic\) may not use tool "calculator"/);
     assert.equal(ctx.outcome, 'denied');
     assert.ok(log.entries.some((e) => e.meta?.event === 'tool_denied'));
-    assert.ok(log.entries.some((e) => e.message === 'tool call' && e.meta?.outcome === 'denied'), 'logging records the denial');
+    assert.ok(
+      log.entries.some((e) => e.message === 'tool call' && e.meta?.outcome === 'denied'),
+      'logging records the denial',
+    );
   });
 
   test('logging leaves out message bodies unless logPrompts', async () => {
@@ -182,7 +217,9 @@ describe('built-in auth (no ledger)', () => {
   });
 
   test('auth can be turned off by the policy toggles', async () => {
-    const reply = await pipeline.modelCall(model, { auth: { enabled: false } })(modelRequest(fakeContext({ user: 'mallory', policyInput })));
+    const reply = await pipeline.modelCall(model, { auth: { enabled: false } })(
+      modelRequest(fakeContext({ user: 'mallory', policyInput })),
+    );
     assert.equal(reply.content, 'model saw 1 message(s)');
   });
 });
@@ -191,40 +228,64 @@ describe('LangChain agent middleware', () => {
   // The shape `createMiddleware({ name, wrapModelCall, wrapToolCall })` returns in langchain v1.
   const langchainStyle = {
     name: 'SystemPromptAndToolGuard',
-    wrapModelCall: (request: { systemPrompt?: string }, handler: (r: unknown) => AIMessage | Promise<AIMessage>) => handler({ ...request, systemPrompt: 'You are terse.' }),
+    wrapModelCall: (request: { systemPrompt?: string }, handler: (r: unknown) => AIMessage | Promise<AIMessage>) =>
+      handler({ ...request, systemPrompt: 'You are terse.' }),
     wrapToolCall: (request: { toolCall: { id: string; name: string } }, handler: (r: unknown) => unknown) =>
-      request.toolCall.name === 'calculator' ? new ToolMessage({ content: 'no maths today', tool_call_id: request.toolCall.id, status: 'error' }) : handler(request),
+      request.toolCall.name === 'calculator'
+        ? new ToolMessage({ content: 'no maths today', tool_call_id: request.toolCall.id, status: 'error' })
+        : handler(request),
   };
 
   test('wrapModelCall and wrapToolCall run in our pipeline, with our context kept', async () => {
     const trace: string[] = [];
-    const pipeline = new MiddlewarePipeline([tracer('outer', 10, trace), fromLangChainMiddleware(langchainStyle), tracer('inner', 90, trace)]);
+    const pipeline = new MiddlewarePipeline([
+      tracer('outer', 10, trace),
+      fromLangChainMiddleware(langchainStyle),
+      tracer('inner', 90, trace),
+    ]);
     const ctx = fakeContext();
     let seenContext: unknown;
-    const reply = await pipeline.modelCall(async (request) => ((seenContext = request.context), model(request)))(modelRequest(ctx));
+    const reply = await pipeline.modelCall(async (request) => ((seenContext = request.context), model(request)))(
+      modelRequest(ctx),
+    );
     assert.equal(reply.content, 'model saw 1 message(s) and "You are terse."');
     assert.equal(seenContext, ctx);
     assert.deepEqual(trace, ['outer:before', 'inner:before', 'inner:after', 'outer:after']);
     const denied = await pipeline.toolCall(tool)(toolRequest(fakeContext({ kind: 'tool' })));
     assert.equal(denied.content, 'no maths today');
-    const allowed = await pipeline.toolCall(tool)(toolRequest(fakeContext({ kind: 'tool' }), 'word_count', { text: 'a b' }));
+    const allowed = await pipeline.toolCall(tool)(
+      toolRequest(fakeContext({ kind: 'tool' }), 'word_count', { text: 'a b' }),
+    );
     assert.equal(allowed.content, 'ran word_count');
   });
 
   test('graph-level hooks are refused with a clear message', () => {
-    assert.throws(() => fromLangChainMiddleware({ name: 'Summarize', beforeModel: () => undefined, wrapModelCall: (r: unknown, h: (r: unknown) => AIMessage | Promise<AIMessage>) => h(r) }), /uses beforeModel, which need the agent graph/);
+    assert.throws(
+      () =>
+        fromLangChainMiddleware({
+          name: 'Summarize',
+          beforeModel: () => undefined,
+          wrapModelCall: (r: unknown, h: (r: unknown) => AIMessage | Promise<AIMessage>) => h(r),
+        }),
+      /uses beforeModel, which need the agent graph/,
+    );
     assert.throws(() => fromLangChainMiddleware({ name: 'Empty' }), /neither wrapModelCall nor wrapToolCall/);
   });
 
   test('a Command from wrapToolCall is refused', async () => {
     const commandReturning = fromLangChainMiddleware({ name: 'Jump', wrapToolCall: () => ({ goto: 'end' }) });
-    await assert.rejects(new MiddlewarePipeline([commandReturning]).toolCall(tool)(toolRequest(fakeContext({ kind: 'tool' }))), /returned a Object from wrapToolCall/);
+    await assert.rejects(
+      new MiddlewarePipeline([commandReturning]).toolCall(tool)(toolRequest(fakeContext({ kind: 'tool' }))),
+      /returned a Object from wrapToolCall/,
+    );
   });
 });
 
 test('built-in auth denies before inner middleware run', async () => {
   const trace: string[] = [];
   const pipeline = new MiddlewarePipeline([authMiddleware(), tracer('inner', 90, trace)]);
-  await assert.rejects(pipeline.modelCall(model)(modelRequest(fakeContext({ user: 'nobody', policyInput: { roles: { r: {} } } }))));
+  await assert.rejects(
+    pipeline.modelCall(model)(modelRequest(fakeContext({ user: 'nobody', policyInput: { roles: { r: {} } } }))),
+  );
   assert.deepEqual(trace, []);
 });

@@ -12,23 +12,49 @@ import { builtinCatalog } from '../../agents/catalog';
 import type { RunInput } from '../../agents/run';
 
 const dir = join(__dirname, '..', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('recorded histories exist for every scenario', () => {
-  for (const scenario of ['chat', 'react', 'structured-repair', 'output-invalid', 'pause-resume', 'stopped', 'cancelled', 'continued', 'rate-limit-wait', 'quota-pause', 'react-spec', 'structured-spec', 'spec-changed', 'approval']) {
-    assert.ok(files.some((f) => f.endsWith(`-${scenario}.json`)), `no recorded history for ${scenario}`);
+  for (const scenario of [
+    'chat',
+    'react',
+    'structured-repair',
+    'output-invalid',
+    'pause-resume',
+    'stopped',
+    'cancelled',
+    'continued',
+    'rate-limit-wait',
+    'quota-pause',
+    'react-spec',
+    'structured-spec',
+    'spec-changed',
+    'approval',
+  ]) {
+    assert.ok(
+      files.some((f) => f.endsWith(`-${scenario}.json`)),
+      `no recorded history for ${scenario}`,
+    );
   }
 });
 
 test('every recorded history replays without nondeterminism', async () => {
-  const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
+  const histories = files.map((file) => ({
+    workflowId: file,
+    history: JSON.parse(readFileSync(join(dir, file), 'utf8')),
+  }));
   // Sinks are not called on replay: replaying must publish nothing.
   const bus = new EventBus();
   let published = 0;
   bus.subscribe({}, () => void published++);
   const failures: string[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await loadWorkflowBundle(), sinks: agentSinks(bus) }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: await loadWorkflowBundle(), sinks: agentSinks(bus) },
+    histories,
+  )) {
     replayed++;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
@@ -43,7 +69,9 @@ function recorded(file: string): { input: RunInput; results: unknown[]; closed: 
   const decode = (payload: { data: string }) => JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
   return {
     input: decode(events[0].workflowExecutionStartedEventAttributes.input.payloads[0]),
-    results: events.filter((e) => e.activityTaskCompletedEventAttributes).map((e) => decode(e.activityTaskCompletedEventAttributes.result.payloads[0])),
+    results: events
+      .filter((e) => e.activityTaskCompletedEventAttributes)
+      .map((e) => decode(e.activityTaskCompletedEventAttributes.result.payloads[0])),
     closed: events[events.length - 1].eventType,
   };
 }

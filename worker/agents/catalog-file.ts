@@ -12,7 +12,9 @@ import { compileJsonSchema } from '../../agents/structured-output-schema';
 import type { McpServerConfig } from '../../activities/tools/mcp-connection';
 
 /** Template and MCP server names: they become run inputs, search attributes and tool-name prefixes. */
-export const agentNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, _ and - only, at most 64');
+export const agentNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use letters, digits, _ and - only, at most 64');
 
 const jsonSchemaObject = z
   .record(z.string(), z.unknown())
@@ -51,10 +53,13 @@ export const mcpServerConfigSchema = z
   })
   .superRefine((server, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (server.command === undefined && server.url === undefined) issue('command', 'give either command (stdio) or url (streamable HTTP)');
-    if (server.command !== undefined && server.url !== undefined) issue('url', 'give either command (stdio) or url (streamable HTTP), not both');
+    if (server.command === undefined && server.url === undefined)
+      issue('command', 'give either command (stdio) or url (streamable HTTP)');
+    if (server.command !== undefined && server.url !== undefined)
+      issue('url', 'give either command (stdio) or url (streamable HTTP), not both');
     if (server.url !== undefined) {
-      for (const key of ['args', 'env', 'cwd'] as const) if (server[key] !== undefined) issue(key, `only a command (stdio) server takes ${key}`);
+      for (const key of ['args', 'env', 'cwd'] as const)
+        if (server[key] !== undefined) issue(key, `only a command (stdio) server takes ${key}`);
     } else if (server.headers !== undefined) issue('headers', 'only a url (HTTP) server takes headers');
   })
   .transform((server): McpServerConfig => {
@@ -71,13 +76,23 @@ export const catalogFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.templates.forEach((template, i) => {
-      if (seen.has(template.name)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'name'], message: `template "${template.name}" is declared twice` });
+      if (seen.has(template.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['templates', i, 'name'],
+          message: `template "${template.name}" is declared twice`,
+        });
       seen.add(template.name);
     });
     // Checked here rather than as the record's key schema, whose message would not say what is wrong.
     for (const name of Object.keys(file.mcpServers)) {
       const checked = agentNameSchema.safeParse(name);
-      if (!checked.success) ctx.addIssue({ code: 'custom', path: ['mcpServers', name], message: `server name: ${checked.error.issues[0].message}` });
+      if (!checked.success)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mcpServers', name],
+          message: `server name: ${checked.error.issues[0].message}`,
+        });
     }
   });
 export type CatalogFile = z.infer<typeof catalogFileSchema>;
@@ -98,7 +113,8 @@ export function parseCatalogFile(text: string, source: string, env: NodeJS.Proce
   const parsed = catalogFileSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new CatalogFileError(`Invalid catalog in ${source}: ${describeZodError(parsed.error)}`);
   const mcpServers: Record<string, McpServerConfig> = {};
-  for (const [name, server] of Object.entries(parsed.data.mcpServers)) mcpServers[name] = expandEnv(server, `mcpServers.${name}`, source, env);
+  for (const [name, server] of Object.entries(parsed.data.mcpServers))
+    mcpServers[name] = expandEnv(server, `mcpServers.${name}`, source, env);
   return { ...parsed.data, mcpServers };
 }
 
@@ -117,11 +133,18 @@ function expandEnv(server: McpServerConfig, path: string, source: string, env: N
   const expand = (value: string, field: string) =>
     value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
-      if (found === undefined) throw new CatalogFileError(`Invalid catalog in ${source}: ${path}.${field}: environment variable ${name} is not set`);
+      if (found === undefined)
+        throw new CatalogFileError(
+          `Invalid catalog in ${source}: ${path}.${field}: environment variable ${name} is not set`,
+        );
       return found;
     });
   const expandMap = (map: Record<string, string> | undefined, field: string) =>
     map && Object.fromEntries(Object.entries(map).map(([k, v]) => [k, expand(v, `${field}.${k}`)]));
-  if ('url' in server) return { url: expand(server.url, 'url'), ...(server.headers ? { headers: expandMap(server.headers, 'headers') } : {}) };
+  if ('url' in server)
+    return {
+      url: expand(server.url, 'url'),
+      ...(server.headers ? { headers: expandMap(server.headers, 'headers') } : {}),
+    };
   return { ...server, ...(server.env ? { env: expandMap(server.env, 'env') } : {}) };
 }

@@ -4,7 +4,12 @@
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Worker, WorkerPlugin } from '@temporalio/worker';
-import { catalogWorkflowId, publishCatalogUpdate, withdrawCatalogSignal, type AgentCatalogInput } from '../../agents/catalog-messages';
+import {
+  catalogWorkflowId,
+  publishCatalogUpdate,
+  withdrawCatalogSignal,
+  type AgentCatalogInput,
+} from '../../agents/catalog-messages';
 import type { agentCatalogWorkflow } from '../../workflows';
 import type { WorkerAgents } from './worker-agents';
 
@@ -70,7 +75,11 @@ export class CatalogPublisherPlugin implements WorkerPlugin {
     try {
       let result = await this.send(digest, digest !== this.acknowledged);
       if (result.needCatalog) result = await this.send(digest, true);
-      if (this.acknowledged !== digest) this.options.log?.('info', `catalog published to ${catalogWorkflowId(this.options.taskQueue)} (digest ${digest})`);
+      if (this.acknowledged !== digest)
+        this.options.log?.(
+          'info',
+          `catalog published to ${catalogWorkflowId(this.options.taskQueue)} (digest ${digest})`,
+        );
       this.acknowledged = digest;
     } catch (err) {
       if (!this.running) return;
@@ -97,7 +106,9 @@ export class CatalogPublisherPlugin implements WorkerPlugin {
   /** A signal is durable once sent: no worker is needed to take it. */
   private async withdraw(): Promise<void> {
     try {
-      await this.options.client.workflow.getHandle(catalogWorkflowId(this.options.taskQueue)).signal(withdrawCatalogSignal, { worker: this.options.worker });
+      await this.options.client.workflow
+        .getHandle(catalogWorkflowId(this.options.taskQueue))
+        .signal(withdrawCatalogSignal, { worker: this.options.worker });
     } catch (err) {
       this.options.log?.('warn', `could not withdraw the catalog: ${(err as Error).message}`);
     }

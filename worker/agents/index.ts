@@ -4,6 +4,13 @@
  */
 export type { AgentsOptions } from './worker-agents';
 export { defaultTemplateMaxSteps, TemplateRegistryError, type AgentTemplateDefinition } from './template-registry';
-export { catalogFileSchema, CatalogFileError, parseCatalogFile, readCatalogFile, type CatalogFile, type CatalogFileTemplate } from './catalog-file';
+export {
+  catalogFileSchema,
+  CatalogFileError,
+  parseCatalogFile,
+  readCatalogFile,
+  type CatalogFile,
+  type CatalogFileTemplate,
+} from './catalog-file';
 export { ToolRegistryError, type AgentToolInput, type ToolSource } from '../../activities/tools/tool-registry';
 export { mcpToolSeparator, ToolUnavailableError, type McpServerConfig } from '../../activities/tools/mcp-connection';

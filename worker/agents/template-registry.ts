@@ -50,8 +50,14 @@ export class TemplateRegistry {
   constructor(options: { builtins?: boolean; templates?: AgentTemplateDefinition[] } = {}) {
     if (options.builtins ?? true) this.fixed.push(...builtinCatalog.templates);
     for (const definition of options.templates ?? []) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(definition.name)) throw new TemplateRegistryError(`Template name "${definition.name}" is not usable: use letters, digits, _ and - only, at most 64`);
-      if (this.find(definition.name)) throw new TemplateRegistryError(`Two templates are named "${definition.name}"; rename one or leave out the built-ins (agents.builtins: false)`);
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(definition.name))
+        throw new TemplateRegistryError(
+          `Template name "${definition.name}" is not usable: use letters, digits, _ and - only, at most 64`,
+        );
+      if (this.find(definition.name))
+        throw new TemplateRegistryError(
+          `Two templates are named "${definition.name}"; rename one or leave out the built-ins (agents.builtins: false)`,
+        );
       this.fixed.push(codeTemplateDescriptor(definition));
     }
   }

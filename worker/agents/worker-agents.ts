@@ -30,7 +30,8 @@ export interface AgentsOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
-const consoleLog: NonNullable<AgentsOptions['log']> = (level, message) => (level === 'info' ? console.log(message) : console.error(message));
+const consoleLog: NonNullable<AgentsOptions['log']> = (level, message) =>
+  level === 'info' ? console.log(message) : console.error(message);
 
 export class WorkerAgents {
   readonly tools: ToolRegistry;
@@ -44,7 +45,11 @@ export class WorkerAgents {
     this.log = options.log ?? consoleLog;
     this.tools = new ToolRegistry({ builtins: options.builtins, tools: options.tools });
     this.templates = new TemplateRegistry({ builtins: options.builtins, templates: options.templates });
-    this.mcp = new McpServers(this.tools, { reconnectIntervalMs: options.mcpReconnectIntervalMs, log: this.log, onToolsChanged: () => this.changed() });
+    this.mcp = new McpServers(this.tools, {
+      reconnectIntervalMs: options.mcpReconnectIntervalMs,
+      log: this.log,
+      onToolsChanged: () => this.changed(),
+    });
   }
 
   /**
@@ -95,10 +100,16 @@ export class WorkerAgents {
   private applyFile(file: CatalogFile): void {
     const fixed = new Set(this.templates.fixedNames());
     file.templates.forEach((template, i) => {
-      if (fixed.has(template.name)) throw new CatalogFileError(`Invalid catalog in ${this.options.catalogFile}: templates.${i}.name: "${template.name}" is a built-in or code template; choose another name`);
+      if (fixed.has(template.name))
+        throw new CatalogFileError(
+          `Invalid catalog in ${this.options.catalogFile}: templates.${i}.name: "${template.name}" is a built-in or code template; choose another name`,
+        );
     });
     for (const name of Object.keys(file.mcpServers)) {
-      if (this.options.mcpServers?.[name]) throw new CatalogFileError(`Invalid catalog in ${this.options.catalogFile}: mcpServers.${name}: a server of that name is configured in code; choose another name`);
+      if (this.options.mcpServers?.[name])
+        throw new CatalogFileError(
+          `Invalid catalog in ${this.options.catalogFile}: mcpServers.${name}: a server of that name is configured in code; choose another name`,
+        );
     }
     this.templates.setFileTemplates(file.templates);
     this.fileServers = file.mcpServers;

@@ -98,12 +98,15 @@ export class EventBus {
       if (!sub.enabled || (sub.types && !sub.types.has(event.type)) || (sub.where && !sub.where(event))) continue;
       this.invoke(sub.name, () => sub.handler(event), event);
     }
-    for (const transport of this.transports) this.invoke(`transport:${transport.name}`, () => transport.send(event), event);
+    for (const transport of this.transports)
+      this.invoke(`transport:${transport.name}`, () => transport.send(event), event);
   }
 
   /** Most recent events, oldest first, optionally of some types. */
   history(types?: readonly AgentEventType[]): AgentEvent[] {
-    const ordered = [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)].filter((e): e is AgentEvent => e !== undefined);
+    const ordered = [...this.ring.slice(this.ringNext), ...this.ring.slice(0, this.ringNext)].filter(
+      (e): e is AgentEvent => e !== undefined,
+    );
     return types ? ordered.filter((e) => types.includes(e.type)) : ordered;
   }
 
@@ -114,7 +117,8 @@ export class EventBus {
   private invoke(name: string, fn: () => void | Promise<void>, event: AgentEvent): void {
     try {
       const result = fn();
-      if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).catch((err) => this.onHandlerError(name, err, event));
+      if (result && typeof (result as Promise<void>).then === 'function')
+        (result as Promise<void>).catch((err) => this.onHandlerError(name, err, event));
     } catch (err) {
       this.onHandlerError(name, err, event);
     }

@@ -49,7 +49,11 @@ export class HttpBatchTransport implements EventTransport {
     this.queue = [];
     if (batch.length === 0) return this.inFlight;
     this.inFlight = this.inFlight.then(async () => {
-      const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      const res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+      });
       if (!res.ok) throw new Error(`event collector answered ${res.status}`);
     });
     return this.inFlight;

@@ -20,7 +20,8 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
     const { activityType, attempt, workflowExecution } = this.ctx.info;
     const runId = workflowExecution?.workflowId;
     const at = () => new Date().toISOString();
-    if (attempt > 1) this.bus.publish({ type: 'activity.retry', at: at(), runId, data: { activity: activityType, attempt } });
+    if (attempt > 1)
+      this.bus.publish({ type: 'activity.retry', at: at(), runId, data: { activity: activityType, attempt } });
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     const args = (input.args[0] ?? {}) as Record<string, unknown>;
@@ -32,10 +33,25 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
           type: 'activity.model_call',
           at: at(),
           runId,
-          data: { model: String(args.model), template: String(args.template), outcome: 'ok', attempt, durationSeconds: seconds(), inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0, cachedTokens: usage.cachedTokens ?? 0, costUsd: usage.costUsd ?? 0 },
+          data: {
+            model: String(args.model),
+            template: String(args.template),
+            outcome: 'ok',
+            attempt,
+            durationSeconds: seconds(),
+            inputTokens: usage.inputTokens ?? 0,
+            outputTokens: usage.outputTokens ?? 0,
+            cachedTokens: usage.cachedTokens ?? 0,
+            costUsd: usage.costUsd ?? 0,
+          },
         });
       } else if (activityType === 'callTool') {
-        this.bus.publish({ type: 'activity.tool_call', at: at(), runId, data: { tool: String(args.name), outcome: result?.isError ? 'error' : 'ok', durationSeconds: seconds() } });
+        this.bus.publish({
+          type: 'activity.tool_call',
+          at: at(),
+          runId,
+          data: { tool: String(args.name), outcome: result?.isError ? 'error' : 'ok', durationSeconds: seconds() },
+        });
       }
       return result;
     } catch (err) {
@@ -45,12 +61,29 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
           type: 'activity.model_call',
           at: at(),
           runId,
-          data: { model: String(args.model), template: String(args.template), outcome: 'error', errorType: type, attempt, durationSeconds: seconds(), inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
+          data: {
+            model: String(args.model),
+            template: String(args.template),
+            outcome: 'error',
+            errorType: type,
+            attempt,
+            durationSeconds: seconds(),
+            inputTokens: 0,
+            outputTokens: 0,
+            cachedTokens: 0,
+            costUsd: 0,
+          },
         });
       } else if (activityType === 'callTool') {
-        this.bus.publish({ type: 'activity.tool_call', at: at(), runId, data: { tool: String(args.name), outcome: 'error', durationSeconds: seconds() } });
+        this.bus.publish({
+          type: 'activity.tool_call',
+          at: at(),
+          runId,
+          data: { tool: String(args.name), outcome: 'error', durationSeconds: seconds() },
+        });
       }
-      if (rejectionTypes.has(type)) this.bus.publish({ type: 'activity.rejected', at: at(), runId, data: { activity: activityType, kind: type } });
+      if (rejectionTypes.has(type))
+        this.bus.publish({ type: 'activity.rejected', at: at(), runId, data: { activity: activityType, kind: type } });
       throw err;
     }
   }
