@@ -59,7 +59,8 @@ class AgentRun {
         approval: input.options?.approval,
       },
       {
-        messages: carried?.messages ?? run.spec.messages,
+        // A copy: the loop appends to it, and the recorded spec (carried on continue-as-new) must stay as started.
+        messages: carried?.messages ?? [...run.spec.messages],
         step: carried?.step ?? 0,
         usage: carried?.usage ?? emptyUsage(),
         repairsUsed: carried?.repairsUsed ?? 0,
