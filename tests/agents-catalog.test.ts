@@ -163,7 +163,10 @@ describe('agents in code', () => {
       };
       await refused('react', 'UnknownTemplate', /Unknown template "react"; use one of .*city_report/);
       await refused('broken', 'UnknownTool', /Unknown tool\(s\) missing_\*; available: lookup_city/);
-      const cliStart = await cli(['start', 'nope', '--input', '{"task":"x"}', '--user', 'alice'], taskQueue);
+      const cliStart = await cli(
+        ['start', 'nope', '--input', '{"task":"x"}', '--user', 'alice', '--model', 'scripted:auto'],
+        taskQueue,
+      );
       assert.equal(cliStart.code, 1);
       assert.match(cliStart.stderr, /^error: UnknownTemplate: Unknown template "nope"/);
     });
