@@ -24,6 +24,11 @@ if [ -z "${CLUSTER_PORT_BASE:-}" ] && [ -f "${DATA}/port-base" ]; then
   CLUSTER_PORT_BASE=$(cat "${DATA}/port-base")
 fi
 PORT_BASE=${CLUSTER_PORT_BASE:-17233}
+# Temporal stores each service's membership port in a PostgreSQL smallint: a port above 32767 stops the service.
+if ! [[ "${PORT_BASE}" =~ ^[0-9]+$ ]] || [ "${PORT_BASE}" -lt 1024 ] || [ $((PORT_BASE + 17)) -gt 32767 ]; then
+  echo "cluster: CLUSTER_PORT_BASE=${PORT_BASE} must be a number from 1024 to 32750 (Temporal keeps membership ports in a smallint)" >&2
+  exit 2
+fi
 FRONTEND_PORT=$((PORT_BASE + 0))
 FRONTEND_MEMBERSHIP_PORT=$((PORT_BASE + 1))
 FRONTEND_HTTP_PORT=$((PORT_BASE + 2))

@@ -66,7 +66,8 @@ function portFree(port: number): Promise<boolean> {
 /** A base port with `count` free ports from it (the cluster uses base .. base + 17). */
 export async function freePortBase(count = 18): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    // Temporal stores membership ports as a PostgreSQL smallint: every port must stay below 32768.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }
