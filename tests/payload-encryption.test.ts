@@ -190,7 +190,8 @@ test('the codec server decodes a payload taken from history', async () => {
       .payloads;
     assert.equal(Buffer.from(decoded.metadata.encoding, 'base64').toString(), 'json/plain');
     const runInput = JSON.parse(Buffer.from(decoded.data, 'base64').toString());
-    assert.equal(runInput.input.message, `hello ${marker}`);
+    // The run's recorded spec carries the user's message (the template input is resolved by the client).
+    assert.equal(runInput.spec.messages.at(-1).content, `hello ${marker}`);
   } finally {
     await server.close();
   }
