@@ -15,6 +15,27 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Task queue whose workers run this tool; the run's own queue when absent. */
   taskQueue?: string;
+  /** Calling this tool starts the named template as a sub-agent (a child workflow); `spec.agents` holds it. */
+  agent?: string;
+  /** Calling this tool hands the conversation over to the named template; `spec.handoffs` holds it. */
+  handoff?: string;
+}
+
+/**
+ * A template as resolved at start, for a run this one may start (sub-agent) or hand over to (handoff): what the
+ * workflow needs to build that run's spec without the catalog, so a run in flight never sees a changed template.
+ */
+export interface TemplateSpec {
+  template: string;
+  description: string;
+  systemPrompt: string;
+  tools: ToolDefinition[];
+  maxSteps: number;
+  /** JSON Schema of the template's input (default `{ task: string }`). */
+  inputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  /** Templates this one may hand over to (keys of `RunSpec.handoffs`). */
+  handoffs?: string[];
 }
 
 export interface RunSpec {
@@ -28,6 +49,10 @@ export interface RunSpec {
   maxSteps: number;
   /** JSON Schema the final answer must satisfy (structured output). */
   outputSchema?: Record<string, unknown>;
+  /** Templates reachable as sub-agents (`agent:<name>` tools), transitively, resolved at start. */
+  agents?: Record<string, TemplateSpec>;
+  /** Templates reachable by handoff, transitively, resolved at start. */
+  handoffs?: Record<string, TemplateSpec>;
 }
 
 /** Whether a tool name matches a name or glob (`*` matches any run of characters, e.g. `github_*`, `mcp:files/*`). */
