@@ -6,6 +6,8 @@
 /** Events a run records durably in its own state, readable by any client from a sequence number. */
 export interface RunEventData {
   'run.started': { template: string; user: string; model: string };
+  /** The run was started by `fork` from the state after step `fromStep` of run `fromRunId` (right after `run.started`). */
+  'run.forked': { fromRunId: string; fromStep: number };
   'run.paused': { step: number; reason?: string };
   'run.resumed': { step: number };
   'run.stopped': { step: number };

@@ -47,6 +47,10 @@ export const carriedRunStateSchema = z.object({
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
+/** Where a run started by `fork` came from: the source run and the step whose state it started from. */
+export const forkOriginSchema = z.object({ runId: runIdSchema, step: z.number().int().nonnegative() }).strict();
+export type ForkOrigin = z.infer<typeof forkOriginSchema>;
+
 export const runOptionsSchema = z
   .object({
     /** Continue-as-new once history has this many events. Default 8,000 (Temporal warns at 10,240). */
@@ -104,8 +108,10 @@ export const runInputSchema = z.object({
   model: z.string().min(1).max(200),
   user: userIdSchema,
   options: runOptionsSchema.optional(),
-  /** Set only by the workflow itself when it continues as new. */
+  /** Set by the workflow itself when it continues as new, and by `fork` (the state after the source's step). */
   carried: carriedRunStateSchema.optional(),
+  /** Set by `fork`; kept across continue-as-new. */
+  forkedFrom: forkOriginSchema.optional(),
 });
 export type RunInput = z.infer<typeof runInputSchema>;
 
@@ -126,6 +132,8 @@ export interface RunState {
   error?: { type: string; message: string };
   /** Tool calls awaiting a decision (runs with `options.approval` only). */
   pendingApprovals?: PendingApproval[];
+  /** Set when the run was started by `fork`. */
+  forkedFrom?: ForkOrigin;
 }
 
 export type FinishReason = 'answer' | 'max_steps' | 'stopped';

@@ -69,8 +69,11 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    if (!carried)
+    // A fork starts from carried state its client built, without events: its log begins here, as a new run's does.
+    const forked = input.forkedFrom && carried && !carried.events ? input.forkedFrom : undefined;
+    if (!carried || forked)
       this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
+    if (forked) this.loop.events.emit('run.forked', { fromRunId: forked.runId, fromStep: forked.step });
   }
 
   registerHandlers(): void {
@@ -167,6 +170,7 @@ class AgentRun {
       continuations: this.continuations,
       error: loop.error,
       ...(loop.approvals ? { pendingApprovals: loop.approvals.list() } : {}),
+      ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
     };
   }
 }

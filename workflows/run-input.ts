@@ -70,8 +70,11 @@ const inputCheck = obj(
       }),
     ),
     spec: optional(specCheck),
-    // Written by the workflow itself when it continues as new.
+    // Written by the workflow itself when it continues as new, and by the client's `fork`.
     carried: optional(obj({ messages: arr(messageCheck), step: num({ int: true, min: 0 }) }, { strict: false })),
+    forkedFrom: optional(
+      obj({ runId: str({ min: 1, max: 200, pattern: idPattern }), step: num({ int: true, min: 0 }) }),
+    ),
   },
   { strict: false },
 );

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -38,6 +38,8 @@ async function main() {
   if (scenarios === 'spec') return env.teardown();
   if (scenarios === 'approvals' || scenarios === 'all') await worker.runUntil(() => recordApprovals(client, save));
   if (scenarios === 'approvals') return env.teardown();
+  if (scenarios === 'fork' || scenarios === 'all') await worker.runUntil(() => recordFork(client, save));
+  if (scenarios === 'fork') return env.teardown();
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -126,6 +128,18 @@ async function recordApprovals(client: AgentClient, save: (name: string, handle:
   await eventually(async () => (await run.state()).status === 'paused', 'paused after the step');
   await run.resume();
   await save('approval', run);
+}
+
+/** A fork: a run started from carried state its client built after step 1 of another run, then paused and resumed. */
+async function recordFork(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b"}';
+  const source = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto' });
+  await source.result();
+  const fork = await client.fork(source.runId, 1, { model: 'scripted:auto?delayMs=300' });
+  await fork.pause();
+  await eventually(async () => (await fork.state()).status === 'paused', 'fork paused');
+  await fork.resume();
+  await save('fork', fork);
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */

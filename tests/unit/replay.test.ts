@@ -32,6 +32,7 @@ test('recorded histories exist for every scenario', () => {
     'structured-spec',
     'spec-changed',
     'approval',
+    'fork',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -94,4 +95,15 @@ test('structured runs with a spec repair from the verdict the model-call activit
   assert.ok(input.spec?.outputSchema);
   const verdicts = results.map((r) => (r as { output?: { ok: boolean } }).output?.ok);
   assert.deepEqual(verdicts, [false, true], 'invalid first answer, then the repaired one');
+});
+
+test('a fork starts from the carried state its client built and records where it came from', () => {
+  const file = files.find((f) => f.endsWith('-fork.json'))!;
+  const { input, results, closed } = recorded(file);
+  assert.equal(closed, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  assert.equal(input.forkedFrom?.step, 1);
+  assert.equal(input.carried?.step, 1);
+  assert.equal(input.carried?.events, undefined, 'no events: the fork starts its own log');
+  assert.equal(input.carried?.messages.length, 4, 'the opening messages and step 1');
+  assert.ok(results.length >= 2, 'the fork made its own calls after step 1');
 });
