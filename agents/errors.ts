@@ -39,7 +39,7 @@ export const ErrorType = {
   PayloadTooLarge: 'PayloadTooLarge',
   /** No run, session or schedule with that id. */
   NotFound: 'NotFound',
-  /** A schedule with that id already exists (delete it first or choose another id). */
+  /** A schedule with that id already exists, or a workflow has used the id given for a fork. */
   AlreadyExists: 'AlreadyExists',
   /** The session is closed and takes no more messages. */
   SessionClosed: 'SessionClosed',

@@ -15,6 +15,7 @@ export * from './model-spec';
 export * from './model-spec-schema';
 export * from './run';
 export * from './run-spec';
+export * from './run-steps';
 export * from './resolve-run';
 export * from './catalog';
 export * from './search-attributes';

@@ -21,13 +21,7 @@ import {
   type RunStatus,
 } from '../agents/run';
 import { resolveRun } from '../agents/resolve-run';
-import {
-  agentKindKey,
-  agentModelKey,
-  agentStatusKey,
-  agentTemplateKey,
-  agentUserKey,
-} from '../agents/search-attributes';
+import { agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { CatalogCache, type OfferedCatalog } from './catalog';
 import { AgentSchedules } from './agent-schedules';
@@ -35,6 +29,9 @@ import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { defaultModelFrom, modelOrDefault } from './default-model';
 import { reachedClosedWorkflow, toAgentError } from './errors';
+import { runSearchAttributes } from './run-attributes';
+import { forkRun, type ForkRunOptions } from './run-fork';
+import { runHistory, type RunHistory } from './run-history';
 import { userUsage, type UserUsage } from './usage';
 
 export interface AgentClientOptions {
@@ -170,16 +167,31 @@ export class AgentClient {
       workflowOptions: {
         taskQueue: this.taskQueue,
         args: [run.input],
-        typedSearchAttributes: [
-          { key: agentKindKey, value: 'run' },
-          { key: agentUserKey, value: run.input.user },
-          { key: agentTemplateKey, value: run.spec.template },
-          { key: agentStatusKey, value: 'running' },
-          { key: agentModelKey, value: run.model.spec },
-        ],
+        typedSearchAttributes: runSearchAttributes({
+          user: run.input.user,
+          template: run.spec.template,
+          model: run.model.spec,
+        }),
         staticSummary: `${run.spec.template} run for ${run.input.user} on ${run.model.spec}`,
       },
     };
+  }
+
+  /**
+   * Rewind and fork: a new run from the state after `step` of run `runId` (0: its opening messages), which is left
+   * untouched. Same recorded spec, conversation through that step, step counter at `step`; same user, model and
+   * options unless `options` says otherwise. Its usage starts at zero (its own spending only). Refused with
+   * `NotFound` (no such run), `InvalidInput` (a step outside 0 to the source's finished steps, bad options),
+   * `UnknownModel` or `AlreadyExists` (the id is taken); nothing starts then.
+   */
+  async fork(runId: string, step: number, options: ForkRunOptions = {}): Promise<AgentRunHandle> {
+    parseArg(runIdSchema, runId, 'run id');
+    return this.getHandle(await forkRun(this.client.workflow, this.taskQueue, runId, step, options));
+  }
+
+  /** One row per finished step of a run (model, tokens, cost, tool calls, answered); see {@link AgentRunHandle.history}. */
+  history(runId: string): Promise<RunHistory> {
+    return this.getHandle(runId).history();
   }
 
   /** The user's tokens, cost and calls this hour, day and month, from the user's ledger. */
@@ -251,6 +263,11 @@ export class AgentRunHandle extends ControlSignals {
 
   state(): Promise<RunState> {
     return this.call(() => this.workflow.query(stateQuery));
+  }
+
+  /** Its finished steps: model, tokens in/out, cost, tool calls (clipped arguments, error flag), answered. */
+  history(): Promise<RunHistory> {
+    return runHistory(this.workflow);
   }
 
   /** Waits for the run to end. Throws an `AgentError` typed by the failure (e.g. `OutputInvalid`, `Cancelled`). */
