@@ -3,7 +3,7 @@ import { AgentError, ErrorType } from '../agents/errors';
 import type { RunOptions, RunStatus } from '../agents/run';
 import { AgentClient } from './agent-client';
 import { templatesCommand, toolsCommand } from './cli-catalog';
-import { formatResult, formatRuns, formatState } from './cli-format';
+import { formatHistory, formatResult, formatRuns, formatState } from './cli-format';
 import { defineCommand, flag, values, type CommandContext, type CommandSpec } from './cli-table';
 import { formatUsage } from './cli-usage';
 import { followEvents, followTokens } from './follow';
@@ -91,6 +91,39 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
     async run(ctx) {
       const state = await (await agents(ctx)).getHandle(ctx.args.id).state();
       ctx.print(formatState(state), state);
+    },
+  }),
+  history: defineCommand({
+    summary: 'the finished steps of a run: model, tokens, cost, tool calls (to choose a step to fork from)',
+    args: id,
+    async run(ctx) {
+      const history = await (await agents(ctx)).history(ctx.args.id);
+      ctx.print(formatHistory(history), history);
+    },
+  }),
+  fork: defineCommand({
+    summary: 'start a new run from the state after step N of a run (left untouched); prints its id',
+    args: id,
+    flags: {
+      step: flag.string(
+        'N',
+        'the step to start from (0: the opening messages; see "agentctl history")',
+        values.wholeNumber,
+      ),
+      id: flag.string('NEW_ID', 'id of the new run (default: generated)'),
+      user: flag.string('ID', "the user the new run is for (default: the source's)"),
+      model: flag.string('SPEC', "model spec provider:model (default: the source's)"),
+      options: flag.string('JSON', "run options, replacing the source's (default: the source's)"),
+    },
+    required: ['step'],
+    async run(ctx) {
+      const { args, flags } = ctx;
+      const options =
+        flags.options === undefined ? undefined : (parseJsonFlag(flags.options, '--options') as RunOptions);
+      const fork = await (
+        await agents(ctx)
+      ).fork(args.id, flags.step!, { id: flags.id, user: flags.user, model: flags.model, options });
+      ctx.print(fork.runId, { runId: fork.runId, forkedFrom: { runId: args.id, step: flags.step } });
     },
   }),
   result: defineCommand({

@@ -4,6 +4,7 @@
 import type { Usage } from '../agents/conversation';
 import type { RunResult, RunState } from '../agents/run';
 import type { RunSummary } from './agent-client';
+import type { RunHistory } from './run-history';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
 export function formatTable(header: string[], rows: string[][]): string {
@@ -49,6 +50,7 @@ export function formatState(state: RunState): string {
     ['usage', formatUsage(state.usage)],
     ['messages', String(state.messageCount)],
   ];
+  if (state.forkedFrom) rows.push(['forked from', `${state.forkedFrom.runId} at step ${state.forkedFrom.step}`]);
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
   if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
   for (const p of state.pendingApprovals ?? [])
@@ -58,6 +60,22 @@ export function formatState(state: RunState): string {
     ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** One line per step; tool calls as `name(args)`, `!` after a failed or rejected one; `-` for what is not known. */
+export function formatHistory(history: RunHistory): string {
+  if (history.steps.length === 0) return `${history.runId} (${history.status}): no finished steps`;
+  return formatTable(
+    ['STEP', 'MODEL', 'TOKENS IN/OUT', 'COST', 'ANSWERED', 'TOOL CALLS'],
+    history.steps.map((s) => [
+      String(s.step),
+      s.inherited ? '(inherited)' : (s.model ?? '-'),
+      s.inputTokens === undefined ? '-' : `${s.inputTokens}/${s.outputTokens}`,
+      s.costUsd === undefined ? '-' : `$${s.costUsd.toFixed(4)}`,
+      s.answered ? 'yes' : 'no',
+      s.toolCalls.map((c) => `${c.name}(${clip(c.args, 60)})${c.isError ? '!' : ''}`).join(' ') || '-',
+    ]),
+  );
 }
 
 export function formatUsage(usage: Usage): string {
