@@ -51,7 +51,9 @@ export interface RunHistory {
 export async function runHistory(handle: WorkflowHandle): Promise<RunHistory> {
   const recorded = await recordedRunInput(handle);
   const state = await query(handle, () => handle.query(stateQuery));
-  const [log, messages] = await Promise.all([heldEvents(handle), readConversation(handle)]);
+  // One query at a time: a worker may drop concurrent queries to a closed run it replays (they time out).
+  const log = await heldEvents(handle);
+  const messages = await readConversation(handle);
   const { steps } = conversationSteps(messages, recorded.spec.messages.length);
   const calls = new Map<number, RunEventData['model.call']>();
   const finished = new Map<number, RunEventData['step.finished']>();
