@@ -4,16 +4,21 @@
  * finished steps. The scripted model calls the tools named on `call <tool> <JSON>` lines of the task, one a step.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ChatMessage } from '../agents/conversation';
 import type { RunEvent } from '../agents/events';
 import { conversationQuery, eventsQuery } from '../agents/messages';
 import { runCli } from '../client/cli';
 import { AgentClient, AgentError, type AgentRunHandle, type RunOptions, type RunState } from '../client';
-import { eventually } from '../testing/environment';
+import { createDataConverter } from '../codec';
+import { eventually, uniqueTaskQueue } from '../testing/environment';
+import { createAgentWorker } from '../worker/create-worker';
 import { agentTestbed } from './helpers/testbed';
 
 const testbed = agentTestbed({ name: 'fork' });
@@ -234,6 +239,46 @@ describe('fork', () => {
     assert.equal(state.model, 'scripted:auto?pad=3');
     assert.deepEqual(state.forkedFrom, { runId: source.runId, step: 0 });
     assert.deepEqual((await conversation(fork)).slice(0, 2), (await conversation(source)).slice(0, 2));
+  });
+
+  test('at the last step of an answered run it asks the model again', async () => {
+    const source = await completedSource();
+    const fork = await client.fork(source.runId, 4);
+    const result = await fork.result();
+    assert.equal(result.steps, 5);
+    assert.equal(result.usage.modelCalls, 1);
+    assert.deepEqual((await conversation(fork)).slice(0, 9), await conversation(source));
+  });
+
+  test("with encrypted payloads: the recorded input is read through the client's codecs", async () => {
+    const blobDir = mkdtempSync(join(tmpdir(), 'fork-blobs-'));
+    const dataConverter = createDataConverter({
+      AGENT_PAYLOAD_KEYS: `k:${randomBytes(32).toString('base64')}`,
+      AGENT_BLOB_DIR: blobDir,
+    });
+    const queue = uniqueTaskQueue('fork-encrypted');
+    const namespace = env.namespace ?? 'default';
+    const worker = await createAgentWorker({
+      connection: env.nativeConnection,
+      namespace,
+      taskQueue: queue,
+      activities: { providerEnv: {} },
+      dataConverter,
+    });
+    const encrypted = new AgentClient(new Client({ connection: env.connection, namespace, dataConverter }), {
+      taskQueue: queue,
+    });
+    try {
+      await worker.runUntil(async () => {
+        const source = await encrypted.start({ template: 'react', input: { task }, model, user: 'fork-encrypted' });
+        await source.result();
+        const fork = await encrypted.fork(source.runId, 2);
+        assert.equal((await fork.result()).answer, (await source.result()).answer);
+        assert.equal((await encrypted.history(fork.runId)).steps.length, 4);
+      });
+    } finally {
+      rmSync(blobDir, { recursive: true, force: true });
+    }
   });
 
   test('of a run awaiting approval: the fork keeps its options unless given others; the in-flight step is not offered', async () => {
