@@ -32,6 +32,7 @@ test('recorded histories exist for every scenario', () => {
     'structured-spec',
     'spec-changed',
     'approval',
+    'handoff-chain',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -94,4 +95,11 @@ test('structured runs with a spec repair from the verdict the model-call activit
   assert.ok(input.spec?.outputSchema);
   const verdicts = results.map((r) => (r as { output?: { ok: boolean } }).output?.ok);
   assert.deepEqual(verdicts, [false, true], 'invalid first answer, then the repaired one');
+});
+
+test('a run that handed over twice replays from the templates its spec recorded', () => {
+  const { input, closed } = recorded('v5-handoff-chain.json');
+  assert.equal(closed, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  assert.equal(input.spec?.template, 'triage');
+  assert.deepEqual(Object.keys(input.spec?.handoffs ?? {}).sort(), ['billing', 'refunds', 'triage']);
 });
