@@ -23,8 +23,9 @@ const modelCallSpecSchema = z.object({
 });
 
 /**
- * Specs by Temporal run id. A spec never changes during a workflow run, so each run's is read once per worker;
- * bounded so a worker holding many runs keeps only the recent ones.
+ * Specs by Temporal run id and current template. A spec changes during a workflow run only when the run hands
+ * over to another template (agents/handoffs.ts), so each run's is read once per template per worker; bounded so a
+ * worker holding many runs keeps only the recent ones.
  */
 const specCache = new Map<string, ModelCallSpec | undefined>();
 const specCacheSize = 1_000;
@@ -34,11 +35,14 @@ export async function fetchConversation(
   workflowId: string,
   runId: string,
   count: number,
+  /** The template the run is under now (the model-call input's `template`). */
+  template?: string,
 ): Promise<FetchedConversation> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const messages: ChatMessage[] = [];
-  const cached = specCache.has(runId);
-  let spec = specCache.get(runId);
+  const key = template === undefined ? runId : `${runId}#${template}`;
+  const cached = specCache.has(key);
+  let spec = specCache.get(key);
   while (messages.length < count) {
     const withSpec = !cached && messages.length === 0;
     const page = await handle.query(conversationQuery, {
@@ -53,7 +57,7 @@ export async function fetchConversation(
         { nonRetryable: false },
       );
     }
-    if (withSpec) spec = remember(runId, page.spec === undefined ? undefined : parseSpec(page.spec, workflowId));
+    if (withSpec) spec = remember(key, page.spec === undefined ? undefined : parseSpec(page.spec, workflowId));
     messages.push(...page.messages);
   }
   return { messages, spec };
@@ -66,8 +70,8 @@ function parseSpec(raw: unknown, workflowId: string): ModelCallSpec {
   return parsed.data;
 }
 
-function remember(runId: string, spec: ModelCallSpec | undefined): ModelCallSpec | undefined {
+function remember(key: string, spec: ModelCallSpec | undefined): ModelCallSpec | undefined {
   if (specCache.size >= specCacheSize) specCache.delete(specCache.keys().next().value!);
-  specCache.set(runId, spec);
+  specCache.set(key, spec);
   return spec;
 }

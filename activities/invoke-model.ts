@@ -65,7 +65,13 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
     // Heartbeats let a stop or cancel reach this call within seconds, and let Temporal see a dead worker.
     const stopHeartbeats = startHeartbeats(ctx, { phase: 'calling' }, deps.heartbeatIntervalMs);
     try {
-      const { messages, spec: recorded } = await fetchConversation(ctx.client, workflowId, runId, input.messageCount);
+      const { messages, spec: recorded } = await fetchConversation(
+        ctx.client,
+        workflowId,
+        runId,
+        input.messageCount,
+        input.template,
+      );
       const chat = createChatModel(spec, deps.providerEnv, {
         headers: {
           'x-agent-run': workflowId,

@@ -19,6 +19,8 @@ export interface TemplateDescriptor {
   /** JSON Schema of the template input (default `{ task: string }`). */
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
+  /** Templates this one may hand the conversation over to (`transfer_to_<name>` tools); checked when a run starts. */
+  handoffs?: string[];
   source: 'builtin' | 'code' | 'catalog-file';
 }
 

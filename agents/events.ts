@@ -39,6 +39,8 @@ export interface RunEventData {
     reason?: string;
   };
   'middleware.rejection': { step: number; kind: string; message: string };
+  /** The run continues under template `to` from the next step (agents/handoffs.ts); `step` asked for it. */
+  handoff: { from: string; to: string; step: number; reason?: string };
   /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
   retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };
 }

@@ -14,6 +14,7 @@ import {
 } from './catalog';
 import type { ChatMessage } from './conversation';
 import { describeZodError, ErrorType } from './errors';
+import { resolveHandoffs } from './resolve-handoffs';
 import type { ModelSpec } from './model-spec';
 import { modelSpecSchema } from './model-spec-schema';
 import { runInputSchema, type RunInput } from './run';
@@ -105,8 +106,12 @@ function descriptorSpec(descriptor: TemplateDescriptor, raw: unknown, catalog: C
       message: `Invalid input for template "${descriptor.name}": ${describeZodError(input.error)}`,
     };
   }
-  const tools = expandTools(catalog, descriptor.tools);
-  if (!tools.ok) return tools;
+  const own = expandTools(catalog, descriptor.tools);
+  if (!own.ok) return own;
+  // Handoff tools join the template's own; the templates they lead to are resolved now, once, with the run.
+  const handoffs = resolveHandoffs(catalog, descriptor, own.value, (target) => expandTools(catalog, target.tools));
+  if (!handoffs.ok) return handoffs;
+  const { tools } = handoffs.value;
   const { outputSchema } = descriptor;
   // The schema goes into the system prompt as the structured template puts it, so models (and the scripted one) see it.
   const system = outputSchema
@@ -121,9 +126,10 @@ function descriptorSpec(descriptor: TemplateDescriptor, raw: unknown, catalog: C
     value: {
       template: descriptor.name,
       messages,
-      tools: tools.value,
+      tools,
       maxSteps: descriptor.maxSteps,
       ...(outputSchema ? { outputSchema } : {}),
+      ...(handoffs.value.handoffs ? { handoffs: handoffs.value.handoffs } : {}),
     },
   };
 }

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
-import type { RunSpec } from './run-spec';
+import type { HandoffRecord } from './handoffs';
+import type { RunSpec, TemplateSpec } from './run-spec';
 
 export const runStatuses = [
   'running',
@@ -44,6 +45,16 @@ export const carriedRunStateSchema = z.object({
   continuations: z.number().int().nonnegative(),
   /** Durable events, carried so sequence numbers continue. */
   events: z.object({ events: z.array(z.any()), lastSeq: z.number().int().nonnegative() }).optional(),
+  /** The template the run continues under, once it has handed over (agents/handoffs.ts). */
+  handoff: z
+    .object({
+      template: z.string(),
+      stepLimit: z.number().int().nonnegative(),
+      chain: z.array(
+        z.object({ from: z.string(), to: z.string(), step: z.number().int(), reason: z.string().optional() }),
+      ),
+    })
+    .optional(),
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
@@ -85,8 +96,23 @@ export const toolDefinitionSchema = z
     description: z.string().max(10_000),
     parameters: jsonSchemaObject,
     taskQueue: z.string().min(1).max(200).optional(),
+    handoff: z.string().min(1).max(100).optional(),
   })
   .strict();
+
+/** A template a run may hand over to, as resolved at start (agents/resolve-handoffs.ts). */
+export const templateSpecSchema = z
+  .object({
+    template: z.string().min(1).max(100),
+    description: z.string().max(10_000),
+    systemPrompt: z.string().max(200_000),
+    tools: z.array(toolDefinitionSchema).max(200),
+    maxSteps: z.number().int().min(1).max(10_000),
+    inputSchema: jsonSchemaObject.optional(),
+    outputSchema: jsonSchemaObject.optional(),
+    handoffs: z.array(z.string().min(1).max(100)).max(50).optional(),
+  })
+  .strict() satisfies z.ZodType<TemplateSpec>;
 
 export const runSpecSchema = z
   .object({
@@ -95,6 +121,7 @@ export const runSpecSchema = z
     tools: z.array(toolDefinitionSchema).max(200),
     maxSteps: z.number().int().min(1).max(10_000),
     outputSchema: jsonSchemaObject.optional(),
+    handoffs: z.record(z.string(), templateSpecSchema).optional(),
   })
   .strict() satisfies z.ZodType<RunSpec>;
 
@@ -134,6 +161,8 @@ export interface RunState {
   pendingApprovals?: PendingApproval[];
   /** Set when the run was started by `fork`. */
   forkedFrom?: ForkOrigin;
+  /** Handoffs so far, oldest first (runs whose template may hand over only); `template` is the current one. */
+  handoffs?: HandoffRecord[];
 }
 
 export type FinishReason = 'answer' | 'max_steps' | 'stopped';

@@ -52,6 +52,11 @@ export function formatState(state: RunState): string {
   ];
   if (state.forkedFrom) rows.push(['forked from', `${state.forkedFrom.runId} at step ${state.forkedFrom.step}`]);
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
+  if (state.handoffs?.length)
+    rows.push([
+      'handoffs',
+      [state.handoffs[0].from, ...state.handoffs.map((h) => `${h.to} (step ${h.step})`)].join(' → '),
+    ]);
   if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
   for (const p of state.pendingApprovals ?? [])
     rows.push([

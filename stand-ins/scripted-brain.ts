@@ -5,7 +5,8 @@
  * Same conversation in, same reply out: no randomness, no clock. It knows just enough to drive every
  * template: it calls `calculator` for arithmetic (or for `rounds` steps), answers structured prompts with
  * JSON built from the schema, and remembers "my name is X" across turns. A line `call <tool> <JSON args>` in the
- * user message makes it call that tool (if offered) with those arguments, one such line per step, in order.
+ * user message makes it call that tool (if offered) with those arguments, one such line per step, in order; lines
+ * naming a tool not offered now are skipped (so after a handoff, the next template's lines apply).
  */
 import type { ChatMessage, ToolCall } from '../agents/conversation';
 import { schemaFence } from '../agents/templates/structured';
@@ -52,8 +53,10 @@ export function scriptedReply(messages: ChatMessage[], tools: string[], params: 
       toolCalls: directives.map(({ name, args }, i) => ({ id: `call_${assistantTurns + 1}_${i + 1}`, name, args })),
     };
   }
-  if (toolResults.length < directives.length && !params.parallel) {
-    const { name, args } = directives[toolResults.length];
+  // Results of other tools (a handoff's, answered by the workflow) do not advance the script.
+  const done = toolResults.filter((m) => directives.some((d) => d.name === m.name)).length;
+  if (done < directives.length && !params.parallel) {
+    const { name, args } = directives[done];
     return { content: '', toolCalls: [{ id: `call_${assistantTurns + 1}`, name, args }] };
   }
 

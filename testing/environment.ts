@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { agentSearchAttributeKeys } from '../agents/search-attributes';
 import { AgentClient } from '../client';
 import { createAgentWorker } from '../worker/create-worker';
+import type { AgentsOptions } from '../worker/agents/worker-agents';
 import type { ProviderEnv } from '../activities/models/provider-config';
 import type { MiddlewareDeps } from '../activities/call-middleware';
 import { policySchema, staticPolicySource, type PolicyInput, type PolicySource } from '../activities/middleware/policy';
@@ -39,6 +40,8 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 export interface InProcessWorkerOptions extends Omit<MiddlewareDeps, 'policy'> {
   /** The policy in force: as written, or a source (e.g. a watched file). Default: everything allowed, nothing limited. */
   policy?: PolicyInput | PolicySource;
+  /** Templates, tools and MCP servers of the worker (`createAgentWorker({ agents })`). Default the built-ins. */
+  agents?: AgentsOptions;
 }
 
 export async function inProcessWorker(
@@ -47,13 +50,14 @@ export async function inProcessWorker(
   providerEnv: ProviderEnv = {},
   options: InProcessWorkerOptions = {},
 ): Promise<Worker> {
-  const { policy, ...deps } = options;
+  const { policy, agents, ...deps } = options;
   const source = policy === undefined || 'current' in policy ? policy : staticPolicySource(policySchema.parse(policy));
   return createAgentWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     activities: { providerEnv, ...deps, policy: source },
+    ...(agents ? { agents } : {}),
   });
 }
 

@@ -17,12 +17,14 @@ import type { AgentActivities, InvokeModelResult } from '../activities';
 import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
+import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
 import type { ToolDefinition } from '../agents/run-spec';
 import { agentActivities, callToolOn } from './agent-activities';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
 import { ApprovalGate } from './approval-gate';
 import { sliceConversation } from './conversation-slice';
+import type { RunHandoffs } from './handoff';
 import { RunEventLog } from './run-events';
 import { emitStatusChange } from './run-status';
 import { structuredVerdict } from './structured-repair';
@@ -53,6 +55,8 @@ export interface LoopState {
   usage: Usage;
   repairsUsed: number;
   pauseRequested: boolean;
+  /** Set once the run has handed over to another template (workflows/handoff.ts). */
+  handoff?: HandoffState;
 }
 
 export type StepOutcome = 'continue' | 'answer' | 'stopped';
@@ -69,6 +73,8 @@ export class AgentLoop {
   readonly tokens = new TokenStream();
   /** Present when the run has `options.approval`. */
   readonly approvals?: ApprovalGate;
+  /** Present when the run's template may hand over (`spec.handoffs`); set by `RunHandoffs.attach`. */
+  handoffs?: RunHandoffs;
 
   constructor(
     readonly config: LoopConfig,
@@ -203,11 +209,15 @@ export class AgentLoop {
       const verdicts = this.approvals
         ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting))
         : undefined;
+      // Handoff calls are answered here, with no activity; the handoff itself waits until the other calls ran.
+      const handoff = this.handoffs?.plan(this, calls, (id) => verdicts?.get(id)?.decision === 'rejected');
       const results = await Promise.all(
         calls.map((call) => {
           const verdict = verdicts?.get(call.id);
           if (verdict?.decision === 'rejected')
             return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
+          const answered = handoff?.results.get(call.id);
+          if (answered) return answered;
           return this.callTool(call.name)({
             step,
             toolCallId: call.id,
@@ -227,12 +237,14 @@ export class AgentLoop {
           content: results[i].content,
           isError: results[i].isError || undefined,
         });
-        this.events.emit('tool.call', { step, tool: call.name, isError: results[i].isError });
+        if (!handoff?.results.has(call.id))
+          this.events.emit('tool.call', { step, tool: call.name, isError: results[i].isError });
       });
-      // Rejected calls were not run: they are no tool calls of the usage.
+      // Rejected calls were not run, nor were handoff calls: they are no tool calls of the usage.
       const rejected = verdicts ? calls.filter((call) => verdicts.get(call.id)?.decision === 'rejected').length : 0;
-      addUsage(state.usage, { toolCalls: calls.length - rejected });
+      addUsage(state.usage, { toolCalls: calls.length - rejected - (handoff?.results.size ?? 0) });
       state.step++;
+      if (handoff?.accepted) this.handoffs!.apply(this, handoff.accepted, step);
       this.events.emit('step.finished', { step, toolCalls: calls.length, answered: false });
       return 'continue';
     }

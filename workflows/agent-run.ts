@@ -22,6 +22,7 @@ import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
 import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
+import { RunHandoffs } from './handoff';
 import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { resolveRunInput } from './run-input';
@@ -65,15 +66,22 @@ class AgentRun {
         usage: carried?.usage ?? emptyUsage(),
         repairsUsed: carried?.repairsUsed ?? 0,
         pauseRequested: carried?.pauseRequested ?? false,
+        ...(carried?.handoff ? { handoff: carried.handoff } : {}),
       },
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
+    RunHandoffs.attach(this.loop, run.spec);
     // A fork starts from carried state its client built, without events: its log begins here, as a new run's does.
     const forked = input.forkedFrom && carried && !carried.events ? input.forkedFrom : undefined;
     if (!carried || forked)
       this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
     if (forked) this.loop.events.emit('run.forked', { fromRunId: forked.runId, fromStep: forked.step });
+  }
+
+  /** Steps allowed: the spec's, or after a handoff the target's budget counted from it. */
+  private maxSteps(): number {
+    return this.loop.state.handoff?.stepLimit ?? this.run.spec.maxSteps;
   }
 
   registerHandlers(): void {
@@ -110,9 +118,9 @@ class AgentRun {
       for (;;) {
         await loop.waitWhilePaused();
         if (loop.stopRequested) return this.finish('stopped');
-        if (loop.state.step >= this.run.spec.maxSteps) return this.finish('max_steps');
+        if (loop.state.step >= this.maxSteps()) return this.finish('max_steps');
         if (historyIsLong(this.run.input.options)) await this.continueAsNew();
-        const outcome = await loop.runStep(this.run.spec.maxSteps);
+        const outcome = await loop.runStep(this.maxSteps());
         if (outcome === 'answer') return this.finish('answer');
         if (outcome === 'stopped') return this.finish('stopped');
       }
@@ -157,12 +165,12 @@ class AgentRun {
     const { loop } = this;
     return {
       runId: workflowInfo().workflowId,
-      template: this.run.spec.template,
+      template: loop.config.template,
       user: input.user,
       model: input.model,
       status: loop.status,
       step: loop.state.step,
-      maxSteps: this.run.spec.maxSteps,
+      maxSteps: this.maxSteps(),
       pauseRequested: loop.state.pauseRequested,
       stopRequested: loop.stopRequested,
       usage: loop.state.usage,
@@ -171,6 +179,7 @@ class AgentRun {
       error: loop.error,
       ...(loop.approvals ? { pendingApprovals: loop.approvals.list() } : {}),
       ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
+      ...(loop.handoffs ? { handoffs: loop.state.handoff?.chain ?? [] } : {}),
     };
   }
 }

@@ -11,6 +11,7 @@ import { ErrorType } from '../agents/errors';
 import { parseModelSpec } from '../agents/model-spec';
 import type { RunInput } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
+import { handoffInputProblem } from './handoff';
 import {
   builtinToolNames,
   chatSystemPrompt,
@@ -38,20 +39,36 @@ const messageCheck: Check = union(
   obj({ role: oneOf(['tool']), content: str(), toolCallId: str(), name: str(), isError: optional(bool) }),
 );
 
+const toolsCheck = arr(
+  obj({
+    name: str({ min: 1, max: 200 }),
+    description: str({ max: 10_000 }),
+    parameters: jsonSchema,
+    taskQueue: optional(str({ min: 1, max: 200 })),
+    handoff: optional(str({ min: 1, max: 100 })),
+  }),
+  { max: 200 },
+);
+
+/** A template a run may hand over to (`spec.handoffs`). */
+const templateSpecCheck = obj({
+  template: str({ min: 1, max: 100 }),
+  description: str({ max: 10_000 }),
+  systemPrompt: str({ max: 200_000 }),
+  tools: toolsCheck,
+  maxSteps: num({ int: true, min: 1, max: 10_000 }),
+  inputSchema: optional(jsonSchema),
+  outputSchema: optional(jsonSchema),
+  handoffs: optional(arr(str({ min: 1, max: 100 }), { max: 50 })),
+});
+
 const specCheck = obj({
   template: str({ min: 1, max: 100 }),
   messages: arr(messageCheck, { min: 1, max: 100 }),
-  tools: arr(
-    obj({
-      name: str({ min: 1, max: 200 }),
-      description: str({ max: 10_000 }),
-      parameters: jsonSchema,
-      taskQueue: optional(str({ min: 1, max: 200 })),
-    }),
-    { max: 200 },
-  ),
+  tools: toolsCheck,
   maxSteps: num({ int: true, min: 1, max: 10_000 }),
   outputSchema: optional(jsonSchema),
+  handoffs: optional(record(templateSpecCheck)),
 });
 
 const inputCheck = obj(
@@ -95,6 +112,9 @@ export function resolveRunInput(raw: RunInput): RunInputResolution {
   if (problem) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${problem}` };
   const model = parseModelSpec(raw.model);
   if ('error' in model) return { ok: false, type: ErrorType.UnknownModel, message: model.error };
+  const handoffProblem = handoffInputProblem(raw);
+  if (handoffProblem)
+    return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${handoffProblem}` };
   return raw.spec ? { ok: true, spec: raw.spec } : legacySpec(raw.template, raw.input);
 }
 

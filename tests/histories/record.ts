@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -14,6 +14,7 @@ import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { changedCatalog, changedTemplateRun } from './spec-changed';
 import { resolveRun } from '../../agents/resolve-run';
+import type { AgentTemplateDefinition } from '../../worker/agents';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -33,6 +34,8 @@ async function main() {
   };
   if (scenarios === 'limits' || scenarios === 'all') await recordLimits(env, save);
   if (scenarios === 'limits') return env.teardown();
+  if (scenarios === 'handoffs' || scenarios === 'all') await recordHandoffs(env, save);
+  if (scenarios === 'handoffs') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -140,6 +143,23 @@ async function recordFork(client: AgentClient, save: (name: string, handle: Agen
   await eventually(async () => (await fork.state()).status === 'paused', 'fork paused');
   await fork.resume();
   await save('fork', fork);
+}
+
+/** A run handed over twice (triage → billing → refunds), answering under the last template's output schema. */
+async function recordHandoffs(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const templates: AgentTemplateDefinition[] = [
+    { name: 'triage', systemPrompt: 'You are the triage desk.', handoffs: ['billing'] },
+    { name: 'billing', systemPrompt: 'You are the billing desk.', tools: ['calculator'], handoffs: ['refunds', 'triage'] },
+    { name: 'refunds', systemPrompt: 'You are the refunds desk.', outputSchema: { type: 'object', properties: { desk: { const: 'refunds' } }, required: ['desk'] } },
+  ];
+  const taskQueue = uniqueTaskQueue('record-handoffs');
+  const worker = await inProcessWorker(env, taskQueue, {}, { agents: { templates } });
+  const client = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    await eventually(async () => (await client.catalog({ fresh: true })).templates.some((t) => t.name === 'refunds'), 'templates published');
+    const task = 'charged twice\ncall transfer_to_billing {"reason":"invoice"}\ncall calculator {"expression":"19 * 3"}\ncall transfer_to_refunds {}';
+    await save('handoff-chain', await client.start({ template: 'triage', input: { task }, user: 'rec', model: 'scripted:auto' }));
+  });
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */

@@ -33,6 +33,7 @@ test('recorded histories exist for every scenario', () => {
     'spec-changed',
     'approval',
     'fork',
+    'handoff-chain',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -106,4 +107,11 @@ test('a fork starts from the carried state its client built and records where it
   assert.equal(input.carried?.events, undefined, 'no events: the fork starts its own log');
   assert.equal(input.carried?.messages.length, 4, 'the opening messages and step 1');
   assert.ok(results.length >= 2, 'the fork made its own calls after step 1');
+});
+
+test('a run that handed over twice replays from the templates its spec recorded', () => {
+  const { input, closed } = recorded('v5-handoff-chain.json');
+  assert.equal(closed, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  assert.equal(input.spec?.template, 'triage');
+  assert.deepEqual(Object.keys(input.spec?.handoffs ?? {}).sort(), ['billing', 'refunds', 'triage']);
 });

@@ -36,6 +36,8 @@ export const catalogFileTemplateSchema = z.strictObject({
   input: jsonSchemaObject.optional(),
   /** JSON Schema the final answer must satisfy (structured output). */
   outputSchema: jsonSchemaObject.optional(),
+  /** Templates a run may hand the conversation over to (any the workers offer), checked when a run starts. Default none. */
+  handoffs: z.array(agentNameSchema).max(50).optional(),
 });
 export type CatalogFileTemplate = z.infer<typeof catalogFileTemplateSchema>;
 

@@ -32,6 +32,8 @@ export interface AgentTemplateDefinition {
   maxSteps?: number;
   /** Zod or JSON Schema the final answer must satisfy (structured output). */
   outputSchema?: SchemaLike | Record<string, unknown>;
+  /** Templates this one may hand the conversation over to; the model sees a `transfer_to_<name>` tool for each. Default none. */
+  handoffs?: string[];
 }
 
 /** Steps of a code or catalog-file template that does not say. */
@@ -91,6 +93,7 @@ function codeTemplateDescriptor(definition: AgentTemplateDefinition): TemplateDe
     maxSteps: definition.maxSteps ?? defaultTemplateMaxSteps,
     inputSchema: definition.input ? jsonSchemaOf(definition.input) : defaultTemplateInputSchema,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(definition.handoffs?.length ? { handoffs: definition.handoffs } : {}),
     source: 'code',
   };
 }
@@ -104,6 +107,7 @@ function fileTemplateDescriptor(template: CatalogFileTemplate): TemplateDescript
     maxSteps: template.maxSteps,
     inputSchema: template.input ?? defaultTemplateInputSchema,
     ...(template.outputSchema ? { outputSchema: template.outputSchema } : {}),
+    ...(template.handoffs?.length ? { handoffs: template.handoffs } : {}),
     source: 'catalog-file',
   };
 }
