@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
-import type { RunSpec } from './run-spec';
+import type { RunSpec, TemplateSpec } from './run-spec';
+import type { ChildRun } from './sub-agents';
 
 export const runStatuses = [
   'running',
@@ -44,6 +45,8 @@ export const carriedRunStateSchema = z.object({
   continuations: z.number().int().nonnegative(),
   /** Durable events, carried so sequence numbers continue. */
   events: z.object({ events: z.array(z.any()), lastSeq: z.number().int().nonnegative() }).optional(),
+  /** Sub-agent runs so far and their usage (runs with `agent:` tools only). */
+  subAgents: z.object({ children: z.array(z.any()), usage: usageSchema }).optional(),
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
@@ -66,6 +69,8 @@ export const runOptionsSchema = z
       })
       .strict()
       .optional(),
+    /** Levels of sub-agents a run may start below it (children, grandchildren, ...). Default 3. */
+    maxAgentDepth: z.number().int().min(1).max(10).optional(),
   })
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -81,8 +86,23 @@ export const toolDefinitionSchema = z
     description: z.string().max(10_000),
     parameters: jsonSchemaObject,
     taskQueue: z.string().min(1).max(200).optional(),
+    agent: z.string().min(1).max(100).optional(),
   })
   .strict();
+
+/** A template resolved at start for a sub-agent: what its child run's spec is built from. */
+export const templateSpecSchema = z
+  .object({
+    template: z.string().min(1).max(100),
+    description: z.string().max(10_000),
+    systemPrompt: z.string().max(100_000),
+    tools: z.array(toolDefinitionSchema).max(200),
+    maxSteps: z.number().int().min(1).max(10_000),
+    inputSchema: jsonSchemaObject.optional(),
+    outputSchema: jsonSchemaObject.optional(),
+    handoffs: z.array(z.string().min(1).max(100)).max(100).optional(),
+  })
+  .strict() satisfies z.ZodType<TemplateSpec>;
 
 export const runSpecSchema = z
   .object({
@@ -91,6 +111,7 @@ export const runSpecSchema = z
     tools: z.array(toolDefinitionSchema).max(200),
     maxSteps: z.number().int().min(1).max(10_000),
     outputSchema: jsonSchemaObject.optional(),
+    agents: z.record(z.string(), templateSpecSchema).optional(),
   })
   .strict() satisfies z.ZodType<RunSpec>;
 
@@ -106,6 +127,11 @@ export const runInputSchema = z.object({
   options: runOptionsSchema.optional(),
   /** Set only by the workflow itself when it continues as new. */
   carried: carriedRunStateSchema.optional(),
+  /** Set only by a run starting this one as a sub-agent: its workflow id and the templates above this run, top first. */
+  parent: z
+    .object({ workflowId: z.string().min(1).max(1000), lineage: z.array(z.string().min(1).max(100)).max(20) })
+    .strict()
+    .optional(),
 });
 export type RunInput = z.infer<typeof runInputSchema>;
 
@@ -126,6 +152,12 @@ export interface RunState {
   error?: { type: string; message: string };
   /** Tool calls awaiting a decision (runs with `options.approval` only). */
   pendingApprovals?: PendingApproval[];
+  /** Runs with sub-agents: `usage` above includes the children's; this is the run's own. */
+  ownUsage?: Usage;
+  /** Runs with sub-agents: the child runs started so far (the newest 200). */
+  children?: ChildRun[];
+  /** A sub-agent's run: the workflow id of the run that started it. */
+  parent?: string;
 }
 
 export type FinishReason = 'answer' | 'max_steps' | 'stopped';
@@ -139,7 +171,10 @@ export interface RunResult {
   /** Parsed JSON for the `structured` template. */
   output?: unknown;
   steps: number;
+  /** With sub-agents, their usage included (see `ownUsage`). */
   usage: Usage;
+  /** Runs with sub-agents: the run's own usage, without its children's. */
+  ownUsage?: Usage;
 }
 
 export type { ChatMessage, Usage };
