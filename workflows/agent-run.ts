@@ -25,6 +25,7 @@ import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
 import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { resolveRunInput } from './run-input';
+import { failureForParent, SubAgents } from './sub-agents';
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
   const resolution = resolveRunInput(input);
@@ -40,6 +41,8 @@ export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
 class AgentRun {
   private readonly loop: AgentLoop;
   private readonly continuations: number;
+  /** Present when the spec offers sub-agents. */
+  private readonly team?: SubAgents;
 
   constructor(private readonly run: { input: RunInput; spec: RunSpec }) {
     const { input } = run;
@@ -71,12 +74,29 @@ class AgentRun {
     );
     if (!carried)
       this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
+    this.team = SubAgents.of(run, this.loop, carried?.subAgents);
+    this.loop.toolRunner = this.team;
   }
 
   registerHandlers(): void {
     const { loop } = this;
-    setHandler(pauseSignal, () => loop.pause(), { description: messageDescriptions.pause });
-    setHandler(resumeSignal, () => loop.resume(), { description: messageDescriptions.resume });
+    const { team } = this;
+    setHandler(
+      pauseSignal,
+      () => {
+        loop.pause();
+        team?.forward(pauseSignal);
+      },
+      { description: messageDescriptions.pause },
+    );
+    setHandler(
+      resumeSignal,
+      () => {
+        loop.resume();
+        team?.forward(resumeSignal);
+      },
+      { description: messageDescriptions.resume },
+    );
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     // Registered on every run (no commands): a run without `options.approval` refuses with NotAwaitingApproval.
     const gate = loop.approvals;
@@ -111,10 +131,15 @@ class AgentRun {
         if (historyIsLong(this.run.input.options)) await this.continueAsNew();
         const outcome = await loop.runStep(this.run.spec.maxSteps);
         if (outcome === 'answer') return this.finish('answer');
-        if (outcome === 'stopped') return this.finish('stopped');
+        if (outcome === 'stopped') {
+          // Children stopped with the step: their results (and usage) come in before the run ends.
+          if (this.team) await this.team.settled();
+          return this.finish('stopped');
+        }
       }
     } catch (err) {
-      throw loop.fail(err);
+      const failure = loop.fail(err);
+      throw this.run.input.parent ? failureForParent(failure, this.usage()) : failure;
     }
   }
 
@@ -127,7 +152,12 @@ class AgentRun {
       () =>
         continueAsNew<typeof agentRunWorkflow>({
           ...this.run.input,
-          carried: { ...loop.state, continuations, events: loop.events.carry() },
+          carried: {
+            ...loop.state,
+            continuations,
+            events: loop.events.carry(),
+            ...(this.team ? { subAgents: this.team.carry() } : {}),
+          },
         }),
     );
   }
@@ -145,8 +175,15 @@ class AgentRun {
       answer: this.loop.lastAnswer(),
       output: this.loop.output,
       steps: state.step,
-      usage: state.usage,
+      usage: this.usage(),
+      ...(this.team ? { ownUsage: state.usage } : {}),
     };
+  }
+
+  /** The run's usage, its sub-agents' included. */
+  private usage(): RunResult['usage'] {
+    const own = this.loop.state.usage;
+    return this.team ? this.team.total(own) : own;
   }
 
   private state(): RunState {
@@ -162,7 +199,9 @@ class AgentRun {
       maxSteps: this.run.spec.maxSteps,
       pauseRequested: loop.state.pauseRequested,
       stopRequested: loop.stopRequested,
-      usage: loop.state.usage,
+      usage: this.usage(),
+      ...(this.team ? { ownUsage: loop.state.usage, children: this.team.children } : {}),
+      ...(input.parent ? { parent: input.parent.workflowId } : {}),
       messageCount: loop.state.messages.length,
       continuations: this.continuations,
       error: loop.error,

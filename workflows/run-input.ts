@@ -11,6 +11,7 @@ import { ErrorType } from '../agents/errors';
 import { parseModelSpec } from '../agents/model-spec';
 import type { RunInput } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
+import { agentsCheck, parentLinkCheck } from '../agents/sub-agents';
 import {
   builtinToolNames,
   chatSystemPrompt,
@@ -47,11 +48,13 @@ const specCheck = obj({
       description: str({ max: 10_000 }),
       parameters: jsonSchema,
       taskQueue: optional(str({ min: 1, max: 200 })),
+      agent: optional(str({ min: 1, max: 100 })),
     }),
     { max: 200 },
   ),
   maxSteps: num({ int: true, min: 1, max: 10_000 }),
   outputSchema: optional(jsonSchema),
+  agents: optional(agentsCheck),
 });
 
 const inputCheck = obj(
@@ -67,11 +70,14 @@ const inputCheck = obj(
         modelTimeoutSeconds: optional(num({ int: true, min: 1, max: 3600 })),
         streamTokens: optional(bool),
         approval: optional(approvalOptionsCheck),
+        maxAgentDepth: optional(num({ int: true, min: 1, max: 10 })),
       }),
     ),
     spec: optional(specCheck),
     // Written by the workflow itself when it continues as new.
     carried: optional(obj({ messages: arr(messageCheck), step: num({ int: true, min: 0 }) }, { strict: false })),
+    // Written by the parent run when it starts this one as a sub-agent.
+    parent: optional(parentLinkCheck),
   },
   { strict: false },
 );
