@@ -49,6 +49,10 @@ export function formatState(state: RunState): string {
     ['usage', formatUsage(state.usage)],
     ['messages', String(state.messageCount)],
   ];
+  if (state.ownUsage) rows.push(['own usage', formatUsage(state.ownUsage)]);
+  if (state.parent) rows.push(['parent', state.parent]);
+  for (const c of state.children ?? [])
+    rows.push(['child', `${c.runId}  ${c.template}  ${c.status}${c.usage ? `  ${formatUsage(c.usage)}` : ''}`]);
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
   if (state.error) rows.push(['error', `${state.error.type}: ${state.error.message}`]);
   for (const p of state.pendingApprovals ?? [])
