@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|agents|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -14,6 +14,7 @@ import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { changedCatalog, changedTemplateRun } from './spec-changed';
 import { resolveRun } from '../../agents/resolve-run';
+import { createAgentWorker } from '../../worker/create-worker';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -33,6 +34,8 @@ async function main() {
   };
   if (scenarios === 'limits' || scenarios === 'all') await recordLimits(env, save);
   if (scenarios === 'limits') return env.teardown();
+  if (scenarios === 'agents' || scenarios === 'all') await recordSubAgents(env, save);
+  if (scenarios === 'agents') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -126,6 +129,30 @@ async function recordApprovals(client: AgentClient, save: (name: string, handle:
   await eventually(async () => (await run.state()).status === 'paused', 'paused after the step');
   await run.resume();
   await save('approval', run);
+}
+
+/** A coordinator whose two sub-agents (child workflows) run in one step; the file is the parent's history. */
+async function recordSubAgents(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const taskQueue = uniqueTaskQueue('record-agents');
+  const worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: {} },
+    agents: {
+      templates: [
+        { name: 'researcher', description: 'Finds facts.', systemPrompt: 'You research.', tools: ['calculator'] },
+        { name: 'writer', description: 'Writes a line.', systemPrompt: 'You write.' },
+        { name: 'coordinator', description: 'Delegates.', systemPrompt: 'You delegate.', tools: ['agent:researcher', 'agent:writer'] },
+      ],
+    },
+  });
+  const client = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    await eventually(async () => (await client.catalog({ fresh: true })).templates.some((t) => t.name === 'coordinator'), 'published catalog');
+    const task = 'call researcher {"task":"What is 6 * 7?"}\ncall writer {"task":"Write a line."}';
+    await save('sub-agents', await client.start({ template: 'coordinator', input: { task }, user: 'rec', model: 'scripted:auto?parallel=1&delayMs=300', runId: 'rec-sub-agents' }));
+  });
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */
