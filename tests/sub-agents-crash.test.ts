@@ -82,6 +82,10 @@ test('SIGKILL while children run: a new worker finishes the tree, nothing finish
     "a child's model call in flight",
   );
   await sigkillWorker(first);
+  const inFlight = stub
+    .requests()
+    .filter((r) => r.key.run?.startsWith(parent.runId) && (r.outcome === 'pending' || r.outcome === 'client-closed'))
+    .map((r) => `${r.key.run}#${r.key.step}`);
   await worker(taskQueue);
 
   const result = await parent.result();
@@ -94,7 +98,9 @@ test('SIGKILL while children run: a new worker finishes the tree, nothing finish
 
   const recorded = await recordedModelCalls([parent.workflow, ...children.map((c) => c.workflow)]);
   const report = checkRepeats(stub.requests(), recorded);
-  console.log(`answered per run#step: ${JSON.stringify(Object.fromEntries(report.answered))}`);
+  console.log(
+    `in flight at the kill: ${inFlight.join(', ')}; answered per run#step: ${JSON.stringify(Object.fromEntries(report.answered))}; repeated by abandoned attempts: ${report.repeated.join(', ') || 'none'}`,
+  );
   assert.equal(recorded.size, 5);
   assert.deepEqual(report.unexplained, [], 'finished model calls made again');
   assert.deepEqual(report.missing, []);
