@@ -33,6 +33,7 @@ const templates = [
   { name: 'loop_a', systemPrompt: 'A.', tools: ['agent:loop_b'] },
   { name: 'loop_b', systemPrompt: 'B.', tools: ['agent:loop_a'] },
   { name: 'lonely', systemPrompt: 'L.', tools: ['agent:nobody'] },
+  { name: 'serial', systemPrompt: 'One at a time.', tools: ['agent:writer'], maxSteps: 12 },
   // d1 -> d2 -> d3 -> d4 -> d5: d5 is 4 levels below d1.
   ...[1, 2, 3, 4, 5].map((n) => ({
     name: `d${n}`,
@@ -185,6 +186,31 @@ describe('a coordinator with two specialists', () => {
     // The failed child's two model calls (answer, repair) are in the parent's usage.
     assert.equal(failed.usage?.modelCalls, 2);
     assert.equal(result.usage.modelCalls, 2 + 2 + 1);
+  });
+});
+
+describe('a parent that continues as new', () => {
+  test('its children and their usage are carried: all are listed and counted once', async () => {
+    const lines = Array.from({ length: 8 }, (_, i) => `call writer {"task":"Line ${i + 1}."}`);
+    const parent = await agents.start({
+      template: 'serial',
+      input: { task: lines.join('\n') },
+      user: 'sub-long',
+      model: 'scripted:auto',
+      options: { historyEventLimit: 100 },
+    });
+    const result = await parent.result();
+    assert.equal(result.status, 'completed');
+    const state = await parent.state();
+    assert.ok(state.continuations > 0, 'the run continued as new');
+    assert.equal(state.children?.length, 8);
+    const children = await Promise.all(state.children!.map((c) => agents.getHandle(c.runId).result()));
+    assert.deepEqual(
+      children.map((c) => c.answer),
+      lines.map((_, i) => `Scripted reply (turn 1): you said "Line ${i + 1}.".`),
+    );
+    assert.equal(result.ownUsage?.modelCalls, 9);
+    assert.deepEqual(result.usage, sum(result.ownUsage!, ...children.map((c) => c.usage)));
   });
 });
 
