@@ -312,6 +312,16 @@ describe('control of a parent reaches its children', () => {
     assert.deepEqual(result.usage, sum(result.ownUsage!, ...childResults.map((r) => r.usage)));
   });
 
+  test('terminate of the parent cancels its children (parent-close policy)', async () => {
+    const { parent, children } = await waitingTeam('terminate');
+    await parent.workflow.terminate('test');
+    for (const child of children)
+      await eventually(
+        async () => (await child.workflow.describe()).status.name === 'CANCELLED',
+        `${child.runId} cancelled`,
+      );
+  });
+
   test('cancel of the parent cancels its children', async () => {
     const { parent, children } = await waitingTeam('cancel');
     await parent.cancel();
