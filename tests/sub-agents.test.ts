@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { tool } from '@langchain/core/tools';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { z } from 'zod';
 import { addUsage, emptyUsage, type Usage } from '../agents/conversation';
 import { AgentError } from '../agents/errors';
 import type { RunEvent } from '../agents/events';
@@ -34,6 +36,7 @@ const templates = [
   { name: 'loop_b', systemPrompt: 'B.', tools: ['agent:loop_a'] },
   { name: 'lonely', systemPrompt: 'L.', tools: ['agent:nobody'] },
   { name: 'serial', systemPrompt: 'One at a time.', tools: ['agent:writer'], maxSteps: 12 },
+  { name: 'mixed', systemPrompt: 'Tools and helpers.', tools: ['slow_tool', 'agent:researcher'] },
   // d1 -> d2 -> d3 -> d4 -> d5: d5 is 4 levels below d1.
   ...[1, 2, 3, 4, 5].map((n) => ({
     name: `d${n}`,
@@ -41,6 +44,15 @@ const templates = [
     tools: n < 5 ? [`agent:d${n + 1}`] : [],
   })),
 ];
+
+/** A tool that answers only when its call is cancelled: a step with it is still running when the parent stops. */
+const slowTool = tool(
+  (_args, config) =>
+    new Promise<string>((_, reject) =>
+      config?.signal?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true }),
+    ),
+  { name: 'slow_tool', description: 'Takes its time.', schema: z.object({}) },
+);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -56,7 +68,7 @@ before(async () => {
     namespace: 'default',
     taskQueue,
     activities: { providerEnv: {} },
-    agents: { templates },
+    agents: { templates, tools: [slowTool] },
   });
   running = worker.run();
   agents = agentClient(env, taskQueue);
@@ -310,6 +322,29 @@ describe('control of a parent reaches its children', () => {
       ['stopped', 'stopped'],
     );
     assert.deepEqual(result.usage, sum(result.ownUsage!, ...childResults.map((r) => r.usage)));
+  });
+
+  test('a stop during a step with a tool and a child: the parent ends after its child, with its usage', async () => {
+    const parent = await agents.start({
+      template: 'mixed',
+      input: { task: 'call slow_tool {}\ncall researcher {"task":"What is 3 + 3?"}' },
+      user: 'sub-control',
+      model: 'scripted:auto?parallel=1',
+      options: { approval: { tools: ['calculator'] } },
+    });
+    const child = agents.getHandle(`${parent.runId}.call_1_2`);
+    await eventually(async () => (await child.state()).status === 'awaiting_approval', 'child awaiting approval');
+    await parent.stop();
+    const result = await parent.result();
+    assert.equal(result.status, 'stopped');
+    const childResult = await child.result();
+    assert.equal(childResult.status, 'stopped');
+    const state = await parent.state();
+    assert.deepEqual(
+      state.children?.map((c) => [c.status, c.usage]),
+      [['stopped', childResult.usage]],
+    );
+    assert.deepEqual(result.usage, sum(result.ownUsage!, childResult.usage));
   });
 
   test('terminate of the parent cancels its children (parent-close policy)', async () => {
