@@ -61,6 +61,10 @@ export const ErrorType = {
   UnknownToolCall: 'UnknownToolCall',
   /** The run failed for a reason without a type of its own. */
   RunFailed: 'RunFailed',
+  /** A template reaches itself through its sub-agents (`agent:<name>` tools); refused at start, or at the call. */
+  AgentCycle: 'AgentCycle',
+  /** Sub-agents would nest deeper than the run's `maxAgentDepth` (default 3); refused at start, or at the call. */
+  AgentDepthExceeded: 'AgentDepthExceeded',
 
   // agentctl only (printed as `error: <Type>: ...`; never an ApplicationFailure).
   /** The command line is wrong (unknown command or flag, missing argument, bad number); exit status 2. */
@@ -95,6 +99,8 @@ export const nonRetryableErrorTypes: ErrorType[] = [
   ErrorType.ModelRejected,
   ErrorType.OutputInvalid,
   ErrorType.PayloadTooLarge,
+  ErrorType.AgentCycle,
+  ErrorType.AgentDepthExceeded,
 ];
 
 /** A typed error raised on the client side (library and CLI), e.g. before anything reaches Temporal. */

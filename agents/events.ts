@@ -41,6 +41,25 @@ export interface RunEventData {
   'middleware.rejection': { step: number; kind: string; message: string };
   /** The run continues under template `to` from the next step (agents/handoffs.ts); `step` asked for it. */
   handoff: { from: string; to: string; step: number; reason?: string };
+  /** A sub-agent call started its child run `runId` (`<parent id>.<call id>`). */
+  'child.started': { step: number; callId: string; runId: string; template: string };
+  /** A sub-agent's run ended; `usage` is the child's (its own children's included), rolled into the parent's. */
+  'child.finished': {
+    step: number;
+    callId: string;
+    runId: string;
+    template: string;
+    status: string;
+    errorType?: string;
+    usage?: {
+      inputTokens: number;
+      outputTokens: number;
+      cachedTokens: number;
+      modelCalls: number;
+      toolCalls: number;
+      costUsd: number;
+    };
+  };
   /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
   retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };
 }

@@ -17,8 +17,10 @@ import { describeZodError, ErrorType } from './errors';
 import { resolveHandoffs } from './resolve-handoffs';
 import type { ModelSpec } from './model-spec';
 import { modelSpecSchema } from './model-spec-schema';
+import { withSubAgents } from './resolve-agents';
 import { runInputSchema, type RunInput } from './run';
 import type { RunSpec } from './run-spec';
+import { agentPatternTemplate } from './sub-agents';
 import { compileJsonSchema } from './structured-output-schema';
 import { findTemplate } from './templates';
 import { structuredSystemMessage } from './templates/prompts';
@@ -54,9 +56,17 @@ export function resolveRun(raw: unknown, catalog: Catalog = builtinCatalog): Res
       ? builtinSpec(descriptor, templateInput, catalog)
       : descriptorSpec(descriptor, templateInput, catalog);
   if (!spec.ok) return spec;
+  // `agent:<template>` tools: sub-agents, resolved with every template they reach (agents/resolve-agents.ts).
+  const team = withSubAgents(
+    spec.value,
+    toolPatternsOf(descriptor, templateInput),
+    catalog,
+    input.options?.maxAgentDepth,
+  );
+  if (!team.ok) return team;
   const model = modelSpecSchema.safeParse(input.model);
   if (!model.success) return { ok: false, type: ErrorType.UnknownModel, message: describeZodError(model.error) };
-  return { ok: true, run: { input: { ...input, spec: spec.value }, spec: spec.value, model: model.data } };
+  return { ok: true, run: { input: { ...input, spec: team.value }, spec: team.value, model: model.data } };
 }
 
 /** Built-in templates keep their own input: react's `tools` and `maxSteps`, structured's `schema`, chat's `message`. */
@@ -144,8 +154,19 @@ function taskText(input: unknown): string {
   return typeof input === 'string' ? input : JSON.stringify(input);
 }
 
+/** The tool patterns a run of `descriptor` resolves: its own, or for `react` the input's `tools` when given. */
+function toolPatternsOf(descriptor: TemplateDescriptor, input: unknown): readonly string[] {
+  const given = (input as { tools?: unknown } | undefined)?.tools;
+  if (descriptor.source === 'builtin' && descriptor.name === 'react' && Array.isArray(given)) return given as string[];
+  return descriptor.tools;
+}
+
 function expandTools(catalog: Catalog, patterns: readonly string[]): Resolved<RunSpec['tools']> {
-  const { tools, unknown } = expandToolPatterns(catalog, patterns);
+  // Sub-agents (`agent:<template>`) are not catalog tools: `withSubAgents` resolves them.
+  const { tools, unknown } = expandToolPatterns(
+    catalog,
+    patterns.filter((pattern) => agentPatternTemplate(pattern) === undefined),
+  );
   if (unknown.length > 0) {
     const available = catalog.tools.map((t) => t.name).join(', ') || 'none';
     return {

@@ -11,6 +11,7 @@ import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
 import type { HandoffRecord } from './handoffs';
 import type { RunSpec, TemplateSpec } from './run-spec';
+import type { ChildRun } from './sub-agents';
 
 export const runStatuses = [
   'running',
@@ -55,6 +56,8 @@ export const carriedRunStateSchema = z.object({
       ),
     })
     .optional(),
+  /** Sub-agent runs so far and their usage (runs with `agent:` tools only). */
+  subAgents: z.object({ children: z.array(z.any()), usage: usageSchema }).optional(),
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
@@ -81,6 +84,8 @@ export const runOptionsSchema = z
       })
       .strict()
       .optional(),
+    /** Levels of sub-agents a run may start below it (children, grandchildren, ...). Default 3. */
+    maxAgentDepth: z.number().int().min(1).max(10).optional(),
   })
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -97,10 +102,11 @@ export const toolDefinitionSchema = z
     parameters: jsonSchemaObject,
     taskQueue: z.string().min(1).max(200).optional(),
     handoff: z.string().min(1).max(100).optional(),
+    agent: z.string().min(1).max(100).optional(),
   })
   .strict();
 
-/** A template a run may hand over to, as resolved at start (agents/resolve-handoffs.ts). */
+/** A template resolved at start for a sub-agent or a handoff (agents/resolve-agents.ts, agents/resolve-handoffs.ts). */
 export const templateSpecSchema = z
   .object({
     template: z.string().min(1).max(100),
@@ -122,6 +128,7 @@ export const runSpecSchema = z
     maxSteps: z.number().int().min(1).max(10_000),
     outputSchema: jsonSchemaObject.optional(),
     handoffs: z.record(z.string(), templateSpecSchema).optional(),
+    agents: z.record(z.string(), templateSpecSchema).optional(),
   })
   .strict() satisfies z.ZodType<RunSpec>;
 
@@ -139,6 +146,11 @@ export const runInputSchema = z.object({
   carried: carriedRunStateSchema.optional(),
   /** Set by `fork`; kept across continue-as-new. */
   forkedFrom: forkOriginSchema.optional(),
+  /** Set only by a run starting this one as a sub-agent: its workflow id and the templates above this run, top first. */
+  parent: z
+    .object({ workflowId: z.string().min(1).max(1000), lineage: z.array(z.string().min(1).max(100)).max(20) })
+    .strict()
+    .optional(),
 });
 export type RunInput = z.infer<typeof runInputSchema>;
 
@@ -163,6 +175,12 @@ export interface RunState {
   forkedFrom?: ForkOrigin;
   /** Handoffs so far, oldest first (runs whose template may hand over only); `template` is the current one. */
   handoffs?: HandoffRecord[];
+  /** Runs with sub-agents: `usage` above includes the children's; this is the run's own. */
+  ownUsage?: Usage;
+  /** Runs with sub-agents: the child runs started so far (the newest 200). */
+  children?: ChildRun[];
+  /** A sub-agent's run: the workflow id of the run that started it. */
+  parent?: string;
 }
 
 export type FinishReason = 'answer' | 'max_steps' | 'stopped';
@@ -176,7 +194,10 @@ export interface RunResult {
   /** Parsed JSON for the `structured` template. */
   output?: unknown;
   steps: number;
+  /** With sub-agents, their usage included (see `ownUsage`). */
   usage: Usage;
+  /** Runs with sub-agents: the run's own usage, without its children's. */
+  ownUsage?: Usage;
 }
 
 export type { ChatMessage, Usage };

@@ -8,6 +8,8 @@ export const agentModelKey = defineSearchAttributeKey('AgentModel', SearchAttrib
 /** When the run was last parked by pause (for "paused too long" alerts). */
 export const agentPausedAtKey = defineSearchAttributeKey('AgentPausedAt', SearchAttributeType.DATETIME);
 export const agentKindKey = defineSearchAttributeKey('AgentKind', SearchAttributeType.KEYWORD);
+/** The workflow id of the run that started this one as a sub-agent (`agentctl ls --parent`). */
+export const agentParentKey = defineSearchAttributeKey('AgentParent', SearchAttributeType.KEYWORD);
 
 /** Every key the worker makes sure the namespace has. */
 export const agentSearchAttributeKeys = [
@@ -17,4 +19,5 @@ export const agentSearchAttributeKeys = [
   agentModelKey,
   agentKindKey,
   agentPausedAtKey,
+  agentParentKey,
 ];

@@ -21,7 +21,13 @@ import {
   type RunStatus,
 } from '../agents/run';
 import { resolveRun } from '../agents/resolve-run';
-import { agentModelKey, agentStatusKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
+import {
+  agentModelKey,
+  agentParentKey,
+  agentStatusKey,
+  agentTemplateKey,
+  agentUserKey,
+} from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { CatalogCache, type OfferedCatalog } from './catalog';
 import { AgentSchedules } from './agent-schedules';
@@ -65,6 +71,8 @@ export interface RunSummary {
   user?: string;
   status?: string;
   model?: string;
+  /** A sub-agent's run: the run that started it. */
+  parent?: string;
   startTime: Date;
   closeTime?: Date;
 }
@@ -73,6 +81,8 @@ export interface ListRunsFilter {
   user?: string;
   status?: RunStatus;
   template?: string;
+  /** Sub-agent runs started by this run (its direct children). */
+  parent?: string;
   /** Most runs to return. Default 100. */
   limit?: number;
 }
@@ -101,6 +111,7 @@ const listFilterSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/)
     .max(100)
     .optional(),
+  parent: runIdSchema.optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 
@@ -213,6 +224,7 @@ export class AgentClient {
     if (f.status === 'paused') clauses.push(`(${agentStatusKey.name} = 'paused' OR ExecutionStatus = 'Paused')`);
     else if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
     if (f.template) clauses.push(`${agentTemplateKey.name} = '${f.template}'`);
+    if (f.parent) clauses.push(`${agentParentKey.name} = '${f.parent}'`);
     const runs: RunSummary[] = [];
     for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
       const sa = execution.typedSearchAttributes;
@@ -223,6 +235,7 @@ export class AgentClient {
         // A run terminated, timed out or paused by Temporal never updated its own status attribute.
         status: statusByTemporal[execution.status.name] ?? sa.get(agentStatusKey),
         model: sa.get(agentModelKey),
+        ...(sa.get(agentParentKey) ? { parent: sa.get(agentParentKey) } : {}),
         startTime: execution.startTime,
         closeTime: execution.closeTime,
       });

@@ -140,12 +140,15 @@ export const runCommands: Record<string, CommandSpec<any, any>> = {
       user: flag.string('U', 'runs of this user'),
       status: flag.string('S', 'running, paused, awaiting_approval, completed, stopped, cancelled, failed, ...'),
       template: flag.string('T', 'runs of this template'),
+      parent: flag.string('RUN_ID', 'sub-agent runs this run started'),
       limit: flag.string('N', 'most runs to list (default 100)', values.positiveInteger),
     },
     async run(ctx) {
-      const { user, status, template, limit } = ctx.flags;
+      const { user, status, template, parent, limit } = ctx.flags;
       // An unknown status is rejected by `list` with InvalidInput naming the allowed values.
-      const runs = await (await agents(ctx)).list({ user, status: status as RunStatus | undefined, template, limit });
+      const runs = await (
+        await agents(ctx)
+      ).list({ user, status: status as RunStatus | undefined, template, parent, limit });
       ctx.print(formatRuns(runs), runs);
     },
   }),

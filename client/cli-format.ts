@@ -51,6 +51,10 @@ export function formatState(state: RunState): string {
     ['messages', String(state.messageCount)],
   ];
   if (state.forkedFrom) rows.push(['forked from', `${state.forkedFrom.runId} at step ${state.forkedFrom.step}`]);
+  if (state.ownUsage) rows.push(['own usage', formatUsage(state.ownUsage)]);
+  if (state.parent) rows.push(['parent', state.parent]);
+  for (const c of state.children ?? [])
+    rows.push(['child', `${c.runId}  ${c.template}  ${c.status}${c.usage ? `  ${formatUsage(c.usage)}` : ''}`]);
   if (state.continuations > 0) rows.push(['continued', plural(state.continuations, 'time')]);
   if (state.handoffs?.length)
     rows.push([

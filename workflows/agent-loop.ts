@@ -61,6 +61,12 @@ export interface LoopState {
 
 export type StepOutcome = 'continue' | 'answer' | 'stopped';
 
+/** Runs the tool calls it handles in the workflow instead of the tool activity (sub-agents: workflows/sub-agents.ts). */
+export interface ToolRunner {
+  handles(name: string): boolean;
+  call: AgentActivities['callTool'];
+}
+
 export class AgentLoop {
   status: RunStatus = 'running';
   stopRequested = false;
@@ -75,6 +81,8 @@ export class AgentLoop {
   readonly approvals?: ApprovalGate;
   /** Present when the run's template may hand over (`spec.handoffs`); set by `RunHandoffs.attach`. */
   handoffs?: RunHandoffs;
+  /** Set by runs with sub-agents. */
+  toolRunner?: ToolRunner;
 
   constructor(
     readonly config: LoopConfig,
@@ -261,6 +269,8 @@ export class AgentLoop {
 
   /** The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own. */
   private callTool(name: string): AgentActivities['callTool'] {
+    const runner = this.toolRunner;
+    if (runner?.handles(name)) return (input) => runner.call(input);
     const taskQueue = this.config.toolDefinitions?.find((tool) => tool.name === name)?.taskQueue;
     return taskQueue ? callToolOn(taskQueue) : this.activities.callTool;
   }

@@ -26,6 +26,7 @@ import { RunHandoffs } from './handoff';
 import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { resolveRunInput } from './run-input';
+import { failureForParent, SubAgents } from './sub-agents';
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
   const resolution = resolveRunInput(input);
@@ -41,6 +42,8 @@ export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
 class AgentRun {
   private readonly loop: AgentLoop;
   private readonly continuations: number;
+  /** Present when the spec offers sub-agents. */
+  private readonly team?: SubAgents;
 
   constructor(private readonly run: { input: RunInput; spec: RunSpec }) {
     const { input } = run;
@@ -77,6 +80,8 @@ class AgentRun {
     if (!carried || forked)
       this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
     if (forked) this.loop.events.emit('run.forked', { fromRunId: forked.runId, fromStep: forked.step });
+    this.team = SubAgents.of(run, this.loop, carried?.subAgents);
+    this.loop.toolRunner = this.team;
   }
 
   /** Steps allowed: the spec's, or after a handoff the target's budget counted from it. */
@@ -86,8 +91,23 @@ class AgentRun {
 
   registerHandlers(): void {
     const { loop } = this;
-    setHandler(pauseSignal, () => loop.pause(), { description: messageDescriptions.pause });
-    setHandler(resumeSignal, () => loop.resume(), { description: messageDescriptions.resume });
+    const { team } = this;
+    setHandler(
+      pauseSignal,
+      () => {
+        loop.pause();
+        team?.forward(pauseSignal);
+      },
+      { description: messageDescriptions.pause },
+    );
+    setHandler(
+      resumeSignal,
+      () => {
+        loop.resume();
+        team?.forward(resumeSignal);
+      },
+      { description: messageDescriptions.resume },
+    );
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     // Registered on every run (no commands): a run without `options.approval` refuses with NotAwaitingApproval.
     const gate = loop.approvals;
@@ -122,10 +142,15 @@ class AgentRun {
         if (historyIsLong(this.run.input.options)) await this.continueAsNew();
         const outcome = await loop.runStep(this.maxSteps());
         if (outcome === 'answer') return this.finish('answer');
-        if (outcome === 'stopped') return this.finish('stopped');
+        if (outcome === 'stopped') {
+          // Children stopped with the step: their results (and usage) come in before the run ends.
+          if (this.team) await this.team.settled();
+          return this.finish('stopped');
+        }
       }
     } catch (err) {
-      throw loop.fail(err);
+      const failure = loop.fail(err);
+      throw this.run.input.parent ? failureForParent(failure, this.usage()) : failure;
     }
   }
 
@@ -138,7 +163,12 @@ class AgentRun {
       () =>
         continueAsNew<typeof agentRunWorkflow>({
           ...this.run.input,
-          carried: { ...loop.state, continuations, events: loop.events.carry() },
+          carried: {
+            ...loop.state,
+            continuations,
+            events: loop.events.carry(),
+            ...(this.team ? { subAgents: this.team.carry() } : {}),
+          },
         }),
     );
   }
@@ -156,8 +186,15 @@ class AgentRun {
       answer: this.loop.lastAnswer(),
       output: this.loop.output,
       steps: state.step,
-      usage: state.usage,
+      usage: this.usage(),
+      ...(this.team ? { ownUsage: state.usage } : {}),
     };
+  }
+
+  /** The run's usage, its sub-agents' included. */
+  private usage(): RunResult['usage'] {
+    const own = this.loop.state.usage;
+    return this.team ? this.team.total(own) : own;
   }
 
   private state(): RunState {
@@ -173,7 +210,9 @@ class AgentRun {
       maxSteps: this.maxSteps(),
       pauseRequested: loop.state.pauseRequested,
       stopRequested: loop.stopRequested,
-      usage: loop.state.usage,
+      usage: this.usage(),
+      ...(this.team ? { ownUsage: loop.state.usage, children: this.team.children } : {}),
+      ...(input.parent ? { parent: input.parent.workflowId } : {}),
       messageCount: loop.state.messages.length,
       continuations: this.continuations,
       error: loop.error,

@@ -11,6 +11,7 @@ import { ErrorType } from '../agents/errors';
 import { parseModelSpec } from '../agents/model-spec';
 import type { RunInput } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
+import { agentsCheck, parentLinkCheck } from '../agents/sub-agents';
 import { handoffInputProblem } from './handoff';
 import {
   builtinToolNames,
@@ -46,6 +47,7 @@ const toolsCheck = arr(
     parameters: jsonSchema,
     taskQueue: optional(str({ min: 1, max: 200 })),
     handoff: optional(str({ min: 1, max: 100 })),
+    agent: optional(str({ min: 1, max: 100 })),
   }),
   { max: 200 },
 );
@@ -69,6 +71,7 @@ const specCheck = obj({
   maxSteps: num({ int: true, min: 1, max: 10_000 }),
   outputSchema: optional(jsonSchema),
   handoffs: optional(record(templateSpecCheck)),
+  agents: optional(agentsCheck),
 });
 
 const inputCheck = obj(
@@ -84,6 +87,7 @@ const inputCheck = obj(
         modelTimeoutSeconds: optional(num({ int: true, min: 1, max: 3600 })),
         streamTokens: optional(bool),
         approval: optional(approvalOptionsCheck),
+        maxAgentDepth: optional(num({ int: true, min: 1, max: 10 })),
       }),
     ),
     spec: optional(specCheck),
@@ -92,6 +96,8 @@ const inputCheck = obj(
     forkedFrom: optional(
       obj({ runId: str({ min: 1, max: 200, pattern: idPattern }), step: num({ int: true, min: 0 }) }),
     ),
+    // Written by the parent run when it starts this one as a sub-agent.
+    parent: optional(parentLinkCheck),
   },
   { strict: false },
 );

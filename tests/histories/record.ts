@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|agents|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -15,6 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { changedCatalog, changedTemplateRun } from './spec-changed';
 import { resolveRun } from '../../agents/resolve-run';
 import type { AgentTemplateDefinition } from '../../worker/agents';
+import { createAgentWorker } from '../../worker/create-worker';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -36,6 +37,8 @@ async function main() {
   if (scenarios === 'limits') return env.teardown();
   if (scenarios === 'handoffs' || scenarios === 'all') await recordHandoffs(env, save);
   if (scenarios === 'handoffs') return env.teardown();
+  if (scenarios === 'agents' || scenarios === 'all') await recordSubAgents(env, save);
+  if (scenarios === 'agents') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -159,6 +162,30 @@ async function recordHandoffs(env: TestWorkflowEnvironment, save: (name: string,
     await eventually(async () => (await client.catalog({ fresh: true })).templates.some((t) => t.name === 'refunds'), 'templates published');
     const task = 'charged twice\ncall transfer_to_billing {"reason":"invoice"}\ncall calculator {"expression":"19 * 3"}\ncall transfer_to_refunds {}';
     await save('handoff-chain', await client.start({ template: 'triage', input: { task }, user: 'rec', model: 'scripted:auto' }));
+  });
+}
+
+/** A coordinator whose two sub-agents (child workflows) run in one step; the file is the parent's history. */
+async function recordSubAgents(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const taskQueue = uniqueTaskQueue('record-agents');
+  const worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: {} },
+    agents: {
+      templates: [
+        { name: 'researcher', description: 'Finds facts.', systemPrompt: 'You research.', tools: ['calculator'] },
+        { name: 'writer', description: 'Writes a line.', systemPrompt: 'You write.' },
+        { name: 'coordinator', description: 'Delegates.', systemPrompt: 'You delegate.', tools: ['agent:researcher', 'agent:writer'] },
+      ],
+    },
+  });
+  const client = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    await eventually(async () => (await client.catalog({ fresh: true })).templates.some((t) => t.name === 'coordinator'), 'published catalog');
+    const task = 'call researcher {"task":"What is 6 * 7?"}\ncall writer {"task":"Write a line."}';
+    await save('sub-agents', await client.start({ template: 'coordinator', input: { task }, user: 'rec', model: 'scripted:auto?parallel=1&delayMs=300', runId: 'rec-sub-agents' }));
   });
 }
 

@@ -34,6 +34,7 @@ test('recorded histories exist for every scenario', () => {
     'approval',
     'fork',
     'handoff-chain',
+    'sub-agents',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -43,10 +44,10 @@ test('recorded histories exist for every scenario', () => {
 });
 
 test('every recorded history replays without nondeterminism', async () => {
-  const histories = files.map((file) => ({
-    workflowId: file,
-    history: JSON.parse(readFileSync(join(dir, file), 'utf8')),
-  }));
+  const histories = files.map((file) => {
+    const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    return { workflowId: recordedParentId(history) ?? file, history };
+  });
   // Sinks are not called on replay: replaying must publish nothing.
   const bus = new EventBus();
   let published = 0;
@@ -64,6 +65,16 @@ test('every recorded history replays without nondeterminism', async () => {
   assert.deepEqual(failures, []);
   assert.equal(published, 0, 'replay published events: they would be counted twice');
 });
+
+/**
+ * The id a parent of sub-agents ran under: its children's ids are derived from it (`<parent id>.<call id>`, the call
+ * id without dots), so it must replay under the same id.
+ */
+function recordedParentId(history: { events: Record<string, any>[] }): string | undefined {
+  const child = history.events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+    ?.startChildWorkflowExecutionInitiatedEventAttributes.workflowId as string | undefined;
+  return child?.slice(0, child.lastIndexOf('.'));
+}
 
 /** The workflow input and activity results recorded in a history file. */
 function recorded(file: string): { input: RunInput; results: unknown[]; closed: string } {
@@ -114,4 +125,18 @@ test('a run that handed over twice replays from the templates its spec recorded'
   assert.equal(closed, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
   assert.equal(input.spec?.template, 'triage');
   assert.deepEqual(Object.keys(input.spec?.handoffs ?? {}).sort(), ['billing', 'refunds', 'triage']);
+});
+
+test('a parent with sub-agents recorded both children started in one step, before either ended', () => {
+  const { events } = JSON.parse(readFileSync(join(dir, 'v5-sub-agents.json'), 'utf8')) as {
+    events: { eventType: string }[];
+  };
+  const at = (type: string) => events.flatMap((e, i) => (e.eventType === `EVENT_TYPE_${type}` ? [i] : []));
+  const initiated = at('START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+  const started = at('CHILD_WORKFLOW_EXECUTION_STARTED');
+  const completed = at('CHILD_WORKFLOW_EXECUTION_COMPLETED');
+  assert.equal(initiated.length, 2);
+  assert.equal(completed.length, 2);
+  assert.ok(Math.max(...started) < Math.min(...completed), 'a child ended before the other started');
+  assert.equal(events[events.length - 1].eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
 });
