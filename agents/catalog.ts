@@ -30,6 +30,8 @@ export interface ToolDescriptor {
   source: 'builtin' | 'code' | `mcp:${string}`;
   /** Task queue whose workers run this tool; the run's own queue when absent. */
   taskQueue?: string;
+  /** Short enough to run as a local activity (see `ToolDefinition.local`). */
+  local?: boolean;
 }
 
 export interface Catalog {
@@ -70,6 +72,8 @@ export const builtinCatalog: Catalog = {
     description: spec.description,
     parameters: jsonSchemaOf(spec.schema),
     source: 'builtin' as const,
+    // Pure computations of a few microseconds: not worth two trips through the server each.
+    local: true,
   })),
 };
 
@@ -102,6 +106,6 @@ export function toolDefinition(tool: ToolDescriptor): ToolDefinition {
     name: tool.name,
     description: tool.description,
     parameters: tool.parameters,
-    ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : {}),
+    ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : tool.local ? { local: true } : {}),
   };
 }

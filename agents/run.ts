@@ -81,6 +81,7 @@ export const toolDefinitionSchema = z
     description: z.string().max(10_000),
     parameters: jsonSchemaObject,
     taskQueue: z.string().min(1).max(200).optional(),
+    local: z.boolean().optional(),
   })
   .strict();
 

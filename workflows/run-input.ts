@@ -47,6 +47,7 @@ const specCheck = obj({
       description: str({ max: 10_000 }),
       parameters: jsonSchema,
       taskQueue: optional(str({ min: 1, max: 200 })),
+      local: optional(bool),
     }),
     { max: 200 },
   ),
