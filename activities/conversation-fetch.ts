@@ -3,6 +3,8 @@
  *
  * This is what keeps history linear: model-call inputs carry a message count, not the messages (nor the tool
  * schemas), so each message is written to history once (when it is produced) instead of once per later step.
+ * The worker also keeps each run's conversation as its last model call left it: with the few messages added since
+ * (the input's `tail`) it has the whole conversation without a query, when that call was made here.
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
@@ -37,10 +39,20 @@ export async function fetchConversation(
   count: number,
   /** The template the run is under now (the model-call input's `template`). */
   template?: string,
+  tail?: { from: number; after: string; messages: ChatMessage[] },
 ): Promise<FetchedConversation> {
+  const key = template === undefined ? runId : `${runId}#${template}`;
+  const known = conversations.get(runId);
+  if (
+    tail &&
+    known?.replyId === tail.after &&
+    known.messages.length === tail.from &&
+    tail.from + tail.messages.length === count &&
+    specCache.has(key)
+  )
+    return { messages: [...known.messages, ...tail.messages], spec: specCache.get(key) };
   const handle = client.workflow.getHandle(workflowId, runId);
   const messages: ChatMessage[] = [];
-  const key = template === undefined ? runId : `${runId}#${template}`;
   const cached = specCache.has(key);
   let spec = specCache.get(key);
   while (messages.length < count) {
@@ -74,4 +86,33 @@ function remember(key: string, spec: ModelCallSpec | undefined): ModelCallSpec |
   if (specCache.size >= specCacheSize) specCache.delete(specCache.keys().next().value!);
   specCache.set(key, spec);
   return spec;
+}
+
+/**
+ * Conversations by Temporal run id, as each run's last model call on this worker left them (its messages and its
+ * reply). Bounded by total size, oldest first, so a worker holding many long conversations keeps only the recent.
+ */
+const conversations = new Map<string, { replyId: string; messages: ChatMessage[] }>();
+const conversationSizes = new Map<string, number>();
+let conversationChars = 0;
+const maxConversationChars = 32_000_000;
+
+export function rememberConversation(runId: string, replyId: string, messages: ChatMessage[]): void {
+  forget(runId);
+  let size = 0;
+  for (const m of messages) size += m.content.length + ('toolCalls' in m && m.toolCalls ? 200 * m.toolCalls.length : 0);
+  if (size > maxConversationChars / 4) return;
+  while (conversationChars + size > maxConversationChars && conversations.size > 0)
+    forget(conversations.keys().next().value!);
+  conversations.set(runId, { replyId, messages });
+  conversationSizes.set(runId, size);
+  conversationChars += size;
+}
+
+function forget(runId: string): void {
+  const size = conversationSizes.get(runId);
+  if (size === undefined) return;
+  conversations.delete(runId);
+  conversationSizes.delete(runId);
+  conversationChars -= size;
 }

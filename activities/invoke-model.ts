@@ -1,12 +1,13 @@
 /** The `invokeModel` activity: one LangChain model call for one agent step. */
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
-import { toolCallSchema } from '../agents/conversation-schema';
+import { chatMessageSchema, toolCallSchema } from '../agents/conversation-schema';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec-schema';
-import { fetchConversation } from './conversation-fetch';
+import { fetchConversation, rememberConversation } from './conversation-fetch';
 import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
 import { toModelFailure } from './models/errors';
@@ -33,6 +34,15 @@ export const invokeModelInputSchema = z.object({
   timeoutMs: z.number().int().positive(),
   /** Stream the reply to the workflow's `tokens` query while the call runs. */
   stream: z.boolean().optional(),
+  /** The messages added since the previous model call (from index `from` to `messageCount`); saves the query. */
+  tail: z
+    .object({
+      from: z.number().int().nonnegative(),
+      /** The `replyId` of the reply the tail follows: another worker's reply to the same step is not this one's. */
+      after: z.string().max(100),
+      messages: z.array(chatMessageSchema).max(100),
+    })
+    .optional(),
 });
 export type InvokeModelInput = z.infer<typeof invokeModelInputSchema>;
 
@@ -43,6 +53,8 @@ export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' |
   durationMs: number;
   /** For runs with structured output: the answer checked against the recorded schema (absent when it asked for tools). */
   output?: StructuredCheck;
+  /** Names this reply for the next call's `tail`: absent from older workers' results. */
+  replyId?: string;
 }
 
 export interface InvokeModelDeps {
@@ -71,6 +83,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         runId,
         input.messageCount,
         input.template,
+        input.tail,
       );
       const chat = createChatModel(spec, deps.providerEnv, {
         headers: {
@@ -146,7 +159,11 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         answered && recorded?.outputSchema
           ? checkStructuredAnswer(reply.message.content, recorded.outputSchema)
           : undefined;
+      // The workflow appends this reply as is: the next call's tail continues from here.
+      const replyId = randomUUID();
+      rememberConversation(runId, replyId, [...messages, reply.message]);
       return {
+        replyId,
         message: reply.message,
         usage: { ...reply.usage, costUsd },
         model: spec.spec,

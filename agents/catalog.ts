@@ -32,6 +32,8 @@ export interface ToolDescriptor {
   source: 'builtin' | 'code' | `mcp:${string}`;
   /** Task queue whose workers run this tool; the run's own queue when absent. */
   taskQueue?: string;
+  /** Short enough to run as a local activity (see `ToolDefinition.local`). */
+  local?: boolean;
 }
 
 export interface Catalog {
@@ -72,6 +74,8 @@ export const builtinCatalog: Catalog = {
     description: spec.description,
     parameters: jsonSchemaOf(spec.schema),
     source: 'builtin' as const,
+    // Pure computations of a few microseconds: not worth two trips through the server each.
+    local: true,
   })),
 };
 
@@ -104,6 +108,6 @@ export function toolDefinition(tool: ToolDescriptor): ToolDefinition {
     name: tool.name,
     description: tool.description,
     parameters: tool.parameters,
-    ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : {}),
+    ...(tool.taskQueue ? { taskQueue: tool.taskQueue } : tool.local ? { local: true } : {}),
   };
 }

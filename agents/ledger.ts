@@ -6,7 +6,7 @@
  * plain types and small hand checks for the ledger's validators (no zod), no I/O. Times are epoch milliseconds (UTC).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { any, bool, num, obj, oneOf, optional, str } from './checks';
+import { any, arr, bool, num, obj, oneOf, optional, str } from './checks';
 
 /** Workflow id of a user's ledger: one per user and namespace. */
 export function ledgerWorkflowId(user: string): string {
@@ -200,6 +200,25 @@ export const admitUpdate = defineUpdate<AdmitResult, [AdmitInput]>('admit');
  */
 export const releaseSignal = defineSignal<[ReleaseInput]>('release');
 export const commitSignal = defineSignal<[CommitInput]>('commit');
+
+/**
+ * Several admissions or commits of one user in one message: a worker sends what queued up while its previous
+ * message to the ledger was in flight, so a user with many runs at once costs the ledger a few workflow tasks, not
+ * one per call, and stays under Temporal's 10 updates in flight per workflow. Updates, not signals: a ledger run by
+ * an older worker refuses an unknown update (the sender then sends the items one by one), where an unknown signal
+ * would be dropped.
+ */
+export interface AdmitManyInput {
+  items: AdmitInput[];
+}
+export interface CommitManyInput {
+  items: CommitInput[];
+}
+export const admitManyInputCheck = obj({ items: arr(admitInputCheck, { min: 1, max: 500 }) });
+export const commitManyInputCheck = obj({ items: arr(commitInputCheck, { min: 1, max: 500 }) });
+export const admitManyUpdate = defineUpdate<AdmitResult[], [AdmitManyInput]>('admitMany');
+/** Answers, per item, whether it was charged now (false: its key was charged before). */
+export const commitManyUpdate = defineUpdate<boolean[], [CommitManyInput]>('commitMany');
 export const usageQuery = defineQuery<LedgerUsage>('usage');
 
 /** Shown by the Temporal UI next to each handler. */
@@ -211,6 +230,8 @@ export const ledgerMessageDescriptions = {
   release: 'Signal: drop the reservation of a call that failed { key }.',
   commit:
     'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
+  admitMany: 'admit for several calls { items: [admit input] }, in order; sent by workers, one answer per item.',
+  commitMany: 'commit for several calls { items: [commit input] }, in order; sent by workers.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
 } as const;
 

@@ -15,6 +15,11 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Task queue whose workers run this tool; the run's own queue when absent. */
   taskQueue?: string;
+  /**
+   * A short tool (no I/O that may hang): called as a local activity, inside the workflow task of the worker that
+   * runs the run, which saves the activity's round trips through the server. Recorded at start, so a run keeps it.
+   */
+  local?: boolean;
   /** Calling this tool starts the named template as a sub-agent (a child workflow); `spec.agents` holds it. */
   agent?: string;
   /** Calling this tool hands the conversation over to the named template; `spec.handoffs` holds it. */

@@ -103,6 +103,7 @@ export const toolDefinitionSchema = z
     taskQueue: z.string().min(1).max(200).optional(),
     handoff: z.string().min(1).max(100).optional(),
     agent: z.string().min(1).max(100).optional(),
+    local: z.boolean().optional(),
   })
   .strict();
 

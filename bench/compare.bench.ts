@@ -30,7 +30,7 @@ import {
   type ThroughputResult,
 } from './compare/phases';
 import { median } from './compare/pool';
-import { profileParked } from './compare/profile';
+import { profileParked, profileThroughput } from './compare/profile';
 import { printTable, type Row } from './compare/report';
 import { bareSide, oursSide, type Side, type SideName } from './compare/sides';
 import { startStubProcess } from './compare/stub';
@@ -58,6 +58,8 @@ const settingsSchema = z.object({
     .transform((s) => s.split(',').map((p) => p.trim()))
     .pipe(z.array(z.enum(phaseNames))),
   BENCH_PROFILE_DIR: z.string().optional(),
+  /** What BENCH_PROFILE_DIR profiles: `parked` (start and park, heap snapshots) or `throughput` (the first concurrency). */
+  BENCH_PROFILE_PHASE: z.enum(['parked', 'throughput']).default('parked'),
 });
 const settings = settingsSchema.parse(process.env);
 const rounds = 2; // tool calls of the job
@@ -86,7 +88,10 @@ async function main(): Promise<void> {
     const sides: Side[] = [bareSide(ctx), oursSide(ctx)];
     const deps: PhaseDeps = { client: env.client, stub, rounds, users: s.BENCH_USERS };
     if (s.BENCH_PROFILE_DIR) {
-      for (const side of sides) await profileParked(side, deps, s.BENCH_PARKED, s.BENCH_PROFILE_DIR);
+      for (const side of sides)
+        if (s.BENCH_PROFILE_PHASE === 'throughput')
+          await profileThroughput(side, deps, s.BENCH_RUNS, s.BENCH_CONCURRENCY[0], s.BENCH_PROFILE_DIR);
+        else await profileParked(side, deps, s.BENCH_PARKED, s.BENCH_PROFILE_DIR);
       return;
     }
     const latency = perSide<LatencyResult>();

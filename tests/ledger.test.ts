@@ -99,6 +99,46 @@ test('admit: a quota refusal gives the rate-limit slot back; a rate-limit refusa
   assert.equal(usage.day.rateLimited, 1);
 });
 
+test('calls of one user at once share ledger messages: every answer right, totals exact', async () => {
+  const user = 'busy-user';
+  const n = 60;
+  const reserve = (i: number, tokens: number): ReserveInput => ({
+    key: `busy#${i}`,
+    model: 'scripted:auto',
+    inputTokens: 10,
+    defaultOutputTokens: 5,
+    price: { input: 1, output: 2 },
+    quota: { tokens, period: 'day' },
+    holdMs: 60_000,
+  });
+  // The quota holds 40 calls of 15 tokens: the first 40 in ledger order are granted, the other 20 refused.
+  const answers = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      i % 3 === 0
+        ? ledger.admit(user, { reserve: reserve(i, 600) }).then((a) => a.reserve!)
+        : ledger.reserve(user, reserve(i, 600)),
+    ),
+  );
+  assert.equal(answers.filter((a) => a.granted).length, 40);
+  assert.equal(answers.filter((a) => !a.granted).length, 20);
+  const granted = answers.flatMap((a, i) => (a.granted ? [i] : []));
+  await Promise.all(granted.map((i) => ledger.commit(user, commit(`busy#${i}`))));
+  // A lone commit is a signal: written when it returns, applied at the ledger's next task.
+  await eventually(async () => (await userUsage(env.client, user)).day.calls === 40 && true, '40 commits applied');
+  const usage = await userUsage(env.client, user);
+  assert.equal(usage.day.calls, 40);
+  assert.equal(usage.day.quotaRefused, 20);
+  assert.equal(usage.pending.calls, 0, 'every commit cleared its reservation');
+  // Shared messages: far fewer ledger updates than calls, and none refused for too many in flight.
+  const history = await env.client.workflow.getHandle(ledgerWorkflowId(user)).fetchHistory();
+  const updates = (history.events ?? []).flatMap((e) => {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    return name ? [name] : [];
+  });
+  assert.ok(updates.includes('admitMany'), `updates: ${updates.join(', ')}`);
+  assert.ok(updates.length < n, `${updates.length} updates for ${n} admissions and ${granted.length} commits`);
+});
+
 test('bad update input is rejected by the validator; the ledger keeps running', async () => {
   const user = 'bad-input-user';
   await ledger.acquire(user, { key: 'k', requests: 1, windowMs: 1000 });

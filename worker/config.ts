@@ -15,8 +15,9 @@ export const workerEnvSchema = z.object({
   AGENT_MAX_CONCURRENT_ACTIVITIES: intFromEnv(200, 1, 10_000),
   AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(100, 1, 10_000),
   /**
-   * Workflows kept in memory between tasks (runs, sessions, ledgers); each costs about 1.7 MB. Default: the SDK's
-   * (about 600 per GB of heap). Smaller bounds memory; evicted workflows replay their history on their next task.
+   * Workflows kept in memory between tasks (runs, sessions, ledgers); a parked run costs 0.3 to 0.45 MB. Default:
+   * what a quarter of memory holds at 512 KiB each, at most 1,024 (worker/workflow-cache.ts). Smaller bounds memory;
+   * evicted workflows replay their history on their next task.
    * Workflow-task slots are lowered to it if larger.
    */
   AGENT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).optional(),

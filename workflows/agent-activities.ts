@@ -1,5 +1,5 @@
 /** The activities an agent loop calls, with their timeouts and retries. */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities';
 import { retryPolicy } from './retry-policy';
 
@@ -12,6 +12,18 @@ export function agentActivities(modelTimeoutSeconds: number): AgentActivities {
     retry: retryPolicy(10),
   });
   return { invokeModel, callTool: callToolOn() };
+}
+
+/**
+ * The tool-call activity of tools recorded as `local`: run by the worker that runs the workflow, inside its
+ * workflow task, so a tool step costs no activity task and no extra workflow task. No heartbeats (a local activity
+ * lives within the workflow task, which the SDK keeps alive); the same attempts and timeout as remote tool calls.
+ */
+export function callToolLocally(): AgentActivities['callTool'] {
+  return proxyLocalActivities<AgentActivities>({
+    startToCloseTimeout: '60s',
+    retry: retryPolicy(3),
+  }).callTool;
 }
 
 /** The tool-call activity, on `taskQueue` (a tool's own worker pool) or the run's own queue when absent. */

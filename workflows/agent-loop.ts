@@ -11,16 +11,17 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
 } from '@temporalio/workflow';
-import type { AgentActivities, InvokeModelResult } from '../activities';
+import type { AgentActivities, InvokeModelInput, InvokeModelResult } from '../activities';
 import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
 import type { ToolDefinition } from '../agents/run-spec';
-import { agentActivities, callToolOn } from './agent-activities';
+import { agentActivities, callToolLocally, callToolOn } from './agent-activities';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
 import { ApprovalGate } from './approval-gate';
 import { sliceConversation } from './conversation-slice';
@@ -45,6 +46,11 @@ export interface LoopConfig {
   streamTokens?: boolean;
   /** Tool calls that wait for a person's decision before they run. */
   approval?: ApprovalOptions;
+  /**
+   * The conversation only grows (runs; not sessions, whose memory rewrites it): model calls may then carry the
+   * messages added since the previous call, so the activity needs no query. See {@link AgentLoop.conversationTail}.
+   */
+  appendOnly?: boolean;
 }
 
 /** Everything that must survive continue-as-new; plain JSON. */
@@ -66,6 +72,8 @@ export interface ToolRunner {
   handles(name: string): boolean;
   call: AgentActivities['callTool'];
 }
+/** Tails larger than this are read by query instead: history stays small when tools return large results. */
+const maxTailChars = 8_000;
 
 export class AgentLoop {
   status: RunStatus = 'running';
@@ -83,6 +91,8 @@ export class AgentLoop {
   handoffs?: RunHandoffs;
   /** Set by runs with sub-agents. */
   toolRunner?: ToolRunner;
+  /** The conversation as the last model call left it (its first message and length), for {@link conversationTail}. */
+  private afterLastCall?: { first: ChatMessage; count: number; replyId: string };
 
   constructor(
     readonly config: LoopConfig,
@@ -197,11 +207,14 @@ export class AgentLoop {
       template: config.template,
       timeoutMs: config.modelTimeoutSeconds * 1000,
       stream: config.streamTokens || undefined,
+      tail: this.conversationTail(),
     };
     // Admitted by the user's rate limit and quota: may wait, or park the run, before the call is made.
     const reply = await invokeModelAdmitted(this.activities.invokeModel, input, this);
     this.tokens.finish();
     state.messages.push(reply.message);
+    if (config.appendOnly && reply.replyId)
+      this.afterLastCall = { first: state.messages[0], count: state.messages.length, replyId: reply.replyId };
     addUsage(state.usage, { ...reply.usage, modelCalls: 1 });
     this.events.emit('model.call', {
       step,
@@ -262,17 +275,45 @@ export class AgentLoop {
     return outcome;
   }
 
+  /** The conversation was changed other than by appending (a handoff's new system prompt): the next call queries it. */
+  conversationRewritten(): void {
+    this.afterLastCall = undefined;
+  }
+
+  /**
+   * The messages added since the previous model call (tool results, a repair prompt), when small. The worker that
+   * made that call still holds the conversation up to it, so with the tail it has the whole conversation without
+   * querying the workflow: one round trip less per step. Each message enters history at most once more this way
+   * (bounded by the size cap); any other worker, or a conversation changed otherwise, falls back to the query.
+   */
+  private conversationTail(): InvokeModelInput['tail'] {
+    const known = this.afterLastCall;
+    const { messages } = this.state;
+    if (!known || messages[0] !== known.first || messages.length < known.count) return undefined;
+    const tail = messages.slice(known.count);
+    let chars = 0;
+    for (const m of tail)
+      chars += m.content.length + ('toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
+    return chars <= maxTailChars ? { from: known.count, after: known.replyId, messages: tail } : undefined;
+  }
+
   private onApprovalWait(waiting: boolean): void {
     if (waiting) this.setStatus('awaiting_approval');
     else if (this.status === 'awaiting_approval' && !this.stopRequested) this.setStatus('running');
   }
 
-  /** The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own. */
+  /**
+   * The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own; a local
+   * activity for tools recorded as `local`. The patch keeps histories of workers that called every tool remotely
+   * (runs started before, or handled by an older worker during a rolling deploy) replaying as they were recorded.
+   */
   private callTool(name: string): AgentActivities['callTool'] {
     const runner = this.toolRunner;
     if (runner?.handles(name)) return (input) => runner.call(input);
-    const taskQueue = this.config.toolDefinitions?.find((tool) => tool.name === name)?.taskQueue;
-    return taskQueue ? callToolOn(taskQueue) : this.activities.callTool;
+    const definition = this.config.toolDefinitions?.find((tool) => tool.name === name);
+    if (definition?.taskQueue) return callToolOn(definition.taskQueue);
+    if (definition?.local && patched('local-tool-calls')) return callToolLocally();
+    return this.activities.callTool;
   }
 
   /** Parks the run as `paused`, with the quota error in state, until resumed (or the quota period rolls over). */

@@ -61,6 +61,7 @@ class AgentRun {
         toolDefinitions: input.spec ? run.spec.tools : undefined,
         streamTokens: input.options?.streamTokens,
         approval: input.options?.approval,
+        appendOnly: true,
       },
       {
         // A copy: the loop appends to it, and the recorded spec (carried on continue-as-new) must stay as started.

@@ -121,6 +121,7 @@ export class RunHandoffs {
     const system = messages.findIndex((m) => m.role === 'system');
     if (system >= 0) messages[system] = { role: 'system', content: target.systemPrompt };
     else messages.unshift({ role: 'system', content: target.systemPrompt });
+    loop.conversationRewritten();
     configure(loop.config, target);
     const record = { from, to: target.template, step, ...(handoff.reason ? { reason: handoff.reason } : {}) };
     loop.state.handoff = {

@@ -2,8 +2,38 @@
  * workflows/: deterministic workflow code, bundled for Temporal's workflow sandbox.
  *
  * Imports only `agents/` (pure) and activity types. No I/O, no Node APIs, no clocks but Temporal's.
+ *
+ * The sandbox evaluates the bundle's modules again for every workflow it holds, and keeps what they build for as
+ * long as the workflow stays cached. So each workflow type's module is required when a workflow of that type
+ * starts: an agent run never evaluates the session, ledger or catalog modules (and their imports), which keeps a
+ * parked run's memory and start-up CPU down. Webpack still puts every module in the one bundle.
  */
-export { agentRunWorkflow } from './agent-run';
-export { userLedgerWorkflow } from './user-ledger';
-export { sessionWorkflow } from './session';
-export { agentCatalogWorkflow } from './agent-catalog';
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy module evaluation, see above */
+import type * as AgentRun from './agent-run';
+import type * as AgentCatalog from './agent-catalog';
+import type * as Session from './session';
+import type * as UserLedger from './user-ledger';
+
+export function agentRunWorkflow(
+  ...args: Parameters<typeof AgentRun.agentRunWorkflow>
+): ReturnType<typeof AgentRun.agentRunWorkflow> {
+  return (require('./agent-run') as typeof AgentRun).agentRunWorkflow(...args);
+}
+
+export function userLedgerWorkflow(
+  ...args: Parameters<typeof UserLedger.userLedgerWorkflow>
+): ReturnType<typeof UserLedger.userLedgerWorkflow> {
+  return (require('./user-ledger') as typeof UserLedger).userLedgerWorkflow(...args);
+}
+
+export function sessionWorkflow(
+  ...args: Parameters<typeof Session.sessionWorkflow>
+): ReturnType<typeof Session.sessionWorkflow> {
+  return (require('./session') as typeof Session).sessionWorkflow(...args);
+}
+
+export function agentCatalogWorkflow(
+  ...args: Parameters<typeof AgentCatalog.agentCatalogWorkflow>
+): ReturnType<typeof AgentCatalog.agentCatalogWorkflow> {
+  return (require('./agent-catalog') as typeof AgentCatalog).agentCatalogWorkflow(...args);
+}

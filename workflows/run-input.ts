@@ -48,6 +48,7 @@ const toolsCheck = arr(
     taskQueue: optional(str({ min: 1, max: 200 })),
     handoff: optional(str({ min: 1, max: 100 })),
     agent: optional(str({ min: 1, max: 100 })),
+    local: optional(bool),
   }),
   { max: 200 },
 );

@@ -19,8 +19,12 @@ import {
   acquireInputCheck,
   acquireUpdate,
   admitInputCheck,
+  admitManyInputCheck,
+  admitManyUpdate,
   admitUpdate,
   commitInputCheck,
+  commitManyInputCheck,
+  commitManyUpdate,
   commitSignal,
   costOf,
   emptyBucket,
@@ -114,6 +118,14 @@ class UserLedger {
     });
     setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), {
       description: descriptions.commit,
+    });
+    setHandler(admitManyUpdate, ({ items }) => items.map((item) => this.admit(item)), {
+      validator: validator(admitManyInputCheck, 'admitMany'),
+      description: descriptions.admitMany,
+    });
+    setHandler(commitManyUpdate, ({ items }) => items.map((item) => this.commit(item)), {
+      validator: validator(commitManyInputCheck, 'commitMany'),
+      description: descriptions.commitMany,
     });
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }

@@ -11,14 +11,20 @@ import { builtinTools } from './registry';
 /** Where a tool comes from, as `agentctl tools` shows it. */
 export type ToolSource = ToolDescriptor['source'];
 
-/** A tool as passed to `createAgentWorker({ agents: { tools } })`: a LangChain tool, or one with its own task queue. */
-export type AgentToolInput = StructuredToolInterface | { tool: StructuredToolInterface; taskQueue?: string };
+/**
+ * A tool as passed to `createAgentWorker({ agents: { tools } })`: a LangChain tool, or one with its own task queue,
+ * or one marked `local` (short, no I/O that may hang: called as a local activity, see `ToolDefinition.local`).
+ */
+export type AgentToolInput =
+  StructuredToolInterface | { tool: StructuredToolInterface; taskQueue?: string; local?: boolean };
 
 export interface ToolEntry {
   tool: StructuredToolInterface;
   source: ToolSource;
   /** Runs on this queue's workers (the workflow sends the call there); the run's own queue when absent. */
   taskQueue?: string;
+  /** Called as a local activity (ignored with `taskQueue`: a local activity runs where the run runs). */
+  local?: boolean;
 }
 
 /** Tool names the models accept (OpenAI's rule): letters, digits, `_` and `-`, at most 64. */
@@ -40,12 +46,16 @@ export class ToolRegistry {
    */
   constructor(options: { builtins?: boolean; tools?: AgentToolInput[] } = {}) {
     if (options.builtins ?? true)
-      for (const tool of Object.values(builtinTools)) this.addFixed({ tool, source: 'builtin' });
+      for (const tool of Object.values(builtinTools)) this.addFixed({ tool, source: 'builtin', local: true });
     for (const input of options.tools ?? []) {
       const entry: ToolEntry =
         'invoke' in input
           ? { tool: input, source: 'code' }
-          : { tool: input.tool, source: 'code', ...(input.taskQueue ? { taskQueue: input.taskQueue } : {}) };
+          : {
+              tool: input.tool,
+              source: 'code',
+              ...(input.taskQueue ? { taskQueue: input.taskQueue } : input.local ? { local: true } : {}),
+            };
       this.addFixed(entry);
     }
   }
@@ -98,10 +108,16 @@ export class ToolRegistry {
 }
 
 export function toolDescriptor(entry: ToolEntry): ToolDescriptor {
-  const { tool, source, taskQueue } = entry;
+  const { tool, source, taskQueue, local } = entry;
   const { $schema: _, ...parameters } = toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]) as Record<
     string,
     unknown
   >;
-  return { name: tool.name, description: tool.description, parameters, source, ...(taskQueue ? { taskQueue } : {}) };
+  return {
+    name: tool.name,
+    description: tool.description,
+    parameters,
+    source,
+    ...(taskQueue ? { taskQueue } : local ? { local } : {}),
+  };
 }

@@ -81,24 +81,32 @@ export async function throughputPhase(
   deps: PhaseDeps,
   runs: number,
   concurrency: number,
+  hooks: { env?: Record<string, string>; atEnd?(w: WorkerProcess): Promise<void> } = {},
 ): Promise<ThroughputResult> {
   const taskQueue = uniqueTaskQueue(`${side.name}-c${concurrency}`);
-  return withWorker(side, taskQueue, async (_w, pid) => {
-    await warmUp(side, deps, taskQueue);
-    const cpu0 = cpuSeconds(pid);
-    const t0 = performance.now();
-    const errors = await poolSettled(ids(taskQueue, runs), concurrency, (id, i) =>
-      side.run(taskQueue, id, userOf(taskQueue, deps.users)(i), deps.rounds),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      runs,
-      runsPerSecond: (runs - errors.length) / seconds,
-      peakRss: memory(pid).hwm,
-      cpuSecondsPerRun: (cpuSeconds(pid) - cpu0) / runs,
-      ...failures(errors),
-    };
-  });
+  return withWorker(
+    side,
+    taskQueue,
+    async (w, pid) => {
+      await warmUp(side, deps, taskQueue);
+      const cpu0 = cpuSeconds(pid);
+      const t0 = performance.now();
+      const errors = await poolSettled(ids(taskQueue, runs), concurrency, (id, i) =>
+        side.run(taskQueue, id, userOf(taskQueue, deps.users)(i), deps.rounds),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const result = {
+        runs,
+        runsPerSecond: (runs - errors.length) / seconds,
+        peakRss: memory(pid).hwm,
+        cpuSecondsPerRun: (cpuSeconds(pid) - cpu0) / runs,
+        ...failures(errors),
+      };
+      await hooks.atEnd?.(w);
+      return result;
+    },
+    hooks.env,
+  );
 }
 
 export interface ParkedResult extends Failures {

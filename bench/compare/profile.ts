@@ -11,7 +11,7 @@ import { sigkillWorker } from '../../testing/processes';
 import type { WorkerProcess } from '../../testing/worker-process';
 import { summarizeCpuProfile } from './cpu-summary';
 import { heapDiff, printHeapDiff } from './heap-summary';
-import { parkedPhase, type PhaseDeps } from './phases';
+import { parkedPhase, throughputPhase, type PhaseDeps } from './phases';
 import { sleep } from './pool';
 import type { Side } from './sides';
 
@@ -94,5 +94,42 @@ export async function profileParked(side: Side, deps: PhaseDeps, n: number, dir:
       ? 'main thread, from start to all parked'
       : 'workflow thread, start to shutdown';
     console.log(`\n${side.name} worker CPU profile (${which}): ${summarizeCpuProfile(join(cpuDir, file), 12, bundle)}`);
+  }
+}
+
+/**
+ * CPU profiles of a worker doing `runs` runs at `concurrency` (after the phase's warm-up): the main thread from load
+ * to the last result, the workflow thread from start to shutdown (stopped gracefully so the profile is written).
+ */
+export async function profileThroughput(
+  side: Side,
+  deps: PhaseDeps,
+  runs: number,
+  concurrency: number,
+  dir: string,
+): Promise<void> {
+  const out = join(resolve(dir), side.name);
+  mkdirSync(out, { recursive: true });
+  const tag = `c${concurrency}`;
+  const result = await throughputPhase(side, deps, runs, concurrency, {
+    env: {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${hook}`.trim(),
+      BENCH_PROFILE_OUT: out,
+      BENCH_PROFILE_TAG: tag,
+      BENCH_PROFILE_KIND: 'cpu',
+    },
+    atEnd: async (w) => {
+      await signalHook(w);
+      await stop(w);
+    },
+  });
+  console.log(
+    `\n${side.name}: ${runs} runs at ${concurrency} with CPU profiling on: ${result.runsPerSecond.toFixed(1)} runs/s, CPU ${(result.cpuSecondsPerRun * 1000).toFixed(1)} ms/run`,
+  );
+  const bundle = readFileSync(await side.workflowBundle(), 'utf8');
+  const cpuDir = join(out, `cpu-${tag}`);
+  for (const file of readdirSync(cpuDir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const which = file.startsWith('main-') ? 'main thread' : 'workflow thread';
+    console.log(`\n${side.name} worker CPU profile (${which}): ${summarizeCpuProfile(join(cpuDir, file), 25, bundle)}`);
   }
 }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   cachedWorkflowBudgetBytes,
   defaultMaxCachedWorkflows,
+  workflowCacheMaxBytes,
   workflowCacheMemoryShare,
 } from '../../worker/workflow-cache';
 
@@ -15,11 +16,12 @@ test('a small container caches only what a quarter of its memory holds', () => {
   assert.ok(n * cachedWorkflowBudgetBytes <= 2 * GiB * workflowCacheMemoryShare);
 });
 
-test('a large machine is still bounded by the heap a workflow thread may use', () => {
-  const small = defaultMaxCachedWorkflows(256 * GiB, 1 * GiB);
+test('a large machine is bounded by the heap a workflow thread may use, and by the cache cap', () => {
+  const smallHeap = defaultMaxCachedWorkflows(256 * GiB, 1 * GiB);
+  assert.equal(smallHeap, Math.floor(((1024 - 200) * 600) / 1024));
   const large = defaultMaxCachedWorkflows(256 * GiB, 4 * GiB);
-  assert.ok(small < large);
-  assert.equal(large, Math.floor(((4096 - 200) * 600) / 1024));
+  assert.ok(smallHeap < large);
+  assert.equal(large, workflowCacheMaxBytes / cachedWorkflowBudgetBytes);
 });
 
 test('never fewer than 10', () => {

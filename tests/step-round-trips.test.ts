@@ -1,0 +1,211 @@
+/**
+ * Fewer round trips per step (issue 12): short tools run as local activities, and a model call carries the messages
+ * added since the previous call, so the worker that made that call needs no conversation query. Both through a real
+ * server, checked in the run's history; a tool not marked local, and a worker that did not make the previous call,
+ * still work as before.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { tool } from '@langchain/core/tools';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import type { InvokeModelInput } from '../activities';
+import type { ChatMessage } from '../agents/conversation';
+import { conversationQuery } from '../agents/messages';
+import type { AgentClient, AgentRunHandle } from '../client';
+import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { createAgentWorker } from '../worker/create-worker';
+
+const EventType = temporal.api.enums.v1.EventType;
+type History = temporal.api.history.v1.IHistory;
+
+let env: TestWorkflowEnvironment;
+before(async () => {
+  env = await startDevEnvironment();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+const lookups: string[] = [];
+/** A code tool with no `local` mark: it keeps its own activity task. */
+const lookupCity = tool(
+  ({ city }) => {
+    lookups.push(city);
+    return JSON.stringify({ city, population: city.length * 1000 });
+  },
+  { name: 'lookup_city', description: 'Population of a city', schema: z.object({ city: z.string() }) },
+);
+/** The same kind of tool, marked local by its author. */
+const shout = tool(({ text }) => text.toUpperCase(), {
+  name: 'shout',
+  description: 'Upper-cases text',
+  schema: z.object({ text: z.string() }),
+});
+
+async function startWorker(taskQueue: string): Promise<{ worker: Worker; running: Promise<void> }> {
+  const worker = await createAgentWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities: { providerEnv: {} },
+    agents: { tools: [lookupCity, { tool: shout, local: true }] },
+  });
+  const running = worker.run();
+  // Runs resolve their tools against the catalog the worker publishes.
+  await eventually(
+    async () => (await agentClient(env, taskQueue).catalog({ fresh: true })).tools.some((t) => t.name === 'shout'),
+    'the worker published its tools',
+  );
+  return { worker, running };
+}
+
+async function stopWorker(w: { worker: Worker; running: Promise<void> }): Promise<void> {
+  w.worker.shutdown();
+  await w.running;
+}
+
+/** The run's whole conversation, as its workflow holds it. */
+async function conversationOf(handle: AgentRunHandle): Promise<ChatMessage[]> {
+  return (await handle.workflow.query(conversationQuery, { from: 0, to: 10_000 })).messages;
+}
+
+/** Activity type names scheduled as (remote) activities, and those run as local activities, in order. */
+function activityKinds(history: History): { remote: string[]; local: string[] } {
+  const remote: string[] = [];
+  const local: string[] = [];
+  for (const event of history.events ?? []) {
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+      remote.push(event.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
+      const attrs = event.markerRecordedEventAttributes!;
+      if (attrs.markerName !== 'core_local_activity') continue;
+      const data = defaultPayloadConverter.fromPayload<{ activity_type?: string }>(attrs.details!.data!.payloads![0]);
+      local.push(data.activity_type ?? '?');
+    }
+  }
+  return { remote, local };
+}
+
+/** The inputs of the run's model calls, in order. */
+function modelCallInputs(history: History): InvokeModelInput[] {
+  return (history.events ?? [])
+    .filter(
+      (e) =>
+        e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'invokeModel',
+    )
+    .map((e) =>
+      defaultPayloadConverter.fromPayload<InvokeModelInput>(
+        e.activityTaskScheduledEventAttributes!.input!.payloads![0],
+      ),
+    );
+}
+
+test('built-in and local-marked tools run as local activities; other code tools keep their activity task', async () => {
+  const taskQueue = uniqueTaskQueue('round-trips');
+  const w = await startWorker(taskQueue);
+  try {
+    const client: AgentClient = agentClient(env, taskQueue);
+    const handle = await client.start({
+      template: 'react',
+      input: {
+        task: [
+          'call calculator {"expression":"6*7"}',
+          'call lookup_city {"city":"Lyon"}',
+          'call shout {"text":"done"}',
+        ].join('\n'),
+        tools: ['calculator', 'lookup_city', 'shout'],
+      },
+      model: 'scripted:auto',
+      user: 'round-trips',
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.usage.toolCalls, 3);
+    assert.deepEqual(lookups, ['Lyon']);
+    const history = await env.client.workflow.getHandle(handle.runId).fetchHistory();
+    const kinds = activityKinds(history);
+    assert.deepEqual(kinds.local, ['callTool', 'callTool'], 'calculator and shout ran as local activities');
+    assert.deepEqual(kinds.remote, ['invokeModel', 'invokeModel', 'callTool', 'invokeModel', 'invokeModel']);
+    // The tools' answers reached the model: the conversation has them in order.
+    const conversation = await conversationOf(handle);
+    const toolMessages = conversation.filter((m) => m.role === 'tool').map((m) => m.content);
+    assert.deepEqual(toolMessages, ['42', JSON.stringify({ city: 'Lyon', population: 4000 }), 'DONE']);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
+test('each model call after the first carries the messages added since the previous one', async () => {
+  const taskQueue = uniqueTaskQueue('round-trips-tail');
+  const w = await startWorker(taskQueue);
+  try {
+    const client: AgentClient = agentClient(env, taskQueue);
+    const handle = await client.start({
+      template: 'react',
+      input: {
+        task: 'call calculator {"expression":"1+1"}\ncall calculator {"expression":"2+2"}',
+        tools: ['calculator'],
+      },
+      model: 'scripted:auto',
+      user: 'round-trips',
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    const inputs = modelCallInputs(await env.client.workflow.getHandle(handle.runId).fetchHistory());
+    assert.equal(inputs.length, 3);
+    assert.equal(inputs[0].tail, undefined, 'the first call reads the conversation by query');
+    for (const input of inputs.slice(1)) {
+      assert.ok(input.tail, `call of step ${input.step} carries a tail`);
+      assert.equal(input.tail.from + input.tail.messages.length, input.messageCount);
+      assert.deepEqual(
+        input.tail.messages.map((m) => m.role),
+        ['tool'],
+      );
+    }
+    assert.equal(inputs[1].tail!.messages[0].content, '2');
+    assert.equal(inputs[2].tail!.messages[0].content, '4');
+  } finally {
+    await stopWorker(w);
+  }
+});
+
+test('a model call on a worker that did not make the previous one reads the conversation and answers the same', async () => {
+  const taskQueue = uniqueTaskQueue('round-trips-move');
+  const client: AgentClient = agentClient(env, taskQueue);
+  // Paused after its first step, the run moves to a second worker: its tail names a reply that worker never made.
+  let w = await startWorker(taskQueue);
+  const handle = await client.start({
+    template: 'react',
+    input: {
+      task: 'call calculator {"expression":"3*3"}\ncall calculator {"expression":"4*4"}',
+      tools: ['calculator'],
+    },
+    model: 'scripted:auto',
+    user: 'round-trips',
+    options: { modelTimeoutSeconds: 30 },
+  });
+  try {
+    await handle.pause();
+    for (let i = 0; i < 200 && (await handle.state()).status !== 'paused'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await handle.state()).status, 'paused');
+    await stopWorker(w);
+    w = await startWorker(taskQueue);
+    await handle.resume();
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    const conversation = await conversationOf(handle);
+    assert.deepEqual(
+      conversation.filter((m) => m.role === 'tool').map((m) => m.content),
+      ['9', '16'],
+    );
+    assert.equal(result.usage.modelCalls, 3);
+  } finally {
+    await stopWorker(w);
+  }
+});
