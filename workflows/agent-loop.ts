@@ -13,13 +13,14 @@ import {
   log,
   setCurrentDetails,
 } from '@temporalio/workflow';
-import type { AgentActivities, InvokeModelResult } from '../activities';
+import type { InvokeModelResult } from '../activities';
 import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { RunStatus } from '../agents/run';
 import type { ToolDefinition } from '../agents/run-spec';
-import { agentActivities, callToolOn } from './agent-activities';
+import { agentActivities, callToolOn, type AgentActivityCalls } from './agent-activities';
+import { modelCallSummary, toolCallSummary } from './activity-summaries';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
 import { ApprovalGate } from './approval-gate';
 import { sliceConversation } from './conversation-slice';
@@ -65,7 +66,7 @@ export class AgentLoop {
   output?: unknown;
   /** Scope of the step in flight, cancelled by `stop` so the model call is aborted. */
   private stepScope?: CancellationScope;
-  private readonly activities: AgentActivities;
+  private readonly activities: Pick<AgentActivityCalls, 'invokeModel' | 'callTool'>;
   readonly tokens = new TokenStream();
   /** Present when the run has `options.approval`. */
   readonly approvals?: ApprovalGate;
@@ -185,7 +186,12 @@ export class AgentLoop {
       stream: config.streamTokens || undefined,
     };
     // Admitted by the user's rate limit and quota: may wait, or park the run, before the call is made.
-    const reply = await invokeModelAdmitted(this.activities.invokeModel, input, this);
+    const summary = modelCallSummary(step, config.model);
+    const reply = await invokeModelAdmitted(
+      (call) => this.activities.invokeModel.executeWithOptions({ summary }, [call]),
+      input,
+      this,
+    );
     this.tokens.finish();
     state.messages.push(reply.message);
     addUsage(state.usage, { ...reply.usage, modelCalls: 1 });
@@ -208,15 +214,17 @@ export class AgentLoop {
           const verdict = verdicts?.get(call.id);
           if (verdict?.decision === 'rejected')
             return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
-          return this.callTool(call.name)({
-            step,
-            toolCallId: call.id,
-            name: call.name,
-            args: call.args,
-            allowed: config.tools,
-            user: config.user,
-            template: config.template,
-          });
+          return this.callTool(call.name).executeWithOptions({ summary: toolCallSummary(call.name, call.args) }, [
+            {
+              step,
+              toolCallId: call.id,
+              name: call.name,
+              args: call.args,
+              allowed: config.tools,
+              user: config.user,
+              template: config.template,
+            },
+          ]);
         }),
       );
       calls.forEach((call, i) => {
@@ -248,7 +256,7 @@ export class AgentLoop {
   }
 
   /** The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own. */
-  private callTool(name: string): AgentActivities['callTool'] {
+  private callTool(name: string): AgentActivityCalls['callTool'] {
     const taskQueue = this.config.toolDefinitions?.find((tool) => tool.name === name)?.taskQueue;
     return taskQueue ? callToolOn(taskQueue) : this.activities.callTool;
   }
