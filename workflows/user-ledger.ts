@@ -50,6 +50,7 @@ import {
 } from '../agents/ledger';
 import { workflowNow } from './clock';
 import { historyIsLong } from './continue-as-new';
+import { internalSignal, setInternalSignalHandlers } from './internal-signals';
 
 const defaultHistoryEventLimit = 2_000;
 /** Buckets kept per period kind: 48 hours, 62 days, 13 months. */
@@ -109,12 +110,13 @@ class UserLedger {
       validator: validator(admitInputCheck, 'admit'),
       description: descriptions.admit,
     });
-    setHandler(releaseSignal, (input) => ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)), {
-      description: descriptions.release,
-    });
-    setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), {
-      description: descriptions.commit,
-    });
+    // Sent by activities, never by operators: internal signals, not listed as controls in the Web UI.
+    setInternalSignalHandlers(
+      internalSignal(releaseSignal, (input) =>
+        ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)),
+      ),
+      internalSignal(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok))),
+    );
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 
