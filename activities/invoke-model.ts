@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
+import { needsApproval, type ApprovalOptions } from '../agents/approval';
 import { toolCallSchema } from '../agents/conversation-schema';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec-schema';
@@ -43,6 +44,11 @@ export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' |
   durationMs: number;
   /** For runs with structured output: the answer checked against the recorded schema (absent when it asked for tools). */
   output?: StructuredCheck;
+  /**
+   * The approval rule of the user's roles (policy file) when a tool call of the reply falls under it: recorded with
+   * the reply, so the workflow gates the calls on replay exactly as it did, whatever the policy says by then.
+   */
+  approval?: ApprovalOptions;
 }
 
 export interface InvokeModelDeps {
@@ -140,12 +146,19 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         answered && recorded?.outputSchema
           ? checkStructuredAnswer(reply.message.content, recorded.outputSchema)
           : undefined;
+      // Only when it matters: replies that ask for no gated tool record nothing more than before.
+      const roleApproval = context.policy.approval;
+      const approval =
+        roleApproval && reply.message.toolCalls?.some((call) => needsApproval(roleApproval, call.name))
+          ? roleApproval
+          : undefined;
       return {
         message: reply.message,
         usage: { ...reply.usage, costUsd },
         model: spec.spec,
         durationMs: Date.now() - started,
         ...(output ? { output } : {}),
+        ...(approval ? { approval } : {}),
       };
     } catch (err) {
       // Before failing, so the run's `retry` event is in history ahead of the next attempt.

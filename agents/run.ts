@@ -6,7 +6,7 @@
  * (workflows/run-input.ts), since inputs can also come from the UI, other clients or old histories.
  */
 import { z } from 'zod';
-import type { PendingApproval } from './approval';
+import type { ApprovalOptions, PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
 import type { RunSpec } from './run-spec';
@@ -47,6 +47,18 @@ export const carriedRunStateSchema = z.object({
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 
+/** `options.approval`, and a role's `approval` in the policy file: the tool calls that wait for a person's decision. */
+export const approvalOptionsSchema = z
+  .object({
+    /** Tool names or globs (`send_*`). */
+    tools: z.array(z.string().min(1).max(200)).min(1).max(100),
+    /** How long a call waits before `onTimeout` applies, in seconds. Default: no limit. */
+    timeoutSeconds: z.number().int().min(1).max(31_536_000).optional(),
+    /** What a timeout decides. Default `reject`. */
+    onTimeout: z.enum(['approve', 'reject']).optional(),
+  })
+  .strict() satisfies z.ZodType<ApprovalOptions>;
+
 export const runOptionsSchema = z
   .object({
     /** Continue-as-new once history has this many events. Default 8,000 (Temporal warns at 10,240). */
@@ -58,14 +70,7 @@ export const runOptionsSchema = z
     /** Stream model output to clients while calls run (see `tokensQuery`). Default false. */
     streamTokens: z.boolean().optional(),
     /** Tool calls that wait for a person's decision (`approve` / `reject`) before they run. */
-    approval: z
-      .object({
-        tools: z.array(z.string().min(1).max(200)).min(1).max(100),
-        timeoutSeconds: z.number().int().min(1).max(31_536_000).optional(),
-        onTimeout: z.enum(['approve', 'reject']).optional(),
-      })
-      .strict()
-      .optional(),
+    approval: approvalOptionsSchema.optional(),
   })
   .strict();
 export type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -124,7 +129,7 @@ export interface RunState {
   messageCount: number;
   continuations: number;
   error?: { type: string; message: string };
-  /** Tool calls awaiting a decision (runs with `options.approval` only). */
+  /** Tool calls awaiting a decision (runs with `options.approval`, or once a role's approval rule applied). */
   pendingApprovals?: PendingApproval[];
 }
 

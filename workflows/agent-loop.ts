@@ -14,7 +14,7 @@ import {
   setCurrentDetails,
 } from '@temporalio/workflow';
 import type { InvokeModelResult } from '../activities';
-import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
+import { mergeApprovals, rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { RunStatus } from '../agents/run';
@@ -68,8 +68,8 @@ export class AgentLoop {
   private stepScope?: CancellationScope;
   private readonly activities: Pick<AgentActivityCalls, 'invokeModel' | 'callTool'>;
   readonly tokens = new TokenStream();
-  /** Present when the run has `options.approval`. */
-  readonly approvals?: ApprovalGate;
+  /** Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). */
+  readonly approvals: ApprovalGate;
 
   constructor(
     readonly config: LoopConfig,
@@ -79,7 +79,7 @@ export class AgentLoop {
     readonly events: RunEventLog = new RunEventLog(),
   ) {
     this.activities = agentActivities(config.modelTimeoutSeconds);
-    if (config.approval) this.approvals = new ApprovalGate(config.approval, events);
+    this.approvals = new ApprovalGate(events);
   }
 
   pause(): void {
@@ -205,9 +205,11 @@ export class AgentLoop {
 
     const calls = reply.message.toolCalls ?? [];
     if (calls.length > 0) {
-      // Runs without `options.approval` skip this entirely: their commands are what they were.
-      const verdicts = this.approvals
-        ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting))
+      // The run's own rule and its user's roles' (recorded with the reply). Runs with neither skip this entirely:
+      // their commands are what they were.
+      const rule = mergeApprovals(config.approval, reply.approval);
+      const verdicts = rule
+        ? await this.approvals.gate(rule, calls, step, (waiting) => this.onApprovalWait(waiting))
         : undefined;
       const results = await Promise.all(
         calls.map((call) => {
