@@ -20,7 +20,10 @@ export function internalSignal<A>(def: SignalDefinition<[A]>, handle: (arg: A) =
   return { name: def.name, handle: handle as (arg: unknown) => void };
 }
 
-/** Sets the workflow's one default signal handler to dispatch `signals` by name (the last call wins). */
+/**
+ * Sets the workflow's one default signal handler to dispatch `signals` by name (the last call wins). Call it after
+ * every `setHandler` of a named signal: setting it hands every buffered signal of a name not yet registered to it.
+ */
 export function setInternalSignalHandlers(...signals: InternalSignal[]): void {
   const byName: Record<string, InternalSignal> = {};
   for (const signal of signals) byName[signal.name] = signal;
