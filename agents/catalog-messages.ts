@@ -61,7 +61,8 @@ export const withdrawCatalogSignal = defineSignal<[WithdrawCatalogInput]>('withd
 export const catalogQuery = defineQuery<PublishedCatalog>('catalog');
 
 export const catalogMessageDescriptions = {
-  publishCatalog: 'Internal (sent by workers). A worker publishes (or refreshes) the templates and tools it offers on this task queue.',
+  publishCatalog:
+    'Internal (sent by workers). A worker publishes (or refreshes) the templates and tools it offers on this task queue.',
   catalog: 'The merged catalog of the live workers on this task queue (also in the memo).',
 } as const;
 

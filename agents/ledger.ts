@@ -210,8 +210,10 @@ export const usageQuery = defineQuery<LedgerUsage>('usage');
 export const ledgerMessageDescriptions = {
   acquire:
     'Internal (sent by activities). Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
-  reserve: 'Internal (sent by activities). Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
-  admit: 'Internal (sent by activities). acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
+  reserve:
+    'Internal (sent by activities). Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
+  admit:
+    'Internal (sent by activities). acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
 } as const;
 

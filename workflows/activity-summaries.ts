@@ -17,7 +17,8 @@ export function modelCallSummary(step: number, model: string): string {
 /** `<tool>(<args>)`: a single string argument as it is, anything else as JSON; clipped to {@link summaryArgsChars}. */
 export function toolCallSummary(tool: string, args: Record<string, unknown> | undefined): string {
   const values = args ? Object.values(args) : [];
-  const shown = values.length === 0 ? '' : values.length === 1 && typeof values[0] === 'string' ? values[0] : json(args);
+  const shown =
+    values.length === 0 ? '' : values.length === 1 && typeof values[0] === 'string' ? values[0] : json(args);
   return `${tool}(${clip(shown.replace(/\s+/g, ' '), summaryArgsChars)})`;
 }
 

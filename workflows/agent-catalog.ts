@@ -42,7 +42,9 @@ export async function agentCatalogWorkflow(input: AgentCatalogInput = {}): Promi
     description: descriptions.publishCatalog,
   });
   // Sent by workers, never by operators: an internal signal, not listed as a control in the Web UI.
-  setInternalSignalHandlers(internalSignal(withdrawCatalogSignal, (withdrawn) => withdrawn && book.withdraw(withdrawn)));
+  setInternalSignalHandlers(
+    internalSignal(withdrawCatalogSignal, (withdrawn) => withdrawn && book.withdraw(withdrawn)),
+  );
   setHandler(catalogQuery, () => mergeCatalogs(book.entries), { description: descriptions.catalog });
   book.writeMemo();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|role-approval|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -33,6 +33,8 @@ async function main() {
   };
   if (scenarios === 'limits' || scenarios === 'all') await recordLimits(env, save);
   if (scenarios === 'limits') return env.teardown();
+  if (scenarios === 'role-approval' || scenarios === 'all') await recordRoleApproval(env, save);
+  if (scenarios === 'role-approval') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -126,6 +128,22 @@ async function recordApprovals(client: AgentClient, save: (name: string, handle:
   await eventually(async () => (await run.state()).status === 'paused', 'paused after the step');
   await run.resume();
   await save('approval', run);
+}
+
+/** A run gated by its user's role (policy file) and its own options together: the merged rule, one call approved, one rejected. */
+async function recordRoleApproval(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const taskQueue = uniqueTaskQueue('record-role');
+  const policy = policySchema.parse({ roles: { reviewed: { approval: { tools: ['calc*'], timeoutSeconds: 3600 } } }, users: { 'rec-role': ['reviewed'] } });
+  const worker = await inProcessWorker(env, taskQueue, {}, { policy });
+  const client = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b"}';
+    const run = await client.start({ template: 'react', input: { task }, user: 'rec-role', model: 'scripted:auto?parallel=1', options: { approval: { tools: ['word_count'] } } });
+    await eventually(async () => (await run.state()).pendingApprovals?.length === 2, 'two calls pending');
+    await run.approve('call_1_1');
+    await run.reject('call_1_2', 'not needed');
+    await save('role-approval', run);
+  });
 }
 
 /** Sessions, each closed so its history is complete; a continued session's file is the last run of its chain. */

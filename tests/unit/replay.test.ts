@@ -32,6 +32,9 @@ test('recorded histories exist for every scenario', () => {
     'structured-spec',
     'spec-changed',
     'approval',
+    'stream-retry',
+    'ledger',
+    'role-approval',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -94,4 +97,28 @@ test('structured runs with a spec repair from the verdict the model-call activit
   assert.ok(input.spec?.outputSchema);
   const verdicts = results.map((r) => (r as { output?: { ok: boolean } }).output?.ok);
   assert.deepEqual(verdicts, [false, true], 'invalid first answer, then the repaired one');
+});
+
+/** Names of the signals a history file recorded, in order. */
+function recordedSignals(file: string): string[] {
+  const { events } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, any>[] };
+  return events
+    .filter((e) => e.workflowExecutionSignaledEventAttributes)
+    .map((e) => e.workflowExecutionSignaledEventAttributes.signalName as string);
+}
+
+test('internal signals recorded by named handlers (token batches, failed attempts, ledger commits) replay through the default handler', () => {
+  const stream = recordedSignals('v4-stream-retry.json');
+  assert.ok(stream.includes('tokenDeltas'), stream.join(', '));
+  assert.ok(stream.includes('modelCallFailed'), stream.join(', '));
+  assert.ok(recordedSignals('v4-ledger.json').includes('commit'));
+});
+
+test("a role's approval rule replays from the model-call result that recorded it, merged with the run's own", () => {
+  const { input, results } = recorded('v5-role-approval.json');
+  assert.deepEqual(input.options?.approval, { tools: ['word_count'] });
+  const rules = results.flatMap((r) =>
+    (r as { approval?: unknown }).approval ? [(r as { approval: unknown }).approval] : [],
+  );
+  assert.deepEqual(rules, [{ tools: ['calc*'], timeoutSeconds: 3600 }]);
 });
