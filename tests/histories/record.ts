@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|role-approval|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|role-approval|internal-signals|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -14,6 +14,7 @@ import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { changedCatalog, changedTemplateRun } from './spec-changed';
 import { resolveRun } from '../../agents/resolve-run';
+import { startLlmStub } from '../../llm-stub';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -35,6 +36,8 @@ async function main() {
   if (scenarios === 'limits') return env.teardown();
   if (scenarios === 'role-approval' || scenarios === 'all') await recordRoleApproval(env, save);
   if (scenarios === 'role-approval') return env.teardown();
+  if (scenarios === 'internal-signals' || scenarios === 'all') await recordInternalSignals(env);
+  if (scenarios === 'internal-signals') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -128,6 +131,30 @@ async function recordApprovals(client: AgentClient, save: (name: string, handle:
   await eventually(async () => (await run.state()).status === 'paused', 'paused after the step');
   await run.resume();
   await save('approval', run);
+}
+
+/** A streamed run whose first model call fails once (tokenDeltas and modelCallFailed signals), and its user's ledger (a commit signal). */
+async function recordInternalSignals(env: TestWorkflowEnvironment) {
+  const stub = await startLlmStub({ port: 0 });
+  const taskQueue = uniqueTaskQueue('record-signals');
+  const worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url });
+  const client = agentClient(env, taskQueue);
+  const show = (workflowId: string, name: string) => {
+    const json = execFileSync(temporalCli, ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(__dirname, `${version}-${name}.json`), json);
+    console.log(`recorded ${version}-${name}.json (${JSON.parse(json).events.length} events)`);
+  };
+  await worker.runUntil(async () => {
+    const runId = `rec-stream-${Date.now()}`;
+    stub.addFaults([{ kind: 'status', status: 503, match: { run: runId, step: 1 } }]);
+    const run = await client.start({ runId, template: 'chat', input: { message: 'Tell me a story' }, model: 'openai:stub-model', user: 'rec-signals', options: { streamTokens: true } });
+    await run.result();
+    show(runId, 'stream-retry');
+    // The ledger runs on: its history so far.
+    await eventually(async () => (await client.usage('rec-signals')).day.calls >= 1, 'usage committed');
+    show('ledger-rec-signals', 'ledger');
+  });
+  await stub.close();
 }
 
 /** A run gated by its user's role (policy file) and its own options together: the merged rule, one call approved, one rejected. */
