@@ -5,6 +5,7 @@ import { SystemMessage, type AIMessage, type AIMessageChunk, type BaseMessage } 
 import type { Runnable } from '@langchain/core/runnables';
 import { z } from 'zod';
 import { chatMessageSchema, toolCallSchema } from '../agents/conversation-schema';
+import { needsApproval, type ApprovalOptions } from '../agents/approval';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec-schema';
 import { fetchConversation, rememberConversation } from './conversation-fetch';
@@ -55,6 +56,11 @@ export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' |
   output?: StructuredCheck;
   /** Names this reply for the next call's `tail`: absent from older workers' results. */
   replyId?: string;
+  /**
+   * The approval rule of the user's roles (policy file) when a tool call of the reply falls under it: recorded with
+   * the reply, so the workflow gates the calls on replay exactly as it did, whatever the policy says by then.
+   */
+  approval?: ApprovalOptions;
 }
 
 export interface InvokeModelDeps {
@@ -162,6 +168,12 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
       // The workflow appends this reply as is: the next call's tail continues from here.
       const replyId = randomUUID();
       rememberConversation(runId, replyId, [...messages, reply.message]);
+      // Only when it matters: replies that ask for no gated tool record nothing more than before.
+      const roleApproval = context.policy.approval;
+      const approval =
+        roleApproval && reply.message.toolCalls?.some((call) => needsApproval(roleApproval, call.name))
+          ? roleApproval
+          : undefined;
       return {
         replyId,
         message: reply.message,
@@ -169,6 +181,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         model: spec.spec,
         durationMs: Date.now() - started,
         ...(output ? { output } : {}),
+        ...(approval ? { approval } : {}),
       };
     } catch (err) {
       // Before failing, so the run's `retry` event is in history ahead of the next attempt.

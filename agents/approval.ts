@@ -52,6 +52,25 @@ export const approvalDecisionArgsCheck = obj({
   reason: optional(str({ max: 2000 })),
 });
 
+/**
+ * One rule from several that apply to a run (its `options.approval`, and the approval of each of its user's roles
+ * in the policy file): the tools of all of them; the shortest timeout any sets (one durable timer per step's wait);
+ * and `onTimeout: 'approve'` only when every rule says so (a rule that waits for a person without a timeout, or
+ * leaves `onTimeout` out, counts as `reject`), so a call never runs without a person unless every rule allows it.
+ * Undefined when no rule applies.
+ */
+export function mergeApprovals(...rules: (ApprovalOptions | undefined)[]): ApprovalOptions | undefined {
+  const present = rules.filter((rule): rule is ApprovalOptions => !!rule);
+  if (present.length === 0) return undefined;
+  if (present.length === 1) return present[0];
+  const tools: string[] = [];
+  for (const rule of present) for (const tool of rule.tools) if (!tools.includes(tool)) tools.push(tool);
+  const timeouts = present.flatMap((rule) => (rule.timeoutSeconds !== undefined ? [rule.timeoutSeconds] : []));
+  if (timeouts.length === 0) return { tools };
+  const approve = present.every((rule) => rule.onTimeout === 'approve');
+  return { tools, timeoutSeconds: Math.min(...timeouts), onTimeout: approve ? 'approve' : 'reject' };
+}
+
 export function needsApproval(options: ApprovalOptions | undefined, tool: string): boolean {
   return !!options && options.tools.some((pattern) => matchesToolPattern(pattern, tool));
 }

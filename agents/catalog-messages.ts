@@ -61,8 +61,8 @@ export const withdrawCatalogSignal = defineSignal<[WithdrawCatalogInput]>('withd
 export const catalogQuery = defineQuery<PublishedCatalog>('catalog');
 
 export const catalogMessageDescriptions = {
-  publishCatalog: 'A worker publishes (or refreshes) the templates and tools it offers on this task queue.',
-  withdrawCatalog: 'A worker shutting down withdraws its catalog.',
+  publishCatalog:
+    'Internal (sent by workers). A worker publishes (or refreshes) the templates and tools it offers on this task queue.',
   catalog: 'The merged catalog of the live workers on this task queue (also in the memo).',
 } as const;
 

@@ -196,7 +196,8 @@ export const admitUpdate = defineUpdate<AdmitResult, [AdmitInput]>('admit');
 /**
  * Commit and release are signals: durable once the server has them (one write, no workflow task to wait
  * for), idempotent by key, and the caller needs no answer. A reservation keeps the budget held until the
- * commit is applied, so quota checks stay exact meanwhile.
+ * commit is applied, so quota checks stay exact meanwhile. Both are internal signals (the default signal
+ * handler takes them), so the Web UI does not offer them as controls.
  */
 export const releaseSignal = defineSignal<[ReleaseInput]>('release');
 export const commitSignal = defineSignal<[CommitInput]>('commit');
@@ -221,17 +222,21 @@ export const admitManyUpdate = defineUpdate<AdmitResult[], [AdmitManyInput]>('ad
 export const commitManyUpdate = defineUpdate<boolean[], [CommitManyInput]>('commitMany');
 export const usageQuery = defineQuery<LedgerUsage>('usage');
 
-/** Shown by the Temporal UI next to each handler. */
+/**
+ * Shown by the Temporal UI next to each handler. The updates stay listed (a default update handler takes no
+ * validator, and the validator is what refuses bad input without writing history), so they say they are internal.
+ */
 export const ledgerMessageDescriptions = {
   acquire:
-    'Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
-  reserve: 'Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
-  admit: 'acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
-  release: 'Signal: drop the reservation of a call that failed { key }.',
-  commit:
-    'Signal: charge the actual usage of a call { key, kind, name, inputTokens, outputTokens, cachedTokens, usd }; once per key.',
-  admitMany: 'admit for several calls { items: [admit input] }, in order; sent by workers, one answer per item.',
-  commitMany: 'commit for several calls { items: [commit input] }, in order; sent by workers.',
+    'Internal (sent by activities). Rate limit: take a slot in the sliding window { key, requests, windowMs }; returns granted or retryAfterMs.',
+  reserve:
+    'Internal (sent by activities). Quota: check the budget and hold an estimate for one model call { key, model, inputTokens, quota, ... }.',
+  admit:
+    'Internal (sent by activities). acquire and reserve in one step { acquire?, reserve? }: a refused reserve gives the grant back.',
+  admitMany:
+    'Internal (sent by activities). admit for several calls { items: [admit input] }, in order; one answer per item.',
+  commitMany:
+    'Internal (sent by activities). commit for several calls { items: [commit input] }, in order; once per key.',
   usage: 'Totals per period (hour:, day:, month: buckets), per model, and calls in flight.',
 } as const;
 

@@ -75,7 +75,10 @@ export const tokenDeltaCheck = obj(
   },
   { strict: false },
 );
-/** Sent by the model-call activity while it streams; batched so history grows per batch, not per token. */
+/**
+ * Sent by the model-call activity while it streams; batched so history grows per batch, not per token. Internal:
+ * delivered by the default signal handler, so the Web UI does not offer it as a control.
+ */
 export const tokenDeltasSignal = defineSignal<[TokenDelta]>('tokenDeltas');
 
 /**
@@ -101,6 +104,7 @@ export const modelCallFailureCheck = obj(
   },
   { strict: false },
 );
+/** Internal, like `tokenDeltas`. */
 export const modelCallFailedSignal = defineSignal<[ModelCallFailure]>('modelCallFailed');
 
 export interface TokensPage {
@@ -118,7 +122,10 @@ export interface TokensPage {
 /** Streamed text of the current (or last) model call from character `from`. */
 export const tokensQuery = defineQuery<TokensPage, [{ step: number; from: number }]>('tokens');
 
-/** Shown by the Temporal UI next to each handler. */
+/**
+ * Shown by the Temporal UI next to each handler it lists. Internal signals (`tokenDeltas`, `modelCallFailed`) are
+ * not listed (see `workflows/internal-signals.ts`).
+ */
 export const messageDescriptions = {
   pause: 'Pause the run at the next step boundary. No input.',
   resume: 'Resume a paused run. No input.',
@@ -128,9 +135,7 @@ export const messageDescriptions = {
     'Approve a tool call the run awaits a decision on: input {"callId": "..."} for one call, or {} for every pending call (see the state query). Refused if the run is not awaiting approval or the call id is unknown.',
   reject:
     'Reject a tool call the run awaits a decision on: input {"callId": "...", "reason": "..."} ({} or no callId: every pending call). The call is not run; the model is told it was rejected and why.',
-  conversation: 'Messages of the conversation; args { from, to }. Used by the model-call activity.',
+  conversation: 'Messages of the conversation; args { from, to } (also read by the model-call activity).',
   events: 'Durable step events after a sequence number; args { after, limit? }.',
   tokens: 'Streamed text of the current model call; args { step, from }.',
-  tokenDeltas: 'Streamed text from the model-call activity (internal).',
-  modelCallFailed: 'A model-call attempt failed and will be retried (internal); recorded as a "retry" event.',
 } as const;

@@ -6,7 +6,7 @@
  * (workflows/run-input.ts), since inputs can also come from the UI, other clients or old histories.
  */
 import { z } from 'zod';
-import type { PendingApproval } from './approval';
+import type { ApprovalOptions, PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
 import { chatMessageSchema, usageSchema } from './conversation-schema';
 import type { HandoffRecord } from './handoffs';
@@ -64,6 +64,17 @@ export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 /** Where a run started by `fork` came from: the source run and the step whose state it started from. */
 export const forkOriginSchema = z.object({ runId: runIdSchema, step: z.number().int().nonnegative() }).strict();
 export type ForkOrigin = z.infer<typeof forkOriginSchema>;
+/** `options.approval`, and a role's `approval` in the policy file: the tool calls that wait for a person's decision. */
+export const approvalOptionsSchema = z
+  .object({
+    /** Tool names or globs (`send_*`). */
+    tools: z.array(z.string().min(1).max(200)).min(1).max(100),
+    /** How long a call waits before `onTimeout` applies, in seconds. Default: no limit. */
+    timeoutSeconds: z.number().int().min(1).max(31_536_000).optional(),
+    /** What a timeout decides. Default `reject`. */
+    onTimeout: z.enum(['approve', 'reject']).optional(),
+  })
+  .strict() satisfies z.ZodType<ApprovalOptions>;
 
 export const runOptionsSchema = z
   .object({
@@ -76,14 +87,7 @@ export const runOptionsSchema = z
     /** Stream model output to clients while calls run (see `tokensQuery`). Default false. */
     streamTokens: z.boolean().optional(),
     /** Tool calls that wait for a person's decision (`approve` / `reject`) before they run. */
-    approval: z
-      .object({
-        tools: z.array(z.string().min(1).max(200)).min(1).max(100),
-        timeoutSeconds: z.number().int().min(1).max(31_536_000).optional(),
-        onTimeout: z.enum(['approve', 'reject']).optional(),
-      })
-      .strict()
-      .optional(),
+    approval: approvalOptionsSchema.optional(),
     /** Levels of sub-agents a run may start below it (children, grandchildren, ...). Default 3. */
     maxAgentDepth: z.number().int().min(1).max(10).optional(),
   })
@@ -170,7 +174,7 @@ export interface RunState {
   messageCount: number;
   continuations: number;
   error?: { type: string; message: string };
-  /** Tool calls awaiting a decision (runs with `options.approval` only). */
+  /** Tool calls awaiting a decision (runs with `options.approval`, or once a role's approval rule applied). */
   pendingApprovals?: PendingApproval[];
   /** Set when the run was started by `fork`. */
   forkedFrom?: ForkOrigin;

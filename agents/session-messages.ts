@@ -6,6 +6,7 @@
  * and `stop` signals and the `conversation` query (`agents/messages.ts`).
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PendingApproval } from './approval';
 import { obj, str } from './checks';
 import type { ChatMessage, Usage } from './conversation';
 import type { ErrorType } from './errors';
@@ -81,6 +82,8 @@ export interface SessionState {
   memory: SessionMemoryState;
   forkedFrom?: { sessionId: string; turn: number };
   closeReason?: CloseReason;
+  /** Tool calls of the running turn awaiting a person's decision (a role approval rule of the policy file). */
+  pendingApprovals?: PendingApproval[];
   /** The configuration the session was created with (what `fork` copies). */
   config: SessionConfig;
 }
@@ -144,5 +147,9 @@ export const sessionMessageDescriptions = {
   pause: 'Pause: the running turn parks at its next step boundary and waiting messages wait. No input.',
   resume: 'Resume a paused session. No input.',
   stop: 'Stop the session: the running turn is cancelled (its reply says "stopped"), waiting messages fail with SessionClosed, the session closes. No input.',
-  conversation: 'Messages the model sees; args { from, to }. Used by the model-call activity.',
+  conversation: 'Messages the model sees; args { from, to } (also read by the model-call activity).',
+  approve:
+    'Approve a tool call the running turn awaits a decision on (a role approval rule of the policy file): input {"callId": "..."}, or {} for every pending call (see sessionState). Refused if nothing awaits approval or the call id is unknown.',
+  reject:
+    'Reject a tool call the running turn awaits a decision on: input {"callId": "...", "reason": "..."} ({} or no callId: every pending call). The call is not run; the model is told it was rejected and why.',
 } as const;

@@ -304,7 +304,8 @@ const decisionArgsSchema = z
   .object({ callId: z.string().min(1).max(200).optional(), reason: z.string().max(2000).optional() })
   .strict();
 
-function decisionArgs(callId?: string, reason?: string): { callId?: string; reason?: string } {
+/** `approve` / `reject` arguments, checked with zod (`InvalidInput`); shared with sessions. */
+export function decisionArgs(callId?: string, reason?: string): { callId?: string; reason?: string } {
   const args = parseArg(decisionArgsSchema, { callId, reason }, 'approval arguments');
   return {
     ...(args.callId !== undefined ? { callId: args.callId } : {}),

@@ -1,6 +1,6 @@
 /**
- * `SessionHandle`: talk to one session (send, state, checkpoint, close, pause, resume, stop, result), and
- * `toSessionError`, which turns Temporal client errors into `AgentError`s that name the session.
+ * `SessionHandle`: talk to one session (send, state, checkpoint, close, pause, resume, stop, approve, reject,
+ * result), and `toSessionError`, which turns Temporal client errors into `AgentError`s that name the session.
  */
 import {
   WorkflowUpdateFailedError,
@@ -9,6 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { ApprovalDecisionResult } from '../agents/approval';
 import { AgentError, ErrorType } from '../agents/errors';
 import { describeZodError } from '../agents/errors';
 import { sendMessageInputSchema } from '../agents/session-schema';
@@ -22,7 +23,9 @@ import {
   type SessionState,
   type TurnReply,
 } from '../agents/session';
+import { approveUpdate, rejectUpdate } from '../agents/messages';
 import type { sessionWorkflow } from '../workflows';
+import { decisionArgs } from './agent-client';
 import { ControlSignals } from './control-signals';
 import { isClosedRunError, isNotFound, reachedClosedWorkflow, toAgentError } from './errors';
 
@@ -68,6 +71,21 @@ export class SessionHandle extends ControlSignals {
 
   state(): Promise<SessionState> {
     return this.call(() => this.workflow.query(sessionStateQuery));
+  }
+
+  /**
+   * Approves the tool call `callId` the running turn awaits (a role approval rule of the policy file; see
+   * `state().pendingApprovals`), or every pending call. Refused with `NotAwaitingApproval` or `UnknownToolCall`.
+   */
+  approve(callId?: string): Promise<ApprovalDecisionResult> {
+    const args = decisionArgs(callId);
+    return this.call(() => this.workflow.executeUpdate(approveUpdate, { args: [args] }));
+  }
+
+  /** Rejects like {@link approve} approves: the call is not run and the model is told it was rejected and why. */
+  reject(callId?: string, reason?: string): Promise<ApprovalDecisionResult> {
+    const args = decisionArgs(callId, reason);
+    return this.call(() => this.workflow.executeUpdate(rejectUpdate, { args: [args] }));
   }
 
   /** The session at the end of `turn` (messages up to it, usage); `NotFound` once that turn was folded into the summary. */

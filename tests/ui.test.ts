@@ -1,7 +1,8 @@
 /**
  * The Temporal Web UI as an operator console, proven in a real browser (Debian chromium via playwright-core):
- * pause and resume a run with More Actions -> Send a Signal, and send an update with Send an Update (a session
- * turn, the path the approval step takes), each checked through our client.
+ * pause and resume a run with More Actions -> Send a Signal, approve a pending tool call and send a session turn
+ * with Send an Update, each checked through our client; the lists offer only our controls, and the run's page shows
+ * the activities' summaries.
  * Screenshots of every step are kept under .data/artifacts/ui/ (the path is printed).
  */
 import assert from 'node:assert/strict';
@@ -70,6 +71,15 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The workflow's own messages in a Send a Signal / Send an Update list (`<name> <description>` lines), by name. */
+function offeredNames(offered: string[]): string[] {
+  // The UI adds its own entry for typing any name ("Custom Input Signal name"): not one of the workflow's.
+  return offered
+    .filter((o) => o !== 'Custom' && !o.startsWith('Custom '))
+    .map((o) => o.split(' ')[0])
+    .sort();
+}
+
 /** Runs a UI test body; on failure the page as it was is kept as `<name>-failed.png`. */
 function uiTest(name: string, body: () => Promise<void>) {
   test(name, async () => {
@@ -99,13 +109,15 @@ uiTest('pause and resume a run from the Web UI with Send a Signal', async () => 
   await waitForStatus(page, 'RUNNING');
   await ui.screenshot('running');
 
-  // What the UI offers operators: our control signals, each with its description.
+  // What the UI offers operators: our control signals, each with its description, and nothing internal
+  // (token batches and failed-attempt reports go through the default signal handler, which the UI does not list).
   const offered = await describedMessages(page, 'Signal');
   for (const name of ['pause', 'resume', 'stop'])
     assert.ok(
       offered.some((o) => o.startsWith(`${name} `)),
       `${name} offered with a description: ${offered.join(' / ')}`,
     );
+  assert.deepEqual(offeredNames(offered), ['pause', 'resume', 'stop'], offered.join(' / '));
 
   await sendMessage(page, 'Signal', 'pause');
   await ui.screenshot('pause-sent');
@@ -133,6 +145,55 @@ uiTest('pause and resume a run from the Web UI with Send a Signal', async () => 
   await waitForStatus(page, 'COMPLETED');
   await ui.screenshot('completed');
 });
+
+uiTest(
+  'approve a pending tool call from the Web UI with Send an Update; the timeline shows the summaries',
+  async () => {
+    const { page } = ui;
+    const run = await agents.start({
+      template: 'react',
+      input: { task: 'call calculator {"expression":"6*7"}' },
+      model: 'scripted:auto?parallel=1',
+      user: 'operator',
+      options: { approval: { tools: ['calculator'] } },
+    });
+    const waiting = await eventually(async () => {
+      const state = await run.state();
+      return state.status === 'awaiting_approval' && state;
+    }, 'the run to await approval');
+    const [pending] = waiting.pendingApprovals!;
+
+    await openWorkflow(page, server.uiUrl!, run.runId);
+    const offered = await describedMessages(page, 'Update');
+    assert.deepEqual(offeredNames(offered), ['approve', 'reject'], offered.join(' / '));
+    assert.ok(
+      offered.some((o) => o.startsWith('approve Approve a tool call')),
+      offered.join(' / '),
+    );
+    await ui.screenshot('awaiting-approval');
+
+    await sendMessage(page, 'Update', 'approve', { callId: pending.callId });
+    await ui.screenshot('approve-sent');
+    const result = await run.result();
+    assert.match(result.answer, /Tool results: 42$/);
+    const state = await run.state();
+    assert.equal(state.status, 'completed');
+    assert.deepEqual(state.pendingApprovals, []);
+    assert.equal(state.usage.toolCalls, 1);
+
+    // The run's page tells its story in the activities' summaries.
+    await page.reload();
+    await waitForStatus(page, 'COMPLETED');
+    // The timeline labels each activity `<type> • <summary>`.
+    for (const label of [
+      'invokeModel • step 1 · scripted:auto',
+      'callTool • calculator(6*7)',
+      'invokeModel • step 2 · scripted:auto',
+    ])
+      await page.getByText(label).first().waitFor();
+    await ui.screenshot('timeline');
+  },
+);
 
 uiTest('send an update from the Web UI with Send an Update (a session turn)', async () => {
   const { page } = ui;

@@ -1,10 +1,18 @@
 /** The activities an agent loop calls, with their timeouts and retries. */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityInterfaceFor,
+  type LocalActivityInterfaceFor,
+} from '@temporalio/workflow';
 import type { AgentActivities } from '../activities';
 import { retryPolicy } from './retry-policy';
 
+/** The proxied activities: each can also be called with per-call options (`executeWithOptions`, e.g. a summary). */
+export type AgentActivityCalls = ActivityInterfaceFor<AgentActivities>;
+
 /** Model calls: up to 10 attempts within `modelTimeoutSeconds` each; tool calls: up to 3 within 60 s each. Both heartbeat. */
-export function agentActivities(modelTimeoutSeconds: number): AgentActivities {
+export function agentActivities(modelTimeoutSeconds: number): Pick<AgentActivityCalls, 'invokeModel' | 'callTool'> {
   // proxyActivities returns a Proxy: pick functions off it, never spread it.
   const { invokeModel } = proxyActivities<AgentActivities>({
     startToCloseTimeout: `${modelTimeoutSeconds}s`,
@@ -19,7 +27,7 @@ export function agentActivities(modelTimeoutSeconds: number): AgentActivities {
  * workflow task, so a tool step costs no activity task and no extra workflow task. No heartbeats (a local activity
  * lives within the workflow task, which the SDK keeps alive); the same attempts and timeout as remote tool calls.
  */
-export function callToolLocally(): AgentActivities['callTool'] {
+export function callToolLocally(): LocalActivityInterfaceFor<AgentActivities>['callTool'] {
   return proxyLocalActivities<AgentActivities>({
     startToCloseTimeout: '60s',
     retry: retryPolicy(3),
@@ -27,7 +35,7 @@ export function callToolLocally(): AgentActivities['callTool'] {
 }
 
 /** The tool-call activity, on `taskQueue` (a tool's own worker pool) or the run's own queue when absent. */
-export function callToolOn(taskQueue?: string): AgentActivities['callTool'] {
+export function callToolOn(taskQueue?: string): AgentActivityCalls['callTool'] {
   return proxyActivities<AgentActivities>({
     startToCloseTimeout: '60s',
     heartbeatTimeout: '10s',

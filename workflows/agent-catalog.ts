@@ -30,6 +30,7 @@ import {
 } from '../agents/catalog-messages';
 import { ErrorType } from '../agents/errors';
 import { workflowNow } from './clock';
+import { internalSignal, setInternalSignalHandlers } from './internal-signals';
 
 const defaultStaleAfterMs = 10 * 60_000;
 const defaultHistoryEventLimit = 2_000;
@@ -40,9 +41,10 @@ export async function agentCatalogWorkflow(input: AgentCatalogInput = {}): Promi
     validator: checkPublishInput,
     description: descriptions.publishCatalog,
   });
-  setHandler(withdrawCatalogSignal, (withdrawn) => book.withdraw(withdrawn), {
-    description: descriptions.withdrawCatalog,
-  });
+  // Sent by workers, never by operators: an internal signal, not listed as a control in the Web UI.
+  setInternalSignalHandlers(
+    internalSignal(withdrawCatalogSignal, (withdrawn) => withdrawn && book.withdraw(withdrawn)),
+  );
   setHandler(catalogQuery, () => mergeCatalogs(book.entries), { description: descriptions.catalog });
   book.writeMemo();
   const limit = input.historyEventLimit ?? defaultHistoryEventLimit;

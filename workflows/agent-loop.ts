@@ -14,14 +14,15 @@ import {
   patched,
   setCurrentDetails,
 } from '@temporalio/workflow';
-import type { AgentActivities, InvokeModelInput, InvokeModelResult } from '../activities';
-import { rejectedToolResult, type ApprovalOptions } from '../agents/approval';
+import type { CallToolInput, CallToolResult, InvokeModelInput, InvokeModelResult } from '../activities';
+import { mergeApprovals, rejectedToolResult, type ApprovalOptions } from '../agents/approval';
 import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
 import type { ToolDefinition } from '../agents/run-spec';
-import { agentActivities, callToolLocally, callToolOn } from './agent-activities';
+import { agentActivities, callToolLocally, callToolOn, type AgentActivityCalls } from './agent-activities';
+import { modelCallSummary, toolCallSummary } from './activity-summaries';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
 import { ApprovalGate } from './approval-gate';
 import { sliceConversation } from './conversation-slice';
@@ -70,7 +71,7 @@ export type StepOutcome = 'continue' | 'answer' | 'stopped';
 /** Runs the tool calls it handles in the workflow instead of the tool activity (sub-agents: workflows/sub-agents.ts). */
 export interface ToolRunner {
   handles(name: string): boolean;
-  call: AgentActivities['callTool'];
+  call: (input: CallToolInput) => Promise<CallToolResult>;
 }
 /** Tails larger than this are read by query instead: history stays small when tools return large results. */
 const maxTailChars = 8_000;
@@ -83,10 +84,10 @@ export class AgentLoop {
   output?: unknown;
   /** Scope of the step in flight, cancelled by `stop` so the model call is aborted. */
   private stepScope?: CancellationScope;
-  private readonly activities: AgentActivities;
+  private readonly activities: Pick<AgentActivityCalls, 'invokeModel' | 'callTool'>;
   readonly tokens = new TokenStream();
-  /** Present when the run has `options.approval`. */
-  readonly approvals?: ApprovalGate;
+  /** Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). */
+  readonly approvals: ApprovalGate;
   /** Present when the run's template may hand over (`spec.handoffs`); set by `RunHandoffs.attach`. */
   handoffs?: RunHandoffs;
   /** Set by runs with sub-agents. */
@@ -102,7 +103,7 @@ export class AgentLoop {
     readonly events: RunEventLog = new RunEventLog(),
   ) {
     this.activities = agentActivities(config.modelTimeoutSeconds);
-    if (config.approval) this.approvals = new ApprovalGate(config.approval, events);
+    this.approvals = new ApprovalGate(events);
   }
 
   pause(): void {
@@ -210,7 +211,12 @@ export class AgentLoop {
       tail: this.conversationTail(),
     };
     // Admitted by the user's rate limit and quota: may wait, or park the run, before the call is made.
-    const reply = await invokeModelAdmitted(this.activities.invokeModel, input, this);
+    const summary = modelCallSummary(step, config.model);
+    const reply = await invokeModelAdmitted(
+      (call) => this.activities.invokeModel.executeWithOptions({ summary }, [call]),
+      input,
+      this,
+    );
     this.tokens.finish();
     state.messages.push(reply.message);
     if (config.appendOnly && reply.replyId)
@@ -226,9 +232,11 @@ export class AgentLoop {
 
     const calls = reply.message.toolCalls ?? [];
     if (calls.length > 0) {
-      // Runs without `options.approval` skip this entirely: their commands are what they were.
-      const verdicts = this.approvals
-        ? await this.approvals.gate(calls, step, (waiting) => this.onApprovalWait(waiting))
+      // The run's own rule and its user's roles' (recorded with the reply). Runs with neither skip this entirely:
+      // their commands are what they were.
+      const rule = mergeApprovals(config.approval, reply.approval);
+      const verdicts = rule
+        ? await this.approvals.gate(rule, calls, step, (waiting) => this.onApprovalWait(waiting))
         : undefined;
       // Handoff calls are answered here, with no activity; the handoff itself waits until the other calls ran.
       const handoff = this.handoffs?.plan(this, calls, (id) => verdicts?.get(id)?.decision === 'rejected');
@@ -239,7 +247,10 @@ export class AgentLoop {
             return { content: rejectedToolResult(verdict.reason, verdict.byTimeout), isError: true };
           const answered = handoff?.results.get(call.id);
           if (answered) return answered;
-          return this.callTool(call.name)({
+          return this.callTool(
+            call.name,
+            toolCallSummary(call.name, call.args),
+          )({
             step,
             toolCallId: call.id,
             name: call.name,
@@ -306,14 +317,17 @@ export class AgentLoop {
    * The tool-call activity for `name`: on the task queue its recorded definition names, else the run's own; a local
    * activity for tools recorded as `local`. The patch keeps histories of workers that called every tool remotely
    * (runs started before, or handled by an older worker during a rolling deploy) replaying as they were recorded.
+   * `summary` labels the call in the Temporal UI's timeline.
    */
-  private callTool(name: string): AgentActivities['callTool'] {
+  private callTool(name: string, summary: string): (input: CallToolInput) => Promise<CallToolResult> {
     const runner = this.toolRunner;
     if (runner?.handles(name)) return (input) => runner.call(input);
     const definition = this.config.toolDefinitions?.find((tool) => tool.name === name);
-    if (definition?.taskQueue) return callToolOn(definition.taskQueue);
-    if (definition?.local && patched('local-tool-calls')) return callToolLocally();
-    return this.activities.callTool;
+    if (definition?.taskQueue)
+      return (input) => callToolOn(definition.taskQueue).executeWithOptions({ summary }, [input]);
+    if (definition?.local && patched('local-tool-calls'))
+      return (input) => callToolLocally().executeWithOptions({ summary }, [input]);
+    return (input) => this.activities.callTool.executeWithOptions({ summary }, [input]);
   }
 
   /** Parks the run as `paused`, with the quota error in state, until resumed (or the quota period rolls over). */

@@ -6,7 +6,7 @@
  */
 import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
-import { agentFailure, ErrorType } from '../agents/errors';
+import { agentFailure } from '../agents/errors';
 import {
   approveUpdate,
   conversationQuery,
@@ -110,20 +110,15 @@ class AgentRun {
       { description: messageDescriptions.resume },
     );
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
-    // Registered on every run (no commands): a run without `options.approval` refuses with NotAwaitingApproval.
+    // Registered on every run (no commands): a role's approval rule may gate a run without `options.approval`;
+    // a run with nothing pending refuses with NotAwaitingApproval.
     const gate = loop.approvals;
-    const notWaiting = () => {
-      throw agentFailure(
-        ErrorType.NotAwaitingApproval,
-        'The run is not awaiting approval of any tool call (it has no approval options)',
-      );
-    };
-    setHandler(approveUpdate, (args) => gate!.decide('approved', args), {
-      validator: (args) => (gate ? gate.validate(args) : notWaiting()),
+    setHandler(approveUpdate, (args) => gate.decide('approved', args), {
+      validator: (args) => gate.validate(args),
       description: messageDescriptions.approve,
     });
-    setHandler(rejectUpdate, (args) => gate!.decide('rejected', args), {
-      validator: (args) => (gate ? gate.validate(args) : notWaiting()),
+    setHandler(rejectUpdate, (args) => gate.decide('rejected', args), {
+      validator: (args) => gate.validate(args),
       description: messageDescriptions.reject,
     });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
@@ -217,7 +212,7 @@ class AgentRun {
       messageCount: loop.state.messages.length,
       continuations: this.continuations,
       error: loop.error,
-      ...(loop.approvals ? { pendingApprovals: loop.approvals.list() } : {}),
+      ...(input.options?.approval || loop.approvals.waiting() ? { pendingApprovals: loop.approvals.list() } : {}),
       ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
       ...(loop.handoffs ? { handoffs: loop.state.handoff?.chain ?? [] } : {}),
     };

@@ -1,6 +1,7 @@
 /**
- * `ApprovalGate`: parks a step's tool calls that need a person's decision (`options.approval`) until each is
- * approved or rejected by the `approve` / `reject` updates, or the approval timeout applies `onTimeout`.
+ * `ApprovalGate`: parks a step's tool calls that need a person's decision (`options.approval`, or a role's approval
+ * rule recorded with the model's reply) until each is approved or rejected by the `approve` / `reject` updates, or
+ * the approval timeout applies `onTimeout`.
  *
  * Deterministic code only. Waiting is a `condition` (with a durable timer when a timeout is set): no activity,
  * no worker slot. Waits happen inside a step, so continue-as-new (at step boundaries) never meets pending calls.
@@ -30,14 +31,16 @@ export class ApprovalGate {
   private pending: PendingApproval[] = [];
   private readonly verdicts = new Map<string, Verdict>();
 
-  constructor(
-    private readonly options: ApprovalOptions,
-    private readonly events: RunEventLog,
-  ) {}
+  constructor(private readonly events: RunEventLog) {}
 
   /** Calls awaiting a decision, for the `state` query. */
   list(): PendingApproval[] {
     return this.pending.map((p) => ({ ...p }));
+  }
+
+  /** Some call awaits a decision. */
+  waiting(): boolean {
+    return this.pending.length > 0;
   }
 
   /** Update validator: refuses bad arguments, a run not waiting, or an unknown call id; changes nothing. */
@@ -64,11 +67,16 @@ export class ApprovalGate {
   }
 
   /**
-   * Waits until every call of `calls` that needs approval is decided; returns the verdicts by call id (calls
+   * Waits until every call of `calls` that `options` gates is decided; returns the verdicts by call id (calls
    * that need none are absent). `onWait` is told when the wait starts and ends (run status).
    */
-  async gate(calls: ToolCall[], step: number, onWait: (waiting: boolean) => void): Promise<Map<string, Verdict>> {
-    const gated = calls.filter((call) => needsApproval(this.options, call.name));
+  async gate(
+    options: ApprovalOptions,
+    calls: ToolCall[],
+    step: number,
+    onWait: (waiting: boolean) => void,
+  ): Promise<Map<string, Verdict>> {
+    const gated = calls.filter((call) => needsApproval(options, call.name));
     if (gated.length === 0) return new Map();
     const since = workflowNowIso();
     this.pending = gated.map((call) => ({ callId: call.id, tool: call.name, args: call.args, step, since }));
@@ -78,13 +86,13 @@ export class ApprovalGate {
       `step ${step}: awaiting approval of ${this.pending.map((p) => `${p.tool} (${p.callId})`).join(', ')}`,
     );
     try {
-      const timeout = this.options.timeoutSeconds;
+      const timeout = options.timeoutSeconds;
       const decided = await condition(
         () => this.pending.length === 0,
         timeout !== undefined ? timeout * 1000 : undefined,
       );
       if (!decided) {
-        const decision = this.options.onTimeout === 'approve' ? 'approved' : 'rejected';
+        const decision = options.onTimeout === 'approve' ? 'approved' : 'rejected';
         for (const p of [...this.pending]) this.record(p, { decision, byTimeout: true });
       }
       const verdicts = new Map<string, Verdict>();

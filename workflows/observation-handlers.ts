@@ -1,6 +1,7 @@
 /**
  * What a model-call activity reports while it runs (token batches, failed attempts), and the handlers that read
- * a loop's events and streamed text. A bad signal is logged, never fails the workflow.
+ * a loop's events and streamed text. A bad signal is logged, never fails the workflow. The reports are internal
+ * signals (`internal-signals.ts`): not offered to operators as controls.
  */
 import { log, setHandler } from '@temporalio/workflow';
 import {
@@ -13,6 +14,7 @@ import {
   tokensQuery,
   type ModelCallFailure,
 } from '../agents/messages';
+import { internalSignal, setInternalSignalHandlers } from './internal-signals';
 import type { RunEventLog } from './run-events';
 import { retryWaitMs } from './retry-policy';
 import type { TokenStream } from './token-stream';
@@ -37,17 +39,12 @@ export function registerObservationHandlers(loop: ObservedLoop): void {
 
 /** `tokenDeltas` and `modelCallFailed`, applied to the loop running the call (a session's current turn). */
 export function setModelCallReportHandlers(currentLoop: () => ObservedLoop | undefined): void {
-  setHandler(
-    modelCallFailedSignal,
-    (failure) => {
+  setInternalSignalHandlers(
+    internalSignal(modelCallFailedSignal, (failure) => {
       const loop = currentLoop();
       if (loop) recordRetry(loop, failure);
-    },
-    { description: messageDescriptions.modelCallFailed },
-  );
-  setHandler(
-    tokenDeltasSignal,
-    (delta) => {
+    }),
+    internalSignal(tokenDeltasSignal, (delta) => {
       const problem = tokenDeltaCheck(delta, '');
       if (!problem)
         currentLoop()?.tokens.apply({
@@ -57,8 +54,7 @@ export function setModelCallReportHandlers(currentLoop: () => ObservedLoop | und
           text: delta.text,
         });
       else log.warn('Ignoring malformed tokenDeltas signal', { error: problem });
-    },
-    { description: messageDescriptions.tokenDeltas },
+    }),
   );
 }
 

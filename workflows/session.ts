@@ -17,7 +17,15 @@ import {
 } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure, ErrorType } from '../agents/errors';
-import { conversationQuery, pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
+import type { ApprovalDecisionArgs } from '../agents/approval';
+import {
+  approveUpdate,
+  conversationQuery,
+  pauseSignal,
+  rejectUpdate,
+  resumeSignal,
+  stopSignal,
+} from '../agents/messages';
 import { agentStatusKey } from '../agents/search-attributes';
 import {
   checkpointQuery,
@@ -41,6 +49,7 @@ import { workflowNow, workflowNowIso } from './clock';
 import { SessionConversation } from './session-conversation';
 import { resolveSessionInput } from './session-input';
 import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
+import type { ApprovalGate } from './approval-gate';
 import { FifoLock } from './session-lock';
 import { setSessionListStatus, upsertSessionSearchAttributes } from './session-visibility';
 
@@ -96,6 +105,15 @@ class Session {
       description: describe.sendMessage,
     });
     setHandler(closeUpdate, () => this.close(), { description: describe.close });
+    // A role approval rule (policy file) may gate a turn's tool calls: decided like a run's.
+    setHandler(approveUpdate, (args) => this.approvals().decide('approved', args), {
+      validator: (args: ApprovalDecisionArgs) => this.approvals().validate(args),
+      description: describe.approve,
+    });
+    setHandler(rejectUpdate, (args) => this.approvals().decide('rejected', args), {
+      validator: (args: ApprovalDecisionArgs) => this.approvals().validate(args),
+      description: describe.reject,
+    });
     setHandler(pauseSignal, () => this.pause(), { description: describe.pause });
     setHandler(resumeSignal, () => this.resume(), { description: describe.resume });
     setHandler(stopSignal, () => this.stop(), { description: describe.stop });
@@ -153,6 +171,14 @@ class Session {
       createdAt: new Date(this.createdAt).toISOString(),
       closedAt: workflowNowIso(),
     };
+  }
+
+  /** The running turn's approvals; refused with `NotAwaitingApproval` when no turn runs. */
+  private approvals(): ApprovalGate {
+    const gate = this.conversation.current?.loop.approvals;
+    if (!gate)
+      throw agentFailure(ErrorType.NotAwaitingApproval, `Session ${this.id} is not awaiting approval of any tool call`);
+    return gate;
   }
 
   private validateMessage(input: SendMessageInput): void {
@@ -323,6 +349,7 @@ class Session {
             : 'idle';
     const idle = this.lock.size === 0 && !this.closeReason;
     const { carried: _carried, ...config } = input;
+    const gate = conversation.current?.loop.approvals;
     return {
       sessionId: this.id,
       user: input.user,
@@ -343,6 +370,7 @@ class Session {
       memory: conversation.memoryState(),
       forkedFrom: input.carried?.forkedFrom,
       closeReason: this.closeReason,
+      ...(gate?.waiting() ? { pendingApprovals: gate.list() } : {}),
       config,
     };
   }

@@ -54,6 +54,7 @@ import {
 } from '../agents/ledger';
 import { workflowNow } from './clock';
 import { historyIsLong } from './continue-as-new';
+import { internalSignal, setInternalSignalHandlers } from './internal-signals';
 
 const defaultHistoryEventLimit = 2_000;
 /** Buckets kept per period kind: 48 hours, 62 days, 13 months. */
@@ -113,12 +114,6 @@ class UserLedger {
       validator: validator(admitInputCheck, 'admit'),
       description: descriptions.admit,
     });
-    setHandler(releaseSignal, (input) => ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)), {
-      description: descriptions.release,
-    });
-    setHandler(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok)), {
-      description: descriptions.commit,
-    });
     setHandler(admitManyUpdate, ({ items }) => items.map((item) => this.admit(item)), {
       validator: validator(admitManyInputCheck, 'admitMany'),
       description: descriptions.admitMany,
@@ -127,6 +122,13 @@ class UserLedger {
       validator: validator(commitManyInputCheck, 'commitMany'),
       description: descriptions.commitMany,
     });
+    // Sent by activities, never by operators: internal signals, not listed as controls in the Web UI.
+    setInternalSignalHandlers(
+      internalSignal(releaseSignal, (input) =>
+        ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)),
+      ),
+      internalSignal(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok))),
+    );
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }
 

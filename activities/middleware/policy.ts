@@ -5,9 +5,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
+import { mergeApprovals, type ApprovalOptions } from '../../agents/approval';
 import { describeZodError } from '../../agents/errors';
 import { quotaPeriods } from '../../agents/ledger';
 import { priceSchema } from '../../agents/ledger-schema';
+import { approvalOptionsSchema } from '../../agents/run';
 
 const globList = z.array(z.string().min(1).max(200)).max(1000);
 const roleName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits and . _ - only');
@@ -52,6 +54,11 @@ export const roleSchema = z.strictObject({
   tools: globList.default(['*']),
   rateLimit: rateLimitPolicySchema.optional(),
   quota: quotaPolicySchema.optional(),
+  /**
+   * Tool calls of this role's users that wait for a person's decision, as `options.approval` (same shape), even
+   * when the run's options do not ask for it. Rules of several roles and the run's own merge (`mergeApprovals`).
+   */
+  approval: approvalOptionsSchema.optional(),
 });
 
 const toggle = z.strictObject({ enabled: z.boolean() });
@@ -89,7 +96,10 @@ export type PolicyInput = z.input<typeof policySchema>;
 /** Used when no policy is configured: every user may use everything, without limits. */
 export const permissivePolicy: Policy = policySchema.parse({ roles: { default: {} }, defaultRoles: ['default'] });
 
-/** What one user may do under a policy: allow-lists are the union of the user's roles; limits come from the first role that sets them. */
+/**
+ * What one user may do under a policy: allow-lists are the union of the user's roles; limits come from the first role
+ * that sets them; approval rules of all the roles merge (`mergeApprovals`).
+ */
 export interface UserPolicy {
   user: string;
   roles: string[];
@@ -98,6 +108,8 @@ export interface UserPolicy {
   tools: RegExp[];
   rateLimit?: RateLimitPolicy;
   quota?: QuotaPolicy;
+  /** Tool calls that wait for a person's decision, whatever the run's options say. */
+  approval?: ApprovalOptions;
 }
 
 const resolved = new WeakMap<Policy, Map<string, UserPolicy>>();
@@ -117,6 +129,7 @@ export function resolveUserPolicy(policy: Policy, user: string): UserPolicy {
       tools: defs.flatMap((d) => d.tools).map(globToRegExp),
       rateLimit: defs.find((d) => d.rateLimit)?.rateLimit,
       quota: defs.find((d) => d.quota)?.quota,
+      approval: mergeApprovals(...defs.map((d) => d.approval)),
     };
     if (byUser.size > 10_000) byUser.clear();
     byUser.set(user, found);

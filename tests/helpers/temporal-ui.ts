@@ -152,7 +152,10 @@ export async function describedMessages(page: Page, kind: 'Signal' | 'Update'): 
     .click();
   await dialog.getByRole('option').first().waitFor();
   const options = await dialog.getByRole('option').allInnerTexts();
-  await dialog.getByTestId('cancel-modal-button').click();
+  // A long list covers the Cancel button: close the list first (Escape may close the whole dialog too).
+  await page.keyboard.press('Escape');
+  await dialog.getByRole('option').first().waitFor({ state: 'hidden' });
+  if (await dialog.isVisible()) await dialog.getByTestId('cancel-modal-button').click();
   await dialog.waitFor({ state: 'hidden' });
   return options.map((o) => o.replace(/\s+/g, ' ').trim());
 }

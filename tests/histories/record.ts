@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|agents|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|agents|role-approval|internal-signals|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -16,6 +16,7 @@ import { changedCatalog, changedTemplateRun } from './spec-changed';
 import { resolveRun } from '../../agents/resolve-run';
 import type { AgentTemplateDefinition } from '../../worker/agents';
 import { createAgentWorker } from '../../worker/create-worker';
+import { startLlmStub } from '../../llm-stub';
 
 const version = process.argv[2] ?? 'v1';
 const scenarios = process.argv[3] ?? 'all';
@@ -39,6 +40,10 @@ async function main() {
   if (scenarios === 'handoffs') return env.teardown();
   if (scenarios === 'agents' || scenarios === 'all') await recordSubAgents(env, save);
   if (scenarios === 'agents') return env.teardown();
+  if (scenarios === 'role-approval' || scenarios === 'all') await recordRoleApproval(env, save);
+  if (scenarios === 'role-approval') return env.teardown();
+  if (scenarios === 'internal-signals' || scenarios === 'all') await recordInternalSignals(env);
+  if (scenarios === 'internal-signals') return env.teardown();
   const worker = await inProcessWorker(env, taskQueue);
   if (scenarios === 'spec' || scenarios === 'all') await worker.runUntil(() => recordSpecRuns(env, client, save));
   if (scenarios === 'spec') return env.teardown();
@@ -186,6 +191,46 @@ async function recordSubAgents(env: TestWorkflowEnvironment, save: (name: string
     await eventually(async () => (await client.catalog({ fresh: true })).templates.some((t) => t.name === 'coordinator'), 'published catalog');
     const task = 'call researcher {"task":"What is 6 * 7?"}\ncall writer {"task":"Write a line."}';
     await save('sub-agents', await client.start({ template: 'coordinator', input: { task }, user: 'rec', model: 'scripted:auto?parallel=1&delayMs=300', runId: 'rec-sub-agents' }));
+  });
+}
+
+/** A streamed run whose first model call fails once (tokenDeltas and modelCallFailed signals), and its user's ledger (a commit signal). */
+async function recordInternalSignals(env: TestWorkflowEnvironment) {
+  const stub = await startLlmStub({ port: 0 });
+  const taskQueue = uniqueTaskQueue('record-signals');
+  const worker = await inProcessWorker(env, taskQueue, { OPENAI_BASE_URL: stub.url });
+  const client = agentClient(env, taskQueue);
+  const show = (workflowId: string, name: string) => {
+    const json = execFileSync(temporalCli, ['workflow', 'show', '--address', env.address, '--workflow-id', workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(__dirname, `${version}-${name}.json`), json);
+    console.log(`recorded ${version}-${name}.json (${JSON.parse(json).events.length} events)`);
+  };
+  await worker.runUntil(async () => {
+    const runId = `rec-stream-${Date.now()}`;
+    stub.addFaults([{ kind: 'status', status: 503, match: { run: runId, step: 1 } }]);
+    const run = await client.start({ runId, template: 'chat', input: { message: 'Tell me a story' }, model: 'openai:stub-model', user: 'rec-signals', options: { streamTokens: true } });
+    await run.result();
+    show(runId, 'stream-retry');
+    // The ledger runs on: its history so far.
+    await eventually(async () => (await client.usage('rec-signals')).day.calls >= 1, 'usage committed');
+    show('ledger-rec-signals', 'ledger');
+  });
+  await stub.close();
+}
+
+/** A run gated by its user's role (policy file) and its own options together: the merged rule, one call approved, one rejected. */
+async function recordRoleApproval(env: TestWorkflowEnvironment, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const taskQueue = uniqueTaskQueue('record-role');
+  const policy = policySchema.parse({ roles: { reviewed: { approval: { tools: ['calc*'], timeoutSeconds: 3600 } } }, users: { 'rec-role': ['reviewed'] } });
+  const worker = await inProcessWorker(env, taskQueue, {}, { policy });
+  const client = agentClient(env, taskQueue);
+  await worker.runUntil(async () => {
+    const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b"}';
+    const run = await client.start({ template: 'react', input: { task }, user: 'rec-role', model: 'scripted:auto?parallel=1', options: { approval: { tools: ['word_count'] } } });
+    await eventually(async () => (await run.state()).pendingApprovals?.length === 2, 'two calls pending');
+    await run.approve('call_1_1');
+    await run.reject('call_1_2', 'not needed');
+    await save('role-approval', run);
   });
 }
 

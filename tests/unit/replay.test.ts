@@ -35,6 +35,9 @@ test('recorded histories exist for every scenario', () => {
     'fork',
     'handoff-chain',
     'sub-agents',
+    'stream-retry',
+    'ledger',
+    'role-approval',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -139,4 +142,28 @@ test('a parent with sub-agents recorded both children started in one step, befor
   assert.equal(completed.length, 2);
   assert.ok(Math.max(...started) < Math.min(...completed), 'a child ended before the other started');
   assert.equal(events[events.length - 1].eventType, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+});
+
+/** Names of the signals a history file recorded, in order. */
+function recordedSignals(file: string): string[] {
+  const { events } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, any>[] };
+  return events
+    .filter((e) => e.workflowExecutionSignaledEventAttributes)
+    .map((e) => e.workflowExecutionSignaledEventAttributes.signalName as string);
+}
+
+test('internal signals recorded by named handlers (token batches, failed attempts, ledger commits) replay through the default handler', () => {
+  const stream = recordedSignals('v4-stream-retry.json');
+  assert.ok(stream.includes('tokenDeltas'), stream.join(', '));
+  assert.ok(stream.includes('modelCallFailed'), stream.join(', '));
+  assert.ok(recordedSignals('v4-ledger.json').includes('commit'));
+});
+
+test("a role's approval rule replays from the model-call result that recorded it, merged with the run's own", () => {
+  const { input, results } = recorded('v5-role-approval.json');
+  assert.deepEqual(input.options?.approval, { tools: ['word_count'] });
+  const rules = results.flatMap((r) =>
+    (r as { approval?: unknown }).approval ? [(r as { approval: unknown }).approval] : [],
+  );
+  assert.deepEqual(rules, [{ tools: ['calc*'], timeoutSeconds: 3600 }]);
 });
