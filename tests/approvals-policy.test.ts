@@ -15,6 +15,7 @@ import { filePolicySource, parsePolicy, PolicyError, type PolicyInput } from '..
 import { AgentError, type AgentClient, type AgentRunHandle, type RunState, type SessionManager } from '../client';
 import { eventually } from '../testing/environment';
 import { agentTestbed } from './helpers/testbed';
+import { recordedActivities } from './helpers/history-activities';
 
 const policy: PolicyInput = {
   roles: {
@@ -61,11 +62,9 @@ async function approvalEvents(handle: AgentRunHandle): Promise<unknown[]> {
     .map((e) => [e.data.callId, e.data.tool, e.data.decision, e.data.by]);
 }
 
-/** Tool-call activities the run scheduled, from its history. */
+/** Tool-call activities the run ran (remote or local), from its history. */
 async function toolActivities(handle: AgentRunHandle): Promise<number> {
-  const history = await handle.workflow.fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool')
-    .length;
+  return recordedActivities(await handle.workflow.fetchHistory()).filter((a) => a.type === 'callTool').length;
 }
 
 /** The role approval rules recorded with the model-call results in the run's history. */

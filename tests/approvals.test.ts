@@ -12,6 +12,7 @@ import { eventsQuery } from '../agents/messages';
 import { runCli } from '../client/cli';
 import { AgentClient, AgentError, type AgentRunHandle, type RunState } from '../client';
 import { eventually, inProcessWorker, uniqueTaskQueue } from '../testing/environment';
+import { recordedActivities } from './helpers/history-activities';
 import { agentTestbed } from './helpers/testbed';
 
 const testbed = agentTestbed({ name: 'approvals' });
@@ -50,11 +51,9 @@ async function events(handle: AgentRunHandle): Promise<RunEvent[]> {
   return (await handle.workflow.query(eventsQuery, { after: 0, limit: 200 })).events;
 }
 
-/** Tool-call activities the run scheduled, from its history. */
+/** Tool-call activities the run ran (remote or local), from its history. */
 async function toolActivities(handle: AgentRunHandle): Promise<number> {
-  const history = await handle.workflow.fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callTool')
-    .length;
+  return recordedActivities(await handle.workflow.fetchHistory()).filter((a) => a.type === 'callTool').length;
 }
 
 async function refused(promise: Promise<unknown>, type: string): Promise<AgentError> {

@@ -12,6 +12,7 @@ import { eventsQuery, tokensQuery } from '../agents/messages';
 import type { AgentClient, SessionManager } from '../client';
 import type { LlmStub } from '../llm-stub';
 import { eventually } from '../testing/environment';
+import { recordedActivities } from './helpers/history-activities';
 import { agentTestbed } from './helpers/testbed';
 
 const testbed = agentTestbed({ name: 'console', llmStub: true });
@@ -44,14 +45,11 @@ function assertDescribed(defs: Definition[]): void {
 
 /** Summaries of the activities a run scheduled, in order, decoded as the UI decodes them. */
 async function activitySummaries(workflow: WorkflowHandle): Promise<string[]> {
-  const history = await workflow.fetchHistory();
-  return (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map((e) => {
-      const payload = e.userMetadata?.summary;
-      assert.ok(payload, `activity ${e.activityTaskScheduledEventAttributes?.activityType?.name} has a summary`);
-      return defaultPayloadConverter.fromPayload<string>(payload as never);
-    });
+  return recordedActivities(await workflow.fetchHistory()).map(({ type, event }) => {
+    const payload = event.userMetadata?.summary;
+    assert.ok(payload, `activity ${type} has a summary`);
+    return defaultPayloadConverter.fromPayload<string>(payload as never);
+  });
 }
 
 test('the timeline reads as the agent story: each model call and tool call has a summary', async () => {

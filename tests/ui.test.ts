@@ -50,6 +50,8 @@ before(async () => {
     namespace: 'default',
     taskQueue,
     activities: { providerEnv: { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: stub.url } },
+    // Every tool call an activity task of its own, so the timeline shows each with its summary (AGENT_LOCAL_TOOLS=0).
+    agents: { localTools: false },
   });
   running = worker.run();
   connection = await Connection.connect({ address: server.address });

@@ -28,6 +28,11 @@ export const workerEnvSchema = z.object({
   AGENT_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** `json`: one JSON object per log line (default); `text`: the SDK's human format. */
   AGENT_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  /**
+   * `1` (default): built-in tools run as local activities (no trip through the server; the UI timeline shows them
+   * as `callTool` markers). `0`: every tool call is an activity task of its own, labelled with its summary.
+   */
+  AGENT_LOCAL_TOOLS: z.enum(['0', '1']).default('1'),
   /** Catalog file (JSON or YAML): templates and MCP servers this worker offers besides the built-ins; re-read on change. */
   AGENT_CATALOG_FILE: z.string().min(1).optional(),
   /** Prebuilt workflow bundle; built from `workflows/` when missing or older than the sources. */

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     // A bad catalog file stops the worker here with one line naming the field; later it is refused and the previous stays.
     agents: {
       catalogFile: env.AGENT_CATALOG_FILE,
+      localTools: env.AGENT_LOCAL_TOOLS === '1',
       log: (level, message) => (level === 'info' ? console.log(message) : console.error(message)),
     },
     workflowBundlePath: env.WORKFLOW_BUNDLE,

@@ -42,11 +42,14 @@ export class ToolRegistry {
 
   /**
    * @param builtins include `calculator`, `current_time` and `word_count`. Default true.
+   * @param localBuiltins the built-ins run as local activities (see `ToolDefinition.local`). Default true.
    * @param tools your LangChain tools (`tool()` from `@langchain/core/tools`, any `StructuredTool`).
    */
-  constructor(options: { builtins?: boolean; tools?: AgentToolInput[] } = {}) {
+  constructor(options: { builtins?: boolean; localBuiltins?: boolean; tools?: AgentToolInput[] } = {}) {
+    const local = options.localBuiltins ?? true;
     if (options.builtins ?? true)
-      for (const tool of Object.values(builtinTools)) this.addFixed({ tool, source: 'builtin', local: true });
+      for (const tool of Object.values(builtinTools))
+        this.addFixed({ tool, source: 'builtin', ...(local ? { local } : {}) });
     for (const input of options.tools ?? []) {
       const entry: ToolEntry =
         'invoke' in input

@@ -15,6 +15,11 @@ import { TemplateRegistry, type AgentTemplateDefinition } from './template-regis
 export interface AgentsOptions {
   /** Include the built-in templates (`chat`, `react`, `structured`) and tools (`calculator`, ...). Default true. */
   builtins?: boolean;
+  /**
+   * Built-in tools run as local activities, recorded in each run's spec at start (default true). False: their calls
+   * are activity tasks like any other tool's (a round trip more each, a labelled row each in the UI timeline).
+   */
+  localTools?: boolean;
   /** LangChain tools (`tool()` from `@langchain/core/tools`, any `StructuredTool`), optionally with the task queue whose workers run them. */
   tools?: AgentToolInput[];
   templates?: AgentTemplateDefinition[];
@@ -43,7 +48,11 @@ export class WorkerAgents {
 
   private constructor(private readonly options: AgentsOptions) {
     this.log = options.log ?? consoleLog;
-    this.tools = new ToolRegistry({ builtins: options.builtins, tools: options.tools });
+    this.tools = new ToolRegistry({
+      builtins: options.builtins,
+      localBuiltins: options.localTools,
+      tools: options.tools,
+    });
     this.templates = new TemplateRegistry({ builtins: options.builtins, templates: options.templates });
     this.mcp = new McpServers(this.tools, {
       reconnectIntervalMs: options.mcpReconnectIntervalMs,
