@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|handoffs|agents|role-approval|internal-signals|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|local-tools|handoffs|agents|role-approval|internal-signals|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -51,6 +51,8 @@ async function main() {
   if (scenarios === 'approvals') return env.teardown();
   if (scenarios === 'fork' || scenarios === 'all') await worker.runUntil(() => recordFork(client, save));
   if (scenarios === 'fork') return env.teardown();
+  if (scenarios === 'local-tools' || scenarios === 'all') await worker.runUntil(() => recordLocalTools(client, save));
+  if (scenarios === 'local-tools') return env.teardown();
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -151,6 +153,20 @@ async function recordFork(client: AgentClient, save: (name: string, handle: Agen
   await eventually(async () => (await fork.state()).status === 'paused', 'fork paused');
   await fork.resume();
   await save('fork', fork);
+}
+
+/**
+ * Built-in tools as local activities (patch `local-tool-calls`), paused while a model call runs and resumed: the
+ * later model calls carry the conversation's tail.
+ */
+async function recordLocalTools(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b c"}\ncall calculator {"expression":"1+1"}';
+  const run = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto?delayMs=300' });
+  await eventually(async () => (await run.state()).step >= 1, 'one step');
+  await run.pause();
+  await eventually(async () => (await run.state()).status === 'paused', 'paused');
+  await run.resume();
+  await save('local-tools', run);
 }
 
 /** A run handed over twice (triage → billing → refunds), answering under the last template's output schema. */

@@ -38,6 +38,7 @@ test('recorded histories exist for every scenario', () => {
     'stream-retry',
     'ledger',
     'role-approval',
+    'local-tools',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
@@ -166,4 +167,23 @@ test("a role's approval rule replays from the model-call result that recorded it
     (r as { approval?: unknown }).approval ? [(r as { approval: unknown }).approval] : [],
   );
   assert.deepEqual(rules, [{ tools: ['calc*'], timeoutSeconds: 3600 }]);
+});
+
+test('built-in tools recorded as local activities, and model calls carrying the tail, replay', () => {
+  const { events } = JSON.parse(readFileSync(join(dir, 'v6-local-tools.json'), 'utf8')) as {
+    events: Record<string, any>[];
+  };
+  const decode = (payload: { data: string }) => JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+  const markers = events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : []));
+  assert.equal(markers.filter((m) => m.markerName === 'core_local_activity').length, 3, 'three local tool calls');
+  const modelInputs = events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType.name === 'invokeModel')
+    .map((e) => decode(e.activityTaskScheduledEventAttributes.input.payloads[0]));
+  assert.equal(modelInputs.length, 4);
+  assert.equal(modelInputs[0].tail, undefined);
+  for (const input of modelInputs.slice(1)) assert.equal(input.tail.messages.length, 1, 'the tool result since');
+  assert.ok(
+    events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'pause'),
+    'paused while a model call ran',
+  );
 });
