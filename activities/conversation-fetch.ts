@@ -19,7 +19,7 @@ export interface FetchedConversation {
   spec?: ModelCallSpec;
 }
 
-const modelCallSpecSchema = z.object({
+export const modelCallSpecSchema = z.object({
   tools: z.array(toolDefinitionSchema).optional(),
   outputSchema: z.record(z.string(), z.unknown()).optional(),
 });
@@ -39,9 +39,12 @@ export async function fetchConversation(
   count: number,
   /** The template the run is under now (the model-call input's `template`). */
   template?: string,
-  tail?: { from: number; after: string; messages: ChatMessage[] },
+  tail?: { from: number; after: string; messages: ChatMessage[]; spec?: ModelCallSpec },
 ): Promise<FetchedConversation> {
   const key = template === undefined ? runId : `${runId}#${template}`;
+  // The first call of a run, carrying its opening messages and spec: nothing to read.
+  if (tail && tail.from === 0 && tail.after === '' && tail.messages.length === count)
+    return { messages: tail.messages, spec: remember(key, tail.spec) };
   const known = conversations.get(runId);
   if (
     tail &&

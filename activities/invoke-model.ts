@@ -8,7 +8,7 @@ import { chatMessageSchema, toolCallSchema } from '../agents/conversation-schema
 import { needsApproval, type ApprovalOptions } from '../agents/approval';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
 import { modelSpecSchema } from '../agents/model-spec-schema';
-import { fetchConversation, rememberConversation } from './conversation-fetch';
+import { fetchConversation, modelCallSpecSchema, rememberConversation } from './conversation-fetch';
 import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
 import { toModelFailure } from './models/errors';
@@ -39,9 +39,13 @@ export const invokeModelInputSchema = z.object({
   tail: z
     .object({
       from: z.number().int().nonnegative(),
-      /** The `replyId` of the reply the tail follows: another worker's reply to the same step is not this one's. */
+      /**
+       * The `replyId` of the reply the tail follows: another worker's reply to the same step is not this one's.
+       * Empty for the first call of a run: the tail is then the whole conversation (`from` 0) with the run's spec.
+       */
       after: z.string().max(100),
       messages: z.array(chatMessageSchema).max(100),
+      spec: modelCallSpecSchema.optional(),
     })
     .optional(),
 });

@@ -140,7 +140,7 @@ test('built-in and local-marked tools run as local activities; other code tools 
   }
 });
 
-test('each model call after the first carries the messages added since the previous one', async () => {
+test('the first model call carries the opening messages and spec; each later one the messages added since', async () => {
   const taskQueue = uniqueTaskQueue('round-trips-tail');
   const w = await startWorker(taskQueue);
   try {
@@ -158,7 +158,16 @@ test('each model call after the first carries the messages added since the previ
     assert.equal(result.status, 'completed');
     const inputs = modelCallInputs(await env.client.workflow.getHandle(handle.runId).fetchHistory());
     assert.equal(inputs.length, 3);
-    assert.equal(inputs[0].tail, undefined, 'the first call reads the conversation by query');
+    // The first call carries the opening messages and the recorded spec: no query at all.
+    assert.equal(inputs[0].tail?.from, 0);
+    assert.deepEqual(
+      inputs[0].tail?.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
+    assert.deepEqual(
+      inputs[0].tail?.spec?.tools?.map((t) => t.name),
+      ['calculator'],
+    );
     for (const input of inputs.slice(1)) {
       assert.ok(input.tail, `call of step ${input.step} carries a tail`);
       assert.equal(input.tail.from + input.tail.messages.length, input.messageCount);

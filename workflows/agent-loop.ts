@@ -94,6 +94,8 @@ export class AgentLoop {
   toolRunner?: ToolRunner;
   /** The conversation as the last model call left it (its first message and length), for {@link conversationTail}. */
   private afterLastCall?: { first: ChatMessage; count: number; replyId: string };
+  /** A model call was made in this workflow run (the first carries the opening messages when small). */
+  private calledModel = false;
 
   constructor(
     readonly config: LoopConfig,
@@ -298,14 +300,22 @@ export class AgentLoop {
    * (bounded by the size cap); any other worker, or a conversation changed otherwise, falls back to the query.
    */
   private conversationTail(): InvokeModelInput['tail'] {
-    const known = this.afterLastCall;
     const { messages } = this.state;
+    if (!this.calledModel) {
+      this.calledModel = true;
+      // The first call of a run that only grows: the opening messages and the recorded spec, when small, so even
+      // the first call needs no query (they are in the workflow's input already; they enter history once more).
+      if (!this.config.appendOnly) return undefined;
+      const { toolDefinitions: tools, outputSchema } = this.config;
+      const spec =
+        tools || outputSchema ? { ...(tools ? { tools } : {}), ...(outputSchema ? { outputSchema } : {}) } : undefined;
+      const chars = charsOf(messages) + (spec ? JSON.stringify(spec).length : 0);
+      return chars <= maxTailChars ? { from: 0, after: '', messages, ...(spec ? { spec } : {}) } : undefined;
+    }
+    const known = this.afterLastCall;
     if (!known || messages[0] !== known.first || messages.length < known.count) return undefined;
     const tail = messages.slice(known.count);
-    let chars = 0;
-    for (const m of tail)
-      chars += m.content.length + ('toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
-    return chars <= maxTailChars ? { from: known.count, after: known.replyId, messages: tail } : undefined;
+    return charsOf(tail) <= maxTailChars ? { from: known.count, after: known.replyId, messages: tail } : undefined;
   }
 
   private onApprovalWait(waiting: boolean): void {
@@ -357,4 +367,12 @@ export class AgentLoop {
     this.output = verdict.output;
     return 'answer';
   }
+}
+
+/** Characters of messages as they travel (content and tool-call arguments). */
+function charsOf(messages: ChatMessage[]): number {
+  let chars = 0;
+  for (const m of messages)
+    chars += m.content.length + ('toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
+  return chars;
 }
