@@ -17,7 +17,7 @@ import type { Worker } from '@temporalio/worker';
 import { AgentClient } from '../client';
 import { createDataConverter } from '../codec';
 import { createAgentWorker } from '../worker/create-worker';
-import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { startDevEnvironment, uniqueTaskQueue, eventually } from '../testing/environment';
 
 const EventType = temporal.api.enums.v1.EventType;
 const blobDir = mkdtempSync(join(tmpdir(), 'large-payloads-'));
@@ -56,10 +56,16 @@ async function agentsWith(dataConverter: DataConverter): Promise<AgentClient> {
     namespace,
     taskQueue,
     activities: { providerEnv: {} },
+    // Tool calls as activity tasks: the continue-as-new points (historyEventLimit: 100) fall where these figures
+    // expect them, the first under the 2 MB payload limit and the later ones over it.
+    agents: { localTools: false },
     dataConverter,
   });
   workers.push({ worker, running: worker.run() });
-  return new AgentClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue });
+  const agents = new AgentClient(new Client({ connection: env.connection, namespace, dataConverter }), { taskQueue });
+  // Runs record the worker's tools (not local) once it has published them.
+  await eventually(async () => (await agents.catalog({ fresh: true })).origin === 'published', 'catalog published');
+  return agents;
 }
 
 const payloadBytes = (p: Payload) => temporal.api.common.v1.Payload.encode(p).finish().length;

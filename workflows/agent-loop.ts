@@ -75,6 +75,8 @@ export interface ToolRunner {
 }
 /** Tails larger than this are read by query instead: history stays small when tools return large results. */
 const maxTailChars = 8_000;
+/** The model-call input takes at most this many tail messages (a continued run's whole conversation is more). */
+const maxTailMessages = 100;
 
 export class AgentLoop {
   status: RunStatus = 'running';
@@ -310,12 +312,16 @@ export class AgentLoop {
       const spec =
         tools || outputSchema ? { ...(tools ? { tools } : {}), ...(outputSchema ? { outputSchema } : {}) } : undefined;
       const chars = charsOf(messages) + (spec ? JSON.stringify(spec).length : 0);
-      return chars <= maxTailChars ? { from: 0, after: '', messages, ...(spec ? { spec } : {}) } : undefined;
+      return chars <= maxTailChars && messages.length <= maxTailMessages
+        ? { from: 0, after: '', messages, ...(spec ? { spec } : {}) }
+        : undefined;
     }
     const known = this.afterLastCall;
     if (!known || messages[0] !== known.first || messages.length < known.count) return undefined;
     const tail = messages.slice(known.count);
-    return charsOf(tail) <= maxTailChars ? { from: known.count, after: known.replyId, messages: tail } : undefined;
+    return charsOf(tail) <= maxTailChars && tail.length <= maxTailMessages
+      ? { from: known.count, after: known.replyId, messages: tail }
+      : undefined;
   }
 
   private onApprovalWait(waiting: boolean): void {
