@@ -20,7 +20,8 @@ before(async () => {
 after(() => testbed.stop());
 
 test('a 300-step run continues as new before its history limit and finishes with its whole conversation', async () => {
-  const historyEventLimit = 1000;
+  // About 7 events a step (the calculator is a local activity): 300 steps make several runs.
+  const historyEventLimit = 500;
   const started = Date.now();
   const handle = await client.start({
     runId: 'limits-300-steps',
@@ -44,7 +45,7 @@ test('a 300-step run continues as new before its history limit and finishes with
   console.log(`300 steps in ${seconds.toFixed(1)} s (${(300 / seconds).toFixed(1)} steps/s); ${chainFigures(chain)}`);
   assert.equal(chain.length, state.continuations + 1);
   assert.ok(state.continuations >= 3, `continued ${state.continuations} times`);
-  // A run checks the limit between steps, and one step adds about a dozen events.
+  // A run checks the limit between steps, and one step adds about 7 events (a dozen with remote tool calls).
   assert.ok(
     chain.every((r) => r.events <= historyEventLimit + 30),
     'a run went past its history limit',
