@@ -49,12 +49,22 @@ export class CallMiddleware {
     this.policySource = deps.policy ?? staticPolicySource(permissivePolicy);
   }
 
+  /** The users' ledger as the current activity reaches it; undefined when the worker keeps none. */
+  ledger(): LedgerClient | undefined {
+    const activity = Context.current();
+    const ledger = this.deps.ledger ?? true;
+    return ledger === true
+      ? temporalLedgerClient(activity.client, activity.info.taskQueue)
+      : ledger === false
+        ? undefined
+        : ledger(activity.client, activity.info.taskQueue);
+  }
+
   /** The context of one call in the current activity, under the policy in force now. */
   context(fields: CallFields): { context: MiddlewareContext; toggles: MiddlewareToggles } {
     const activity = Context.current();
     const { info } = activity;
     const policy = this.policySource.current();
-    const ledger = this.deps.ledger ?? true;
     const context: MiddlewareContext = {
       ...fields,
       workflowId: info.workflowExecution?.workflowId ?? '',
@@ -62,12 +72,7 @@ export class CallMiddleware {
       attemptId: `${info.activityId}#${info.attempt}`,
       policy: resolveUserPolicy(policy, fields.user),
       prices: priceTableFor(policy, this.deps.prices),
-      ledger:
-        ledger === true
-          ? temporalLedgerClient(activity.client, info.taskQueue)
-          : ledger === false
-            ? undefined
-            : ledger(activity.client, info.taskQueue),
+      ledger: this.ledger(),
       log: activity.log,
       holdMs: Math.min(info.startToCloseTimeoutMs || 3600_000, 86_400_000),
       logPrompts: this.deps.logPrompts ?? false,

@@ -5,6 +5,7 @@
  */
 import { CallMiddleware, type MiddlewareDeps } from './call-middleware';
 import { createCallTool, type CallToolOptions } from './call-tool';
+import { createCommitUsage } from './commit-usage';
 import { createInvokeModel, type InvokeModelDeps } from './invoke-model';
 import { ToolRegistry } from './tools/tool-registry';
 
@@ -21,9 +22,11 @@ export function createActivities(deps: ActivitiesDeps) {
   return {
     invokeModel: createInvokeModel(deps, calls),
     callTool: createCallTool(calls, deps.tools ?? new ToolRegistry(), deps.callTool),
+    commitUsage: createCommitUsage(calls),
   };
 }
 
 export type AgentActivities = ReturnType<typeof createActivities>;
 export type { InvokeModelInput, InvokeModelResult } from './invoke-model';
 export type { CallToolInput, CallToolResult } from './call-tool';
+export type { CommitUsageInput } from './commit-usage';

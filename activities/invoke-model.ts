@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { chatMessageSchema, toolCallSchema } from '../agents/conversation-schema';
 import { needsApproval, type ApprovalOptions } from '../agents/approval';
 import { agentFailure, describeZodError, ErrorType, parseOrFail } from '../agents/errors';
+import type { CommitInput } from '../agents/ledger';
+import { carriedCommitsSchema } from '../agents/ledger-schema';
 import { modelSpecSchema } from '../agents/model-spec-schema';
 import { fetchConversation, modelCallSpecSchema, rememberConversation } from './conversation-fetch';
 import { startHeartbeats } from './heartbeats';
@@ -48,6 +50,8 @@ export const invokeModelInputSchema = z.object({
       spec: modelCallSpecSchema.optional(),
     })
     .optional(),
+  /** Agent runs: usage commits of earlier calls the run still carries (see `quotaMiddleware`). */
+  commits: carriedCommitsSchema.optional(),
 });
 export type InvokeModelInput = z.infer<typeof invokeModelInputSchema>;
 
@@ -65,6 +69,11 @@ export interface InvokeModelResult extends Omit<ModelReply, 'invalidToolCalls' |
    * the reply, so the workflow gates the calls on replay exactly as it did, whatever the policy says by then.
    */
   approval?: ApprovalOptions;
+  /**
+   * This call's usage commit, left to the run to carry (input `commits`): the ledger has not seen it, nor the
+   * carried ones. Absent: the ledger has this call and every carried commit (or keeps no usage).
+   */
+  deferredCommit?: CommitInput;
 }
 
 export interface InvokeModelDeps {
@@ -115,6 +124,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         model: spec.spec,
         callKey: `${workflowId}#${input.step}`,
       });
+      if (input.commits) context.commits = { ...input.commits };
       const publisher = input.stream
         ? new TokenPublisher(
             ctx.client.workflow.getHandle(workflowId, runId),
@@ -186,6 +196,7 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         durationMs: Date.now() - started,
         ...(output ? { output } : {}),
         ...(approval ? { approval } : {}),
+        ...(context.commits?.deferred ? { deferredCommit: context.commits.deferred } : {}),
       };
     } catch (err) {
       // Before failing, so the run's `retry` event is in history ahead of the next attempt.

@@ -136,6 +136,14 @@ export const commitInputCheck = obj({
   usd: num({ min: 0 }),
 });
 
+/**
+ * Most model calls whose commits an agent run carries before one of its calls must send them (with quota off, the
+ * calls of a run go to the ledger together: see `quotaMiddleware`). Also the most a run loses if it is terminated.
+ */
+export const maxCarriedCommits = 8;
+/** Nor does a run carry a commit for longer than this (workflow time, ms). */
+export const maxCarriedCommitAgeMs = 60_000;
+
 /** Sums over one period, also kept per model. */
 export interface UsageTotals {
   inputTokens: number;
@@ -220,6 +228,12 @@ export const commitManyInputCheck = obj({ items: arr(commitInputCheck, { min: 1,
 export const admitManyUpdate = defineUpdate<AdmitResult[], [AdmitManyInput]>('admitMany');
 /** Answers, per item, whether it was charged now (false: its key was charged before). */
 export const commitManyUpdate = defineUpdate<boolean[], [CommitManyInput]>('commitMany');
+/**
+ * The commits one agent run carried (see `maxCarriedCommits`), in one signal: a run's calls then cost the ledger
+ * one workflow task. A signal because nothing waits for an answer: an update-with-start costs the server several
+ * times more. A ledger whose code predates it drops it (logged): deploy ledger code before runs that carry commits.
+ */
+export const commitBatchSignal = defineSignal<[CommitManyInput]>('commitBatch');
 export const usageQuery = defineQuery<LedgerUsage>('usage');
 
 /**

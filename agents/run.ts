@@ -5,6 +5,7 @@
  * run input and resolves its spec before a workflow starts; the workflow checks its input again by hand
  * (workflows/run-input.ts), since inputs can also come from the UI, other clients or old histories.
  */
+import { commitInputSchema } from './ledger-schema';
 import { z } from 'zod';
 import type { ApprovalOptions, PendingApproval } from './approval';
 import type { ChatMessage, Usage } from './conversation';
@@ -58,6 +59,8 @@ export const carriedRunStateSchema = z.object({
     .optional(),
   /** Sub-agent runs so far and their usage (runs with `agent:` tools only). */
   subAgents: z.object({ children: z.array(z.any()), usage: usageSchema }).optional(),
+  /** Usage commits of model calls the ledger has not seen yet (see `quotaMiddleware`). */
+  commits: z.object({ pending: z.array(commitInputSchema), since: z.number() }).optional(),
 });
 export type CarriedRunState = z.infer<typeof carriedRunStateSchema>;
 

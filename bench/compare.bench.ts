@@ -71,6 +71,7 @@ type PerSide<T> = Record<SideName, T[]>;
 const perSide = <T>(): PerSide<T> => ({ bare: [], ours: [] });
 
 const failures: string[] = [];
+const ms = (seconds: number) => (seconds * 1000).toFixed(1);
 function note(what: string, f: Failures): void {
   if (f.failed) failures.push(`${what}: ${f.failed} failed, first: ${f.first}`);
 }
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
             log(
               side,
               `${r.runs} runs at ${c}`,
-              `${r.runsPerSecond.toFixed(1)} runs/s, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB, CPU ${(r.cpuSecondsPerRun * 1000).toFixed(1)} ms/run${r.failed ? `, ${r.failed} failed` : ''}`,
+              `${r.runsPerSecond.toFixed(1)} runs/s, peak RSS ${(r.peakRss / 1e6).toFixed(0)} MB, CPU ${(r.cpuSecondsPerRun * 1000).toFixed(1)} ms/run (server ${ms(r.otherCpuSecondsPerRun.server)}, stub ${ms(r.otherCpuSecondsPerRun.stub)}, client ${ms(r.otherCpuSecondsPerRun.client)})${r.failed ? `, ${r.failed} failed` : ''}`,
             );
           }
         }

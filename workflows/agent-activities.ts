@@ -34,6 +34,18 @@ export function callToolLocally(): LocalActivityInterfaceFor<AgentActivities>['c
   }).callTool;
 }
 
+/**
+ * Sends the usage commits a run carries to its user's ledger before it parks or ends: local, so it costs no
+ * activity task; retried for minutes (the ledger may be briefly unreachable), then the run keeps carrying them.
+ */
+export function commitUsageLocally(): LocalActivityInterfaceFor<AgentActivities>['commitUsage'] {
+  return proxyLocalActivities<AgentActivities>({
+    startToCloseTimeout: '30s',
+    retry: retryPolicy(10),
+    summary: 'usage to the ledger',
+  }).commitUsage;
+}
+
 /** The tool-call activity, on `taskQueue` (a tool's own worker pool) or the run's own queue when absent. */
 export function callToolOn(taskQueue?: string): AgentActivityCalls['callTool'] {
   return proxyActivities<AgentActivities>({

@@ -20,11 +20,19 @@ import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
+import { maxCarriedCommitAgeMs, maxCarriedCommits, type CommitInput } from '../agents/ledger';
 import type { ToolDefinition } from '../agents/run-spec';
-import { agentActivities, callToolLocally, callToolOn, type AgentActivityCalls } from './agent-activities';
+import {
+  agentActivities,
+  callToolLocally,
+  callToolOn,
+  commitUsageLocally,
+  type AgentActivityCalls,
+} from './agent-activities';
 import { modelCallSummary, toolCallSummary } from './activity-summaries';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
 import { ApprovalGate } from './approval-gate';
+import { workflowNow } from './clock';
 import { sliceConversation } from './conversation-slice';
 import type { RunHandoffs } from './handoff';
 import { RunEventLog } from './run-events';
@@ -52,6 +60,11 @@ export interface LoopConfig {
    * messages added since the previous call, so the activity needs no query. See {@link AgentLoop.conversationTail}.
    */
   appendOnly?: boolean;
+  /**
+   * Model calls may leave their usage commit to the run (no quota to hold): the run carries the commits and a later
+   * call sends them all in one ledger message, or `commitCarried` does before the run parks or ends. Runs only.
+   */
+  carryCommits?: boolean;
 }
 
 /** Everything that must survive continue-as-new; plain JSON. */
@@ -64,6 +77,8 @@ export interface LoopState {
   pauseRequested: boolean;
   /** Set once the run has handed over to another template (workflows/handoff.ts). */
   handoff?: HandoffState;
+  /** Usage commits of model calls the ledger has not seen yet, and since when (workflow time) the oldest waits. */
+  commits?: { pending: CommitInput[]; since: number };
 }
 
 export type StepOutcome = 'continue' | 'answer' | 'stopped';
@@ -143,6 +158,7 @@ export class AgentLoop {
   /** Parks while paused; a parked run is just a pending condition: no activity, no worker slot. */
   async waitWhilePaused(): Promise<void> {
     if (!this.state.pauseRequested || this.stopRequested) return;
+    await this.commitCarried();
     this.setStatus('paused');
     setCurrentDetails(`paused after step ${this.state.step}`);
     await condition(() => !this.state.pauseRequested || this.stopRequested);
@@ -213,6 +229,7 @@ export class AgentLoop {
       timeoutMs: config.modelTimeoutSeconds * 1000,
       stream: config.streamTokens || undefined,
       tail: this.conversationTail(),
+      commits: this.carriedCommits(),
     };
     // Admitted by the user's rate limit and quota: may wait, or park the run, before the call is made.
     const summary = modelCallSummary(step, config.model);
@@ -222,6 +239,7 @@ export class AgentLoop {
       this,
     );
     this.tokens.finish();
+    if (input.commits) this.carryCommit(reply.deferredCommit);
     state.messages.push(reply.message);
     if (config.appendOnly && reply.replyId)
       this.afterLastCall = { first: state.messages[0], count: state.messages.length, replyId: reply.replyId };
@@ -239,6 +257,8 @@ export class AgentLoop {
       // The run's own rule and its user's roles' (recorded with the reply). Runs with neither skip this entirely:
       // their commands are what they were.
       const rule = mergeApprovals(config.approval, reply.approval);
+      // The run may wait for a person here: the ledger gets what it carries first.
+      if (rule) await this.commitCarried();
       const verdicts = rule
         ? await this.approvals.gate(rule, calls, step, (waiting) => this.onApprovalWait(waiting))
         : undefined;
@@ -288,6 +308,43 @@ export class AgentLoop {
     const outcome = this.checkOutput(reply);
     this.events.emit('step.finished', { step, toolCalls: 0, answered: outcome === 'answer' });
     return outcome;
+  }
+
+  /** What the next model call carries: absent when the run does not carry commits (sessions, older runs' replays). */
+  private carriedCommits(): InvokeModelInput['commits'] {
+    if (!this.config.carryCommits) return undefined;
+    const carried = this.state.commits;
+    const pending = carried?.pending ?? [];
+    const mayDefer =
+      pending.length < maxCarriedCommits - 1 && (!carried || workflowNow() - carried.since < maxCarriedCommitAgeMs);
+    return { pending: [...pending], mayDefer };
+  }
+
+  /** After a model call that carried commits: its own joins them, or the ledger now has them all. */
+  private carryCommit(deferred: CommitInput | undefined): void {
+    if (!deferred) {
+      delete this.state.commits;
+      return;
+    }
+    const carried = (this.state.commits ??= { pending: [], since: workflowNow() });
+    carried.pending.push(deferred);
+  }
+
+  /**
+   * Sends the commits the run carries to the ledger (a local activity), before it parks or ends. If the ledger
+   * stays unreachable through the retries the run keeps them, and a later call or park sends them.
+   */
+  async commitCarried(): Promise<void> {
+    const carried = this.state.commits;
+    if (!carried?.pending.length) return;
+    try {
+      await CancellationScope.nonCancellable(() =>
+        commitUsageLocally()({ user: this.config.user, commits: carried.pending }),
+      );
+      if (this.state.commits === carried) delete this.state.commits;
+    } catch (err) {
+      log.warn('Usage commits not delivered to the ledger; the run keeps them', { error: String(err) });
+    }
   }
 
   /** The conversation was changed other than by appending (a handoff's new system prompt): the next call queries it. */
@@ -350,6 +407,7 @@ export class AgentLoop {
   async pauseForQuota(refusal: AdmissionRefusal, step: number): Promise<void> {
     this.error = { type: refusal.type, message: refusal.message };
     this.state.pauseRequested = true;
+    await this.commitCarried();
     this.setStatus('paused');
     setCurrentDetails(`paused at step ${step}: ${refusal.message}`);
     log.info('Quota exceeded; run paused until resumed', { step });

@@ -4,7 +4,7 @@
  * Deterministic code only. The conversation lives in workflow state; activities read it by query, so
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
  */
-import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ContinueAsNew, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
 import {
@@ -62,6 +62,7 @@ class AgentRun {
         streamTokens: input.options?.streamTokens,
         approval: input.options?.approval,
         appendOnly: true,
+        carryCommits: true,
       },
       {
         // A copy: the loop appends to it, and the recorded spec (carried on continue-as-new) must stay as started.
@@ -133,18 +134,20 @@ class AgentRun {
     try {
       for (;;) {
         await loop.waitWhilePaused();
-        if (loop.stopRequested) return this.finish('stopped');
-        if (loop.state.step >= this.maxSteps()) return this.finish('max_steps');
+        if (loop.stopRequested) return await this.end('stopped');
+        if (loop.state.step >= this.maxSteps()) return await this.end('max_steps');
         if (historyIsLong(this.run.input.options)) await this.continueAsNew();
         const outcome = await loop.runStep(this.maxSteps());
-        if (outcome === 'answer') return this.finish('answer');
+        if (outcome === 'answer') return await this.end('answer');
         if (outcome === 'stopped') {
           // Children stopped with the step: their results (and usage) come in before the run ends.
           if (this.team) await this.team.settled();
-          return this.finish('stopped');
+          return await this.end('stopped');
         }
       }
     } catch (err) {
+      // A failed or cancelled run leaves nothing it carried out of the ledger (a continued one carries it on).
+      if (!(err instanceof ContinueAsNew)) await loop.commitCarried();
       const failure = loop.fail(err);
       throw this.run.input.parent ? failureForParent(failure, this.usage()) : failure;
     }
@@ -167,6 +170,12 @@ class AgentRun {
           },
         }),
     );
+  }
+
+  /** The ledger gets what the run still carries, then the run ends. */
+  private async end(reason: FinishReason): Promise<RunResult> {
+    await this.loop.commitCarried();
+    return this.finish(reason);
   }
 
   private finish(reason: FinishReason): RunResult {

@@ -24,6 +24,7 @@ import {
   admitUpdate,
   commitInputCheck,
   commitManyInputCheck,
+  commitBatchSignal,
   commitManyUpdate,
   commitSignal,
   costOf,
@@ -128,6 +129,9 @@ class UserLedger {
         ifValid(releaseInputCheck, input, 'release', (ok) => this.release(ok.key)),
       ),
       internalSignal(commitSignal, (input) => ifValid(commitInputCheck, input, 'commit', (ok) => this.commit(ok))),
+      internalSignal(commitBatchSignal, (input) =>
+        ifValid(commitManyInputCheck, input, 'commitBatch', (ok) => ok.items.forEach((item) => this.commit(item))),
+      ),
     );
     setHandler(usageQuery, () => this.usage(), { description: descriptions.usage });
   }

@@ -10,6 +10,7 @@ import {
   acquireUpdate,
   admitManyUpdate,
   admitUpdate,
+  commitBatchSignal,
   commitManyUpdate,
   commitSignal,
   ledgerWorkflowId,
@@ -124,6 +125,8 @@ export function temporalLedgerClient(client: Client, taskQueue: string): LedgerC
       untilCancelled(queuesOf(user).admissions.push({ kind: 'admit', input })) as Promise<AdmitResult>,
     release: (user, input) => signal(releaseSignal, user, input),
     commit: (user, input) => queuesOf(user).commits.push(input),
+    commitAll: (user, inputs) =>
+      inputs.length === 1 ? signal(commitSignal, user, inputs[0]) : signal(commitBatchSignal, user, { items: inputs }),
   };
 }
 

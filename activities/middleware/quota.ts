@@ -5,10 +5,16 @@
  * budget of the period could not cover it, counting other calls in flight); after the call it commits the
  * provider-reported usage and its price. Reservations and commits are keyed by `<workflowId>#<step>`, so
  * every attempt of a step re-reserves the same key and the step is charged once, whatever crashed between.
+ *
+ * An agent run may carry commits (`context.commits`): with no quota to hold, a reply that asks for tools leaves its
+ * commit to the run, which records it with the reply and hands it to its next model call; the call that answers
+ * (or one the run says may not wait) sends every carried commit and its own in one ledger message. A run's calls
+ * then cost the ledger one workflow task, not one each; the run sends what it still carries before it parks or
+ * ends (`commitUsage`).
  */
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import { agentFailure, ErrorType } from '../../agents/errors';
-import type { QuotaPeriod, ReserveResult } from '../../agents/ledger';
+import type { CommitInput, QuotaPeriod, ReserveResult } from '../../agents/ledger';
 import { acquireRequest, rateLimitRefusal } from './rate-limit';
 import { middlewarePriority, type AgentMiddleware, type CallUsage } from './types';
 
@@ -92,10 +98,18 @@ export function quotaMiddleware(options: QuotaMiddlewareOptions = {}): AgentMidd
       }
       const usage = ctx.usage ?? usageOf(response);
       const usd = ctx.costUsd ?? ctx.prices.costOf(model, usage);
+      const own: CommitInput = { key: ctx.callKey, kind: 'model', name: model, ...usage, usd };
+      const carried = ctx.commits;
+      // Nothing held for this call (no quota) and the run goes on (tools asked for): the run carries the commit.
+      if (carried?.mayDefer && !quota && response.tool_calls?.length) {
+        carried.deferred = own;
+        return response;
+      }
+      const commits = carried?.pending.length ? [...carried.pending, own] : [own];
       // The provider has answered (and charged): a commit that fails while Temporal is briefly unreachable is
       // tried again rather than failing the attempt, which would make the call again on the retry.
       await commitPersistently(
-        () => ledger.commit(ctx.user, { key: ctx.callKey, kind: 'model', name: model, ...usage, usd }),
+        () => (commits.length === 1 ? ledger.commit(ctx.user, own) : ledger.commitAll(ctx.user, commits)),
         request.runtime.signal,
       );
       return response;

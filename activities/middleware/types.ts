@@ -41,6 +41,19 @@ export interface LedgerClient {
   release(user: string, input: ReleaseInput): Promise<void>;
   /** Durable once it resolves; applied once per key. */
   commit(user: string, input: CommitInput): Promise<void>;
+  /** Several commits (one run's) in one ledger signal; durable once it resolves; applied once per key. */
+  commitAll(user: string, inputs: CommitInput[]): Promise<void>;
+}
+
+/**
+ * Commits an agent run carries instead of sending each at once (see `quotaMiddleware`): the run's earlier model
+ * calls not yet in the ledger, recorded in its history; whether this call may join them; and, when it did, its own.
+ */
+export interface CarriedCommits {
+  pending: CommitInput[];
+  mayDefer: boolean;
+  /** Set by the quota middleware when this call's commit is left to the run. */
+  deferred?: CommitInput;
 }
 
 /** One call going through the pipeline. Middleware may add to it; the activity reads it afterwards. */
@@ -89,6 +102,8 @@ export interface MiddlewareContext {
   rateLimitActive?: boolean;
   /** A rate-limit grant already obtained for this call (with the quota's reservation). */
   rateGrant?: { at: number };
+  /** Model calls of agent runs: commits the run carries (absent for sessions and older workflows). */
+  commits?: CarriedCommits;
 }
 
 export type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk | AIMessage>;

@@ -9,7 +9,7 @@ import { sigkillWorker } from '../../testing/processes';
 import { uniqueTaskQueue } from '../../testing/environment';
 import type { WorkerProcess } from '../../testing/worker-process';
 import { median, pool, poolSettled, sleep } from './pool';
-import { cpuSeconds, memory } from './proc';
+import { cpuSeconds, memory, otherCpuSeconds } from './proc';
 import type { Side } from './sides';
 import type { StubProcess } from './stub';
 
@@ -74,6 +74,14 @@ export interface ThroughputResult extends Failures {
   runsPerSecond: number;
   peakRss: number;
   cpuSecondsPerRun: number;
+  /** CPU per run of the rest: the dev server, the stub and the bench's client (which starts the runs). */
+  otherCpuSecondsPerRun: Record<'server' | 'stub' | 'client', number>;
+}
+
+function perRun<K extends string>(now: Record<K, number>, then: Record<K, number>, runs: number): Record<K, number> {
+  const out = { ...now };
+  for (const k in out) out[k] = (now[k] - then[k]) / runs;
+  return out;
 }
 
 export async function throughputPhase(
@@ -90,6 +98,7 @@ export async function throughputPhase(
     async (w, pid) => {
       await warmUp(side, deps, taskQueue);
       const cpu0 = cpuSeconds(pid);
+      const others0 = otherCpuSeconds(pid);
       const t0 = performance.now();
       const errors = await poolSettled(ids(taskQueue, runs), concurrency, (id, i) =>
         side.run(taskQueue, id, userOf(taskQueue, deps.users)(i), deps.rounds),
@@ -100,6 +109,7 @@ export async function throughputPhase(
         runsPerSecond: (runs - errors.length) / seconds,
         peakRss: memory(pid).hwm,
         cpuSecondsPerRun: (cpuSeconds(pid) - cpu0) / runs,
+        otherCpuSecondsPerRun: perRun(otherCpuSeconds(pid), others0, runs),
         ...failures(errors),
       };
       await hooks.atEnd?.(w);

@@ -1,5 +1,5 @@
 /**
- * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|local-tools|handoffs|agents|role-approval|internal-signals|all]`.
+ * Records workflow histories for the replay test: `npx tsx tests/histories/record.ts [version] [runs|sessions|limits|spec|approvals|fork|local-tools|carried-commits|handoffs|agents|role-approval|internal-signals|all]`.
  *
  * Run it when a workflow change is meant to be compatible, commit the JSON beside this file, and
  * keep old files: they are the runs "in flight" that every later version must still replay.
@@ -53,6 +53,8 @@ async function main() {
   if (scenarios === 'fork') return env.teardown();
   if (scenarios === 'local-tools' || scenarios === 'all') await worker.runUntil(() => recordLocalTools(client, save));
   if (scenarios === 'local-tools') return env.teardown();
+  if (scenarios === 'carried-commits' || scenarios === 'all') await worker.runUntil(() => recordCarriedCommits(client, save));
+  if (scenarios === 'carried-commits') return env.teardown();
   await worker.runUntil(async () => {
     if (scenarios !== 'runs') await recordSessions(new SessionManager(env.client, { taskQueue }), save);
     if (scenarios === 'sessions') return;
@@ -167,6 +169,20 @@ async function recordLocalTools(client: AgentClient, save: (name: string, handle
   await eventually(async () => (await run.state()).status === 'paused', 'paused');
   await run.resume();
   await save('local-tools', run);
+}
+
+/**
+ * Model calls that leave their usage commit to the run (no quota), a pause after the first step that sends what the
+ * run carries (the `commitUsage` local activity), then the answer's call sending the rest with its own.
+ */
+async function recordCarriedCommits(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
+  const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b c"}\ncall calculator {"expression":"1+1"}';
+  const run = await client.start({ template: 'react', input: { task }, user: 'rec-carried', model: 'scripted:auto?delayMs=300' });
+  await eventually(async () => (await run.state()).step >= 1, 'one step');
+  await run.pause();
+  await eventually(async () => (await run.state()).status === 'paused', 'paused');
+  await run.resume();
+  await save('carried-commits', run);
 }
 
 /** A run handed over twice (triage → billing → refunds), answering under the last template's output schema. */

@@ -187,3 +187,21 @@ test('built-in tools recorded as local activities, and model calls carrying the 
     'paused while a model call ran',
   );
 });
+
+test('model calls that leave their usage commit to the run, and the commits sent before it parks, replay', () => {
+  const { events } = JSON.parse(readFileSync(join(dir, 'v7-carried-commits.json'), 'utf8')) as {
+    events: Record<string, any>[];
+  };
+  const decode = (payload: { data: string }) => JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+  const results = events
+    .filter((e) => e.activityTaskCompletedEventAttributes)
+    .map((e) => decode(e.activityTaskCompletedEventAttributes.result.payloads[0]));
+  assert.deepEqual(
+    results.map((r) => (r.deferredCommit ? 'deferred' : 'sent')),
+    ['deferred', 'deferred', 'deferred', 'sent'],
+  );
+  const localTypes = events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => decode(e.markerRecordedEventAttributes.details.data.payloads[0]).activity_type);
+  assert.deepEqual(localTypes, ['callTool', 'callTool', 'commitUsage', 'callTool']);
+});
