@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { commitInputSchema } from '../agents/ledger-schema';
-import { maxCarriedCommits } from '../agents/ledger';
+import { maxCarriedCommits } from '../agents/carried-commits';
 import { parseOrFail } from '../agents/errors';
 import type { CallMiddleware } from './call-middleware';
 

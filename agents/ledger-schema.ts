@@ -1,6 +1,7 @@
 /** Zod schemas of the ledger's wire types (`ledger.ts`), for configuration outside workflow code (prices in the policy). */
 import { z } from 'zod';
-import { maxCarriedCommits, type CommitInput, type Price } from './ledger';
+import { maxCarriedCommits } from './carried-commits';
+import type { CommitInput, Price } from './ledger';
 
 /** USD per 1M tokens. */
 export const priceSchema = z.strictObject({

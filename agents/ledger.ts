@@ -136,14 +136,6 @@ export const commitInputCheck = obj({
   usd: num({ min: 0 }),
 });
 
-/**
- * Most model calls whose commits an agent run carries before one of its calls must send them (with quota off, the
- * calls of a run go to the ledger together: see `quotaMiddleware`). Also the most a run loses if it is terminated.
- */
-export const maxCarriedCommits = 8;
-/** Nor does a run carry a commit for longer than this (workflow time, ms). */
-export const maxCarriedCommitAgeMs = 60_000;
-
 /** Sums over one period, also kept per model. */
 export interface UsageTotals {
   inputTokens: number;

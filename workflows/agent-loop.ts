@@ -4,6 +4,7 @@
  *
  * Deterministic code only. Pause parks at a step boundary; stop cancels the step in flight.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- modules of features most runs never use load on use */
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -20,7 +21,8 @@ import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
-import { maxCarriedCommitAgeMs, maxCarriedCommits, type CommitInput } from '../agents/ledger';
+import { maxCarriedCommitAgeMs, maxCarriedCommits } from '../agents/carried-commits';
+import type { CommitInput } from '../agents/ledger';
 import type { ToolDefinition } from '../agents/run-spec';
 import {
   agentActivities,
@@ -31,13 +33,14 @@ import {
 } from './agent-activities';
 import { modelCallSummary, toolCallSummary } from './activity-summaries';
 import { invokeModelAdmitted, type AdmissionRefusal } from './admission';
-import { ApprovalGate } from './approval-gate';
+import type * as ApprovalGateModule from './approval-gate';
+import type { ApprovalGate } from './approval-gate';
 import { workflowNow } from './clock';
 import { sliceConversation } from './conversation-slice';
 import type { RunHandoffs } from './handoff';
 import { RunEventLog } from './run-events';
 import { emitStatusChange } from './run-status';
-import { structuredVerdict } from './structured-repair';
+import type * as StructuredRepair from './structured-repair';
 import { TokenStream } from './token-stream';
 
 export interface LoopConfig {
@@ -103,8 +106,7 @@ export class AgentLoop {
   private stepScope?: CancellationScope;
   private readonly activities: Pick<AgentActivityCalls, 'invokeModel' | 'callTool'>;
   readonly tokens = new TokenStream();
-  /** Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). */
-  readonly approvals: ApprovalGate;
+  private gate?: ApprovalGate;
   /** Present when the run's template may hand over (`spec.handoffs`); set by `RunHandoffs.attach`. */
   handoffs?: RunHandoffs;
   /** Set by runs with sub-agents. */
@@ -122,7 +124,19 @@ export class AgentLoop {
     readonly events: RunEventLog = new RunEventLog(),
   ) {
     this.activities = agentActivities(config.modelTimeoutSeconds);
-    this.approvals = new ApprovalGate(events);
+  }
+
+  /**
+   * Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). Made, and
+   * its module evaluated, on first use: most runs never need it (see `workflows/index.ts` on module evaluation).
+   */
+  /** Some tool call waits for a person's decision (without making the gate). */
+  awaitsApproval(): boolean {
+    return this.gate?.waiting() ?? false;
+  }
+
+  get approvals(): ApprovalGate {
+    return (this.gate ??= new (require('./approval-gate') as typeof ApprovalGateModule).ApprovalGate(this.events));
   }
 
   pause(): void {
@@ -426,6 +440,7 @@ export class AgentLoop {
   private checkOutput(reply: InvokeModelResult): StepOutcome {
     const schema = this.config.outputSchema;
     if (!schema) return 'answer';
+    const { structuredVerdict } = require('./structured-repair') as typeof StructuredRepair;
     const verdict = structuredVerdict(reply, schema, this.state);
     if (verdict.outcome === 'repair') return 'continue';
     this.output = verdict.output;

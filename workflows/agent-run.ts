@@ -4,6 +4,7 @@
  * Deterministic code only. The conversation lives in workflow state; activities read it by query, so
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- modules of features most runs never use load on use */
 import { ContinueAsNew, continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { emptyUsage } from '../agents/conversation';
 import { agentFailure } from '../agents/errors';
@@ -22,11 +23,12 @@ import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
 import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
-import { RunHandoffs } from './handoff';
+import type * as Handoff from './handoff';
 import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
 import { resolveRunInput } from './run-input';
-import { failureForParent, SubAgents } from './sub-agents';
+import type * as SubAgentsModule from './sub-agents';
+import type { SubAgents } from './sub-agents';
 
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
   const resolution = resolveRunInput(input);
@@ -76,13 +78,15 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    RunHandoffs.attach(this.loop, run.spec);
+    // Modules of features most runs never use are evaluated only by the runs that do (see workflows/index.ts).
+    if (run.spec.handoffs) (require('./handoff') as typeof Handoff).RunHandoffs.attach(this.loop, run.spec);
     // A fork starts from carried state its client built, without events: its log begins here, as a new run's does.
     const forked = input.forkedFrom && carried && !carried.events ? input.forkedFrom : undefined;
     if (!carried || forked)
       this.loop.events.emit('run.started', { template: run.spec.template, user: input.user, model: input.model });
     if (forked) this.loop.events.emit('run.forked', { fromRunId: forked.runId, fromStep: forked.step });
-    this.team = SubAgents.of(run, this.loop, carried?.subAgents);
+    if (run.spec.tools.some((tool) => tool.agent !== undefined))
+      this.team = (require('./sub-agents') as typeof SubAgentsModule).SubAgents.of(run, this.loop, carried?.subAgents);
     this.loop.toolRunner = this.team;
   }
 
@@ -113,13 +117,12 @@ class AgentRun {
     setHandler(stopSignal, () => loop.stop(), { description: messageDescriptions.stop });
     // Registered on every run (no commands): a role's approval rule may gate a run without `options.approval`;
     // a run with nothing pending refuses with NotAwaitingApproval.
-    const gate = loop.approvals;
-    setHandler(approveUpdate, (args) => gate.decide('approved', args), {
-      validator: (args) => gate.validate(args),
+    setHandler(approveUpdate, (args) => loop.approvals.decide('approved', args), {
+      validator: (args) => loop.approvals.validate(args),
       description: messageDescriptions.approve,
     });
-    setHandler(rejectUpdate, (args) => gate.decide('rejected', args), {
-      validator: (args) => gate.validate(args),
+    setHandler(rejectUpdate, (args) => loop.approvals.decide('rejected', args), {
+      validator: (args) => loop.approvals.validate(args),
       description: messageDescriptions.reject,
     });
     setHandler(stateQuery, () => this.state(), { description: messageDescriptions.state });
@@ -149,7 +152,8 @@ class AgentRun {
       // A failed or cancelled run leaves nothing it carried out of the ledger (a continued one carries it on).
       if (!(err instanceof ContinueAsNew)) await loop.commitCarried();
       const failure = loop.fail(err);
-      throw this.run.input.parent ? failureForParent(failure, this.usage()) : failure;
+      if (!this.run.input.parent) throw failure;
+      throw (require('./sub-agents') as typeof SubAgentsModule).failureForParent(failure, this.usage());
     }
   }
 
@@ -221,7 +225,7 @@ class AgentRun {
       messageCount: loop.state.messages.length,
       continuations: this.continuations,
       error: loop.error,
-      ...(input.options?.approval || loop.approvals.waiting() ? { pendingApprovals: loop.approvals.list() } : {}),
+      ...(input.options?.approval || loop.awaitsApproval() ? { pendingApprovals: loop.approvals.list() } : {}),
       ...(input.forkedFrom ? { forkedFrom: input.forkedFrom } : {}),
       ...(loop.handoffs ? { handoffs: loop.state.handoff?.chain ?? [] } : {}),
     };

@@ -5,14 +5,15 @@
  * An input without `spec` (histories recorded before runs carried one, older clients) is resolved here for the
  * three built-in templates exactly as it was then, so those runs replay and finish unchanged.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- modules of features most runs never use load on use */
 import { any, arr, bool, num, obj, oneOf, optional, record, str, union, type Check } from '../agents/checks';
 import { approvalOptionsCheck } from '../agents/approval';
 import { ErrorType } from '../agents/errors';
 import { parseModelSpec } from '../agents/model-spec';
 import type { RunInput } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
-import { agentsCheck, parentLinkCheck } from '../agents/sub-agents';
-import { handoffInputProblem } from './handoff';
+import type * as SubAgentSpecs from '../agents/sub-agents';
+import type * as Handoff from './handoff';
 import {
   builtinToolNames,
   chatSystemPrompt,
@@ -72,7 +73,7 @@ const specCheck = obj({
   maxSteps: num({ int: true, min: 1, max: 10_000 }),
   outputSchema: optional(jsonSchema),
   handoffs: optional(record(templateSpecCheck)),
-  agents: optional(agentsCheck),
+  agents: optional((value, path) => subAgentSpecs().agentsCheck(value, path)),
 });
 
 const inputCheck = obj(
@@ -98,7 +99,7 @@ const inputCheck = obj(
       obj({ runId: str({ min: 1, max: 200, pattern: idPattern }), step: num({ int: true, min: 0 }) }),
     ),
     // Written by the parent run when it starts this one as a sub-agent.
-    parent: optional(parentLinkCheck),
+    parent: optional((value, path) => subAgentSpecs().parentLinkCheck(value, path)),
   },
   { strict: false },
 );
@@ -113,13 +114,27 @@ const legacyInputChecks: Record<string, Check> = {
   structured: obj({ prompt: str({ min: 1, max: 100_000 }), schema: jsonSchema }),
 };
 
+/**
+ * Sub-agent and handoff checks are needed only by the runs that use them: their modules are evaluated on first use
+ * (each module a run imports is evaluated again for every run; see workflows/index.ts).
+ */
+function subAgentSpecs(): typeof SubAgentSpecs {
+  return require('../agents/sub-agents') as typeof SubAgentSpecs;
+}
+
 /** The spec of a run input: its own, or the legacy resolution of a built-in template's input. */
 export function resolveRunInput(raw: RunInput): RunInputResolution {
   const problem = inputCheck(raw, '');
   if (problem) return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${problem}` };
   const model = parseModelSpec(raw.model);
   if ('error' in model) return { ok: false, type: ErrorType.UnknownModel, message: model.error };
-  const handoffProblem = handoffInputProblem(raw);
+  const spec = raw.spec;
+  const handsOver =
+    spec &&
+    (spec.handoffs !== undefined ||
+      spec.tools.some((tool) => tool.handoff !== undefined) ||
+      (raw.carried as { handoff?: unknown } | undefined)?.handoff !== undefined);
+  const handoffProblem = handsOver ? (require('./handoff') as typeof Handoff).handoffInputProblem(raw) : undefined;
   if (handoffProblem)
     return { ok: false, type: ErrorType.InvalidInput, message: `Invalid run input: ${handoffProblem}` };
   return raw.spec ? { ok: true, spec: raw.spec } : legacySpec(raw.template, raw.input);
