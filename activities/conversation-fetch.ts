@@ -8,7 +8,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { ChatMessage } from '../agents/conversation';
+import { charsOf, type ChatMessage } from '../agents/conversation';
 import { agentFailure, describeZodError, ErrorType } from '../agents/errors';
 import { conversationQuery, type ModelCallSpec } from '../agents/messages';
 import { toolDefinitionSchema } from '../agents/run';
@@ -102,8 +102,7 @@ const maxConversationChars = 32_000_000;
 
 export function rememberConversation(runId: string, replyId: string, messages: ChatMessage[]): void {
   forget(runId);
-  let size = 0;
-  for (const m of messages) size += m.content.length + ('toolCalls' in m && m.toolCalls ? 200 * m.toolCalls.length : 0);
+  const size = charsOf(messages);
   if (size > maxConversationChars / 4) return;
   while (conversationChars + size > maxConversationChars && conversations.size > 0)
     forget(conversations.keys().next().value!);

@@ -74,8 +74,8 @@ export const builtinCatalog: Catalog = {
     description: spec.description,
     parameters: jsonSchemaOf(spec.schema),
     source: 'builtin' as const,
-    // Pure computations of a few microseconds: not worth two trips through the server each.
-    local: true,
+    // Not `local`: whether the built-ins run as local activities is each worker's setting (AGENT_LOCAL_TOOLS), which
+    // this catalog (used before any worker has published) cannot know; a worker's published catalog says so.
   })),
 };
 

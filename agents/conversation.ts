@@ -28,6 +28,17 @@ export interface Usage {
   costUsd: number;
 }
 
+/**
+ * Characters of messages as they travel (content and tool-call arguments): what bounds a model call's tail in
+ * history (workflow) and the conversations a worker keeps (activities).
+ */
+export function charsOf(messages: readonly ChatMessage[]): number {
+  let chars = 0;
+  for (const m of messages)
+    chars += m.content.length + ('toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
+  return chars;
+}
+
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cachedTokens: 0, modelCalls: 0, toolCalls: 0, costUsd: 0 };
 }

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { CallToolInput, CallToolResult, InvokeModelInput, InvokeModelResult } from '../activities';
 import { mergeApprovals, rejectedToolResult, type ApprovalOptions } from '../agents/approval';
-import { addUsage, type ChatMessage, type Usage } from '../agents/conversation';
+import { addUsage, charsOf, type ChatMessage, type Usage } from '../agents/conversation';
 import type { ConversationArgs, ConversationSlice } from '../agents/messages';
 import type { HandoffState } from '../agents/handoffs';
 import type { RunStatus } from '../agents/run';
@@ -446,12 +446,4 @@ export class AgentLoop {
     this.output = verdict.output;
     return 'answer';
   }
-}
-
-/** Characters of messages as they travel (content and tool-call arguments). */
-function charsOf(messages: ChatMessage[]): number {
-  let chars = 0;
-  for (const m of messages)
-    chars += m.content.length + ('toolCalls' in m && m.toolCalls ? JSON.stringify(m.toolCalls).length : 0);
-  return chars;
 }

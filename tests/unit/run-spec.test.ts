@@ -159,3 +159,11 @@ test('descriptor templates with structured output put the schema in the system p
   assert.match(resolution.run.spec.messages[0].content, /```json-schema\n\{"type":"object"/);
   assert.equal(resolution.run.spec.messages[1].content, '{"text":"Ada, 36"}');
 });
+
+test('the built-in catalog (before any worker has published) leaves local calls to the workers: no tool is recorded local', () => {
+  const resolution = resolveRun({ template: 'react', input: { task: 'count' }, user: 'u', model: 'scripted:auto' });
+  assert.ok(resolution.ok, JSON.stringify(resolution));
+  if (!resolution.ok) return;
+  assert.ok(resolution.run.spec.tools.length > 0);
+  for (const tool of resolution.run.spec.tools) assert.equal(tool.local, undefined, tool.name);
+});
