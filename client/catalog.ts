@@ -52,8 +52,10 @@ export class CatalogCache {
     if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.value;
     const value = fetchCatalog(this.client, this.taskQueue);
     this.cached = { at: now, value };
-    // A failed read is not cached.
-    value.catch(() => this.cached?.value === value && (this.cached = undefined));
+    // A failed read is not cached, nor is the built-in fallback: the first worker may publish any moment, and runs
+    // started meanwhile would record the fallback (built-ins not local, no code tools) for as long as it is cached.
+    const forget = () => this.cached?.value === value && (this.cached = undefined);
+    value.then((catalog) => catalog.origin === 'builtin' && forget(), forget);
     return value;
   }
 

@@ -9,6 +9,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
 import { AgentError } from '../agents/errors';
+import { AgentClient } from '../client';
 import { runCli } from '../client/cli';
 import { createAgentWorker } from '../worker/create-worker';
 import type { AgentsOptions } from '../worker/agents/worker-agents';
@@ -169,6 +170,26 @@ describe('agents in code', () => {
       );
       assert.equal(cliStart.code, 1);
       assert.match(cliStart.stderr, /^error: UnknownTemplate: Unknown template "nope"/);
+    });
+  });
+
+  test('the built-in fallback is not cached: the first read after a worker publishes gets its catalog, built-ins local', async () => {
+    const taskQueue = uniqueTaskQueue('catalog-fallback');
+    // A cache far longer than the test: only a fallback that is never cached lets the published catalog through.
+    const agents = new AgentClient(env.client, { taskQueue, catalogCacheMs: 600_000 });
+    const before = await agents.catalog();
+    assert.equal(before.origin, 'builtin');
+    assert.ok(
+      before.tools.every((t) => !t.local),
+      'the fallback cannot know whether a worker runs built-ins locally',
+    );
+    const w = await worker(taskQueue, {});
+    await w.runUntil(async () => {
+      const watcher = agentClient(env, taskQueue);
+      await eventually(async () => (await watcher.catalog({ fresh: true })).origin === 'published', 'published');
+      const after = await agents.catalog();
+      assert.equal(after.origin, 'published');
+      assert.equal(after.tools.find((t) => t.name === 'calculator')?.local, true);
     });
   });
 
