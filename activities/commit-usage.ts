@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { commitInputSchema } from '../agents/ledger-schema';
 import { maxCarriedCommits } from '../agents/carried-commits';
 import { parseOrFail } from '../agents/errors';
+import { userIdSchema } from '../agents/run';
 import type { CallMiddleware } from './call-middleware';
 
 export const commitUsageInputSchema = z.strictObject({
-  user: z.string().min(1).max(128),
+  user: userIdSchema,
   commits: z.array(commitInputSchema).min(1).max(maxCarriedCommits),
 });
 export type CommitUsageInput = z.infer<typeof commitUsageInputSchema>;
