@@ -16,6 +16,20 @@ const workflowModule = (name: string) => {
   return existsSync(source) ? source : join(__dirname, '..', 'workflows', `${name}.js`);
 };
 export const workflowsPath = workflowModule('index');
+/**
+ * Every workflow module but the entry: evaluated once per sandbox context and shared by all the workflows it runs,
+ * instead of once per workflow (the SDK's `preloadModules`; the SDK freezes what they export). So a run's start costs
+ * no module evaluation and a cached run holds none of its modules' top level. Safe because these modules keep no
+ * state of their own at module level (tests/unit/shared-workflow-modules.test.ts checks); a workflow's state lives in
+ * the objects its workflow function makes.
+ */
+export function sharedWorkflowModules(): string[] {
+  const dir = dirname(workflowsPath);
+  return readdirSync(dir)
+    .filter((file) => /^[a-z-]+\.(ts|js)$/.test(file) && !/^index\./.test(file))
+    .filter((file) => file.endsWith(workflowsPath.slice(-3)))
+    .map((file) => join(dir, file));
+}
 export const workflowInterceptorsPath = workflowModule('interceptors');
 export const defaultBundlePath = join(projectRoot, 'dist', 'workflow-bundle.js');
 // An installed package ships no sources: its prebuilt bundle is the one to use.
@@ -35,6 +49,7 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap
   return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: [workflowInterceptorsPath],
+    preloadModules: sharedWorkflowModules(),
     logger: quietLogger,
   });
 }
