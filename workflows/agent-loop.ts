@@ -102,8 +102,13 @@ export class AgentLoop {
   error?: { type: string; message: string };
   /** Parsed JSON of the last structured answer. */
   output?: unknown;
-  /** Scope of the step in flight, cancelled by `stop` so the model call is aborted. */
+  /**
+   * The scope steps run in, cancelled by `stop` while a step is in flight so its model call is aborted. One per loop,
+   * not one per step: a workflow pays for every promise it makes (the SDK takes a stack trace of each), and a
+   * stopped loop runs no further step.
+   */
   private stepScope?: CancellationScope;
+  private stepInFlight = false;
   private readonly activities: Pick<AgentActivityCalls, 'invokeModel' | 'callTool'>;
   readonly tokens = new TokenStream();
   private gate?: ApprovalGate;
@@ -150,7 +155,7 @@ export class AgentLoop {
   stop(): void {
     if (this.isFinished()) return;
     this.stopRequested = true;
-    this.stepScope?.cancel();
+    if (this.stepInFlight) this.stepScope?.cancel();
   }
 
   isFinished(): boolean {
@@ -169,9 +174,14 @@ export class AgentLoop {
     }
   }
 
+  /** A pause waits to be parked in: callers `await waitWhilePaused()` only then (an await costs a promise per step). */
+  get parkRequested(): boolean {
+    return this.state.pauseRequested && !this.stopRequested;
+  }
+
   /** Parks while paused; a parked run is just a pending condition: no activity, no worker slot. */
   async waitWhilePaused(): Promise<void> {
-    if (!this.state.pauseRequested || this.stopRequested) return;
+    if (!this.parkRequested) return;
     await this.commitCarried();
     this.setStatus('paused');
     setCurrentDetails(`paused after step ${this.state.step}`);
@@ -180,15 +190,15 @@ export class AgentLoop {
   }
 
   async runStep(maxSteps: number): Promise<StepOutcome> {
-    const scope = new CancellationScope();
-    this.stepScope = scope;
+    const scope = (this.stepScope ??= new CancellationScope());
+    this.stepInFlight = true;
     try {
       return await scope.run(() => this.modelAndTools(maxSteps));
     } catch (err) {
       if (this.stopRequested && isCancellation(err)) return 'stopped';
       throw err;
     } finally {
-      this.stepScope = undefined;
+      this.stepInFlight = false;
     }
   }
 

@@ -136,7 +136,7 @@ class AgentRun {
     const { loop } = this;
     try {
       for (;;) {
-        await loop.waitWhilePaused();
+        if (loop.parkRequested) await loop.waitWhilePaused();
         if (loop.stopRequested) return await this.end('stopped');
         if (loop.state.step >= this.maxSteps()) return await this.end('max_steps');
         if (historyIsLong(this.run.input.options)) await this.continueAsNew();

@@ -217,7 +217,7 @@ export class SessionConversation {
   private async drive(loop: AgentLoop, lastStep: number): Promise<TurnFinishReason> {
     const stopped = () => this.current?.reason ?? 'stopped';
     for (;;) {
-      await loop.waitWhilePaused();
+      if (loop.parkRequested) await loop.waitWhilePaused();
       if (loop.stopRequested) return stopped();
       if (loop.state.step >= lastStep) return 'max_steps';
       const outcome = await loop.runStep(lastStep);
