@@ -1,7 +1,7 @@
 /**
  * Limits of the usage commits an agent run carries (see `quotaMiddleware`): with no quota to hold, the model calls
  * of a run go to the ledger together. A module of its own because workflow code needs only these numbers, not the
- * ledger's message definitions and checks (every module a run imports is evaluated again for each run).
+ * ledger's message definitions and checks, which keeps them off a run's module graph.
  */
 
 /** Most model calls whose commits a run carries before one of its calls must send them; what a terminated run loses. */

@@ -1,9 +1,9 @@
 /**
  * Small input checks for workflow code (signal and update validators, workflow inputs), without zod.
  *
- * Workflow-safe and cheap: the sandbox evaluates every bundled module for each run it holds, so the
- * workflow bundle carries these few functions instead of a schema library. Boundaries outside workflows
- * (client, activities, config) validate with zod.
+ * Workflow-safe and cheap: the workflow bundle carries these few functions instead of a schema library (a worker
+ * with `reuseV8Context: false` evaluates every bundled module for each workflow it holds). Boundaries outside
+ * workflows (client, activities, config) validate with zod.
  */
 
 /** A check returns what is wrong with `value` (naming each path, `; `-separated), or undefined when it is fine. */

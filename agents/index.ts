@@ -3,7 +3,7 @@
  *
  * Everything here is deterministic and free of Node APIs. Workflow code imports single modules, never this index:
  * the `*-schema.ts` modules, `catalog.ts`, `resolve-run.ts`, `run.ts` and `templates/` use zod, which must stay out
- * of the workflow bundle (the sandbox evaluates it for every workflow it holds).
+ * of the workflow bundle (see agents/checks.ts).
  */
 export * from './conversation';
 export * from './conversation-schema';

@@ -131,15 +131,15 @@ export class AgentLoop {
     this.activities = agentActivities(config.modelTimeoutSeconds);
   }
 
-  /**
-   * Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). Made, and
-   * its module evaluated, on first use: most runs never need it (see `workflows/index.ts` on module evaluation).
-   */
   /** Some tool call waits for a person's decision (without making the gate). */
   awaitsApproval(): boolean {
     return this.gate?.waiting() ?? false;
   }
 
+  /**
+   * Waits on `config.approval` and on role approval rules the model-call activity reports (policy file). Made, and
+   * its module required, on first use: most runs never need it (see `workflows/index.ts` on module evaluation).
+   */
   get approvals(): ApprovalGate {
     return (this.gate ??= new (require('./approval-gate') as typeof ApprovalGateModule).ApprovalGate(this.events));
   }

@@ -78,7 +78,7 @@ class AgentRun {
       (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
       new RunEventLog(carried?.events),
     );
-    // Modules of features most runs never use are evaluated only by the runs that do (see workflows/index.ts).
+    // Modules of features most runs never use are required only by the runs that do (see workflows/index.ts).
     if (run.spec.handoffs) (require('./handoff') as typeof Handoff).RunHandoffs.attach(this.loop, run.spec);
     // A fork starts from carried state its client built, without events: its log begins here, as a new run's does.
     const forked = input.forkedFrom && carried && !carried.events ? input.forkedFrom : undefined;

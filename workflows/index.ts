@@ -3,10 +3,11 @@
  *
  * Imports only `agents/` (pure) and activity types. No I/O, no Node APIs, no clocks but Temporal's.
  *
- * The sandbox evaluates the bundle's modules again for every workflow it holds, and keeps what they build for as
- * long as the workflow stays cached. So each workflow type's module is required when a workflow of that type
- * starts: an agent run never evaluates the session, ledger or catalog modules (and their imports), which keeps a
- * parked run's memory and start-up CPU down. Webpack still puts every module in the one bundle.
+ * The worker shares every other module of workflows/ among the workflows of a sandbox context: they are evaluated
+ * once, not per workflow (`sharedWorkflowModules` in worker/workflow-bundle.ts). A worker with `reuseV8Context: false`
+ * evaluates them per workflow instead; for it, each workflow type's module is required when a workflow of that type
+ * starts, so an agent run never evaluates the session, ledger or catalog modules. Webpack still puts every module in
+ * the one bundle.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy module evaluation, see above */
 import type * as AgentRun from './agent-run';

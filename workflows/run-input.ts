@@ -115,8 +115,8 @@ const legacyInputChecks: Record<string, Check> = {
 };
 
 /**
- * Sub-agent and handoff checks are needed only by the runs that use them: their modules are evaluated on first use
- * (each module a run imports is evaluated again for every run; see workflows/index.ts).
+ * Sub-agent and handoff checks are needed only by the runs that use them: their modules are required on first use
+ * (which matters to workers that evaluate modules per workflow; see workflows/index.ts).
  */
 function subAgentSpecs(): typeof SubAgentSpecs {
   return require('../agents/sub-agents') as typeof SubAgentSpecs;
