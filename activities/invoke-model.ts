@@ -14,7 +14,7 @@ import { fetchConversation, modelCallSpecSchema, rememberConversation } from './
 import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
 import { toModelFailure } from './models/errors';
-import { createChatModel } from './models/factory';
+import { createChatModel, withCallHeaders } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
 import { checkStructuredAnswer } from '../agents/structured-output-schema';
@@ -105,11 +105,6 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         input.tail,
       );
       const chat = createChatModel(spec, deps.providerEnv, {
-        headers: {
-          'x-agent-run': workflowId,
-          'x-agent-step': String(input.step),
-          'x-agent-attempt': String(ctx.info.attempt),
-        },
         // A little under the activity's start-to-close timeout, so a hung provider fails as a typed, retried
         // ModelUnavailable (recorded as a `retry` event) instead of a bare Temporal timeout.
         timeoutMs: input.timeoutMs - Math.min(2000, Math.floor(input.timeoutMs / 4)),
@@ -136,18 +131,26 @@ export function createInvokeModel(deps: InvokeModelDeps, calls: CallMiddleware) 
         : undefined;
       let reply: ModelReply;
       try {
-        const message = await calls.pipeline.modelCall(
-          callModel,
-          toggles,
-        )({
-          model: chat,
-          messages: lcMessages,
-          tools: modelTools(recorded, input.tools),
-          state: { messages: lcMessages },
-          runtime: { context, signal: ctx.cancellationSignal },
-          context,
-          onToken: publisher && ((text) => publisher.push(text)),
-        });
+        // The provider's logs (and the stub's faults) tell calls apart by these; never secrets.
+        const headers = {
+          'x-agent-run': workflowId,
+          'x-agent-step': String(input.step),
+          'x-agent-attempt': String(ctx.info.attempt),
+        };
+        const message = await withCallHeaders(headers, () =>
+          calls.pipeline.modelCall(
+            callModel,
+            toggles,
+          )({
+            model: chat,
+            messages: lcMessages,
+            tools: modelTools(recorded, input.tools),
+            state: { messages: lcMessages },
+            runtime: { context, signal: ctx.cancellationSignal },
+            context,
+            onToken: publisher && ((text) => publisher.push(text)),
+          }),
+        );
         reply = fromAIMessage(message);
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? err;

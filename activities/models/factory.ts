@@ -1,4 +1,10 @@
-/** Builds a LangChain chat model from a spec (`openai:`, `anthropic:`, `ollama:`, `scripted:`). */
+/**
+ * Builds the LangChain chat model of a spec (`openai:`, `anthropic:`, `ollama:`, `scripted:`). Provider models are
+ * shared by the calls of a worker (one per provider settings, model and timeout), as a hand-written agent keeps one:
+ * building a model and its HTTP client per call cost more CPU than the call's own request. What differs per call,
+ * the headers naming the run, goes on each request through {@link withCallHeaders}.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ChatAnthropic } from '@langchain/anthropic';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ChatOllama } from '@langchain/ollama';
@@ -10,12 +16,48 @@ import { ScriptedChatModel } from './scripted-chat-model';
 import { scriptedParams } from '../../stand-ins/scripted-brain';
 
 export interface ModelCallContext {
-  /** Headers that identify the call to the provider's logs: run, step, attempt. Never secrets. */
-  headers: Record<string, string>;
+  /** Timeout of one provider request, in milliseconds. */
   timeoutMs: number;
 }
 
+/** Headers that identify the call in progress to the provider's logs: run, step, attempt. Never secrets. */
+const callHeaders = new AsyncLocalStorage<Record<string, string>>();
+
+/** Runs `call` with `headers` added to every provider request it makes. */
+export function withCallHeaders<T>(headers: Record<string, string>, call: () => T): T {
+  return callHeaders.run(headers, call);
+}
+
+/** The fetch of the shared provider clients: the request as the client made it, plus the call's headers. */
+const fetchWithCallHeaders: typeof fetch = (input, init) => {
+  const extra = callHeaders.getStore();
+  if (!extra) return fetch(input, init);
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return fetch(input, { ...init, headers });
+};
+
+/** Models shared per provider settings (a worker's, or a test's), then per spec and timeout. */
+const sharedModels = new WeakMap<ProviderEnv, Map<string, BaseChatModel>>();
+
 export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCallContext): BaseChatModel {
+  if (spec.provider === 'scripted') {
+    const ms = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : 0);
+    return new ScriptedChatModel({
+      ...scriptedParams(spec.params),
+      delayMs: ms(spec.params.delayMs),
+      tokenDelayMs: ms(spec.params.tokenDelayMs),
+    });
+  }
+  let models = sharedModels.get(env);
+  if (!models) sharedModels.set(env, (models = new Map()));
+  const key = `${spec.spec}\n${call.timeoutMs}`;
+  let model = models.get(key);
+  if (!model) models.set(key, (model = providerModel(spec, env, call)));
+  return model;
+}
+
+function providerModel(spec: ModelSpec, env: ProviderEnv, call: ModelCallContext): BaseChatModel {
   switch (spec.provider) {
     case 'openai': {
       if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
@@ -29,7 +71,7 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
         model: openAiModelId(spec),
         // OpenAI-compatible servers often take any key; the client library insists on one.
         apiKey: env.OPENAI_API_KEY || 'not-needed',
-        configuration: { baseURL: env.OPENAI_BASE_URL, defaultHeaders: call.headers },
+        configuration: { baseURL: env.OPENAI_BASE_URL, fetch: fetchWithCallHeaders },
         maxRetries: 0,
         timeout: call.timeoutMs,
         streamUsage: true,
@@ -42,7 +84,7 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
         model: spec.model,
         apiKey: env.ANTHROPIC_API_KEY,
         anthropicApiUrl: env.ANTHROPIC_BASE_URL,
-        clientOptions: { defaultHeaders: call.headers, timeout: call.timeoutMs },
+        clientOptions: { fetch: fetchWithCallHeaders, timeout: call.timeoutMs },
         maxRetries: 0,
       });
     }
@@ -50,17 +92,11 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
       return new ChatOllama({
         model: spec.model,
         baseUrl: env.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434',
-        headers: call.headers,
+        fetch: fetchWithCallHeaders,
         maxRetries: 0,
       });
-    case 'scripted': {
-      const ms = (value: string | undefined) => (value && /^\d+$/.test(value) ? Number(value) : 0);
-      return new ScriptedChatModel({
-        ...scriptedParams(spec.params),
-        delayMs: ms(spec.params.delayMs),
-        tokenDelayMs: ms(spec.params.tokenDelayMs),
-      });
-    }
+    case 'scripted':
+      throw new Error('scripted models are built per call');
   }
 }
 

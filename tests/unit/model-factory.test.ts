@@ -1,0 +1,58 @@
+/** Provider models are shared by a worker's calls; each request still carries the headers of its own call. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { HumanMessage } from '@langchain/core/messages';
+import { parseModelSpec } from '../../agents/model-spec';
+import { createChatModel, withCallHeaders } from '../../activities/models/factory';
+import type { ProviderEnv } from '../../activities/models/provider-config';
+import { startLlmStub, type LlmStub } from '../../llm-stub/server';
+
+let stub: LlmStub;
+let env: ProviderEnv;
+
+before(async () => {
+  stub = await startLlmStub();
+  env = { OPENAI_BASE_URL: stub.url };
+});
+after(() => stub.close());
+
+function specOf(text: string) {
+  const parsed = parseModelSpec(text);
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed;
+}
+const spec = () => specOf('openai:stub-model');
+const headersOf = (run: string, step: number) => ({
+  'x-agent-run': run,
+  'x-agent-step': String(step),
+  'x-agent-attempt': '1',
+});
+
+test('calls of one model, timeout and provider settings share one model object', () => {
+  const first = createChatModel(spec(), env, { timeoutMs: 30_000 });
+  assert.equal(createChatModel(spec(), env, { timeoutMs: 30_000 }), first);
+  assert.notEqual(createChatModel(spec(), env, { timeoutMs: 10_000 }), first);
+  assert.notEqual(createChatModel(spec(), { ...env }, { timeoutMs: 30_000 }), first);
+  assert.notEqual(createChatModel(specOf('openai:stub-model?rounds=1'), env, { timeoutMs: 30_000 }), first);
+});
+
+test('concurrent calls through the shared model each send their own run and step headers', async () => {
+  stub.clearRequests();
+  const model = createChatModel(spec(), env, { timeoutMs: 30_000 });
+  const calls = ['run-a', 'run-b', 'run-c'].map((run, i) =>
+    withCallHeaders(headersOf(run, i + 1), () => model.invoke([new HumanMessage(`hello from ${run}`)])),
+  );
+  await Promise.all(calls);
+  const keys = stub
+    .requests()
+    .map((request) => `${request.key.run}#${request.key.step}`)
+    .sort();
+  assert.deepEqual(keys, ['run-a#1', 'run-b#2', 'run-c#3']);
+});
+
+test('a request made outside a call carries no call headers', async () => {
+  stub.clearRequests();
+  await createChatModel(spec(), env, { timeoutMs: 30_000 }).invoke([new HumanMessage('no call')]);
+  const [request] = stub.requests();
+  assert.equal(request.key.run, undefined);
+});
