@@ -39,6 +39,8 @@ const fetchWithCallHeaders: typeof fetch = (input, init) => {
 
 /** Models shared per provider settings (a worker's, or a test's), then per spec and timeout. */
 const sharedModels = new WeakMap<ProviderEnv, Map<string, BaseChatModel>>();
+/** Specs carry free options (`?rounds=2`): past this many models per settings the oldest is dropped, not kept forever. */
+export const maxSharedModels = 64;
 
 export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCallContext): BaseChatModel {
   if (spec.provider === 'scripted') {
@@ -53,7 +55,10 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
   if (!models) sharedModels.set(env, (models = new Map()));
   const key = `${spec.spec}\n${call.timeoutMs}`;
   let model = models.get(key);
-  if (!model) models.set(key, (model = providerModel(spec, env, call)));
+  if (!model) {
+    if (models.size >= maxSharedModels) models.delete(models.keys().next().value!);
+    models.set(key, (model = providerModel(spec, env, call)));
+  }
   return model;
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HumanMessage } from '@langchain/core/messages';
 import { parseModelSpec } from '../../agents/model-spec';
-import { createChatModel, withCallHeaders } from '../../activities/models/factory';
+import { createChatModel, maxSharedModels, withCallHeaders } from '../../activities/models/factory';
 import type { ProviderEnv } from '../../activities/models/provider-config';
 import { startLlmStub, type LlmStub } from '../../llm-stub/server';
 
@@ -34,6 +34,16 @@ test('calls of one model, timeout and provider settings share one model object',
   assert.notEqual(createChatModel(spec(), env, { timeoutMs: 10_000 }), first);
   assert.notEqual(createChatModel(spec(), { ...env }, { timeoutMs: 30_000 }), first);
   assert.notEqual(createChatModel(specOf('openai:stub-model?rounds=1'), env, { timeoutMs: 30_000 }), first);
+});
+
+test('models of many specs are not kept forever: the oldest makes way', () => {
+  const settings: ProviderEnv = { OPENAI_BASE_URL: stub.url };
+  const first = createChatModel(specOf('openai:stub-model?n=0'), settings, { timeoutMs: 30_000 });
+  for (let n = 1; n < maxSharedModels; n++)
+    createChatModel(specOf(`openai:stub-model?n=${n}`), settings, { timeoutMs: 30_000 });
+  assert.equal(createChatModel(specOf('openai:stub-model?n=0'), settings, { timeoutMs: 30_000 }), first);
+  createChatModel(specOf(`openai:stub-model?n=${maxSharedModels}`), settings, { timeoutMs: 30_000 });
+  assert.notEqual(createChatModel(specOf('openai:stub-model?n=0'), settings, { timeoutMs: 30_000 }), first);
 });
 
 test('concurrent calls through the shared model each send their own run and step headers', async () => {
