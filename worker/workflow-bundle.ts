@@ -1,7 +1,7 @@
 /** The workflow bundle: prebuilt by `npm run build:workflow`, rebuilt when `workflows/` or `agents/` changed since. */
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 
 /** The folder with our package.json: the checkout, or the installed package when this runs compiled from build/. */
 function findProjectRoot(from: string): string {
@@ -25,9 +25,9 @@ export const workflowsPath = workflowModule('index');
  */
 export function sharedWorkflowModules(): string[] {
   const dir = dirname(workflowsPath);
+  const ext = extname(workflowsPath); // .ts in a checkout, .js when installed
   return readdirSync(dir)
-    .filter((file) => /^[a-z-]+\.(ts|js)$/.test(file) && !/^index\./.test(file))
-    .filter((file) => file.endsWith(workflowsPath.slice(-3)))
+    .filter((file) => /^[a-z-]+\.[jt]s$/.test(file) && file.endsWith(ext) && file !== `index${ext}`)
     .map((file) => join(dir, file));
 }
 export const workflowInterceptorsPath = workflowModule('interceptors');

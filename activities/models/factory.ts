@@ -57,13 +57,18 @@ export function createChatModel(spec: ModelSpec, env: ProviderEnv, call: ModelCa
   let model = models.get(key);
   if (!model) {
     if (models.size >= maxSharedModels) models.delete(models.keys().next().value!);
-    models.set(key, (model = providerModel(spec, env, call)));
+    models.set(key, (model = providerModel(spec.provider, spec, env, call)));
   }
   return model;
 }
 
-function providerModel(spec: ModelSpec, env: ProviderEnv, call: ModelCallContext): BaseChatModel {
-  switch (spec.provider) {
+function providerModel(
+  provider: Exclude<ModelSpec['provider'], 'scripted'>,
+  spec: ModelSpec,
+  env: ProviderEnv,
+  call: ModelCallContext,
+): BaseChatModel {
+  switch (provider) {
     case 'openai': {
       if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
         throw agentFailure(
@@ -100,8 +105,6 @@ function providerModel(spec: ModelSpec, env: ProviderEnv, call: ModelCallContext
         fetch: fetchWithCallHeaders,
         maxRetries: 0,
       });
-    case 'scripted':
-      throw new Error('scripted models are built per call');
   }
 }
 
