@@ -14,6 +14,7 @@ import { fetchConversation, modelCallSpecSchema, rememberConversation } from './
 import { startHeartbeats } from './heartbeats';
 import { fromAIMessage, toLangChainMessages, type ModelReply } from './models/convert';
 import { toModelFailure } from './models/errors';
+import { bindToolsShared } from './models/bound-tools';
 import { createChatModel, withCallHeaders } from './models/factory';
 import type { ProviderEnv } from './models/provider-config';
 import { toolsByName } from './tools/registry';
@@ -231,9 +232,7 @@ async function callModel(request: ModelCallRequest): Promise<AIMessage> {
   const { context: ctx, runtime } = request;
   const started = performance.now();
   const runnable =
-    request.tools.length > 0
-      ? request.model.bindTools!(request.tools, request.toolChoice ? { tool_choice: request.toolChoice } : undefined)
-      : request.model;
+    request.tools.length > 0 ? bindToolsShared(request.model, request.tools, request.toolChoice) : request.model;
   const messages = request.systemPrompt
     ? [new SystemMessage(request.systemPrompt), ...request.messages]
     : request.messages;

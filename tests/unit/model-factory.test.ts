@@ -1,10 +1,15 @@
-/** Provider models are shared by a worker's calls; each request still carries the headers of its own call. */
+/**
+ * Provider models (and their tool-bound variants) are shared by a worker's calls; each request still carries the
+ * headers of its own call.
+ */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HumanMessage } from '@langchain/core/messages';
 import { parseModelSpec } from '../../agents/model-spec';
 import { createChatModel, maxSharedModels, withCallHeaders } from '../../activities/models/factory';
 import type { ProviderEnv } from '../../activities/models/provider-config';
+import { bindToolsShared, maxBoundToolSets } from '../../activities/models/bound-tools';
+import type { ModelTool } from '../../activities/middleware/types';
 import { startLlmStub, type LlmStub } from '../../llm-stub/server';
 
 let stub: LlmStub;
@@ -65,4 +70,39 @@ test('a request made outside a call carries no call headers', async () => {
   await createChatModel(spec(), env, { timeoutMs: 30_000 }).invoke([new HumanMessage('no call')]);
   const [request] = stub.requests();
   assert.equal(request.key.run, undefined);
+});
+
+const calculatorTool: ModelTool = {
+  type: 'function',
+  function: {
+    name: 'calculator',
+    description: 'Evaluates arithmetic.',
+    parameters: { type: 'object', properties: {} },
+  },
+};
+
+test('a model with the same tools bound is built once, and still sends the tools on every request', async () => {
+  const model = createChatModel(spec(), env, { timeoutMs: 30_000 });
+  const bound = bindToolsShared(model, [calculatorTool]);
+  assert.equal(bindToolsShared(model, [{ ...calculatorTool }]), bound);
+  assert.notEqual(bindToolsShared(model, [calculatorTool], 'required'), bound);
+  assert.notEqual(bindToolsShared(createChatModel(spec(), env, { timeoutMs: 10_000 }), [calculatorTool]), bound);
+  stub.clearRequests();
+  await bound.invoke([new HumanMessage('first')]);
+  await bound.invoke([new HumanMessage('second')]);
+  const sent = stub.requests().map((request) => request.tools);
+  assert.deepEqual(sent, [['calculator'], ['calculator']]);
+});
+
+test('tool sets of one model are not kept forever: the oldest makes way', () => {
+  const model = createChatModel(specOf('openai:stub-model?bound=1'), env, { timeoutMs: 30_000 });
+  const toolNamed = (name: string): ModelTool => ({
+    ...calculatorTool,
+    function: { ...calculatorTool.function, name },
+  });
+  const first = bindToolsShared(model, [toolNamed('t0')]);
+  for (let n = 1; n < maxBoundToolSets; n++) bindToolsShared(model, [toolNamed(`t${n}`)]);
+  assert.equal(bindToolsShared(model, [toolNamed('t0')]), first);
+  bindToolsShared(model, [toolNamed(`t${maxBoundToolSets}`)]);
+  assert.notEqual(bindToolsShared(model, [toolNamed('t0')]), first);
 });
