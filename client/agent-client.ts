@@ -9,6 +9,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { z } from 'zod';
 import type { SearchAttributePair } from '@temporalio/common';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
+import { runWorkflowType, runWorkflowTypeClause } from '../agents/run-workflow-type';
 import type { ApprovalDecisionResult } from '../agents/approval';
 import { approveUpdate, rejectUpdate, stateQuery } from '../agents/messages';
 import {
@@ -102,6 +103,27 @@ export interface PreparedRunStart {
 
 /** Statuses Temporal sets without the run knowing (it cannot update its own status attribute then). */
 const statusByTemporal: Record<string, string> = { TERMINATED: 'terminated', TIMED_OUT: 'timed_out', PAUSED: 'paused' };
+/** The status of an `agentRun` without an `AgentStatus` attribute: Temporal's execution status says it. */
+const statusOfExecution: Record<string, string> = { COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled' };
+
+/**
+ * The visibility clause of a status filter. An `agentRun` has `AgentStatus` only when Temporal's execution status
+ * does not say its status; an `agentRunWorkflow` run has it always (agents/run-workflow-type.ts).
+ */
+function statusClause(status: RunStatus): string {
+  const key = agentStatusKey.name;
+  switch (status) {
+    case 'running':
+      return `ExecutionStatus = 'Running' AND (${key} IS NULL OR ${key} = 'running')`;
+    case 'completed':
+      return `ExecutionStatus = 'Completed' AND (${key} IS NULL OR ${key} = 'completed')`;
+    case 'paused':
+      // Runs held by Temporal's own workflow pause are paused too, though their attribute does not say so.
+      return `(${key} = 'paused' OR ExecutionStatus = 'Paused')`;
+    default:
+      return `${key} = '${status}'`;
+  }
+}
 
 const listFilterSchema = z.object({
   user: userIdSchema.optional(),
@@ -146,7 +168,7 @@ export class AgentClient {
     const prepared = await this.prepareStart(options);
     const runId = options.runId ?? `run-${randomUUID()}`;
     try {
-      await this.client.workflow.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+      await this.client.workflow.start<typeof agentRunWorkflow>(runWorkflowType, {
         ...prepared.workflowOptions,
         workflowId: runId,
         // Same id while running: return that run. Same id after it closed: still that run (idempotent).
@@ -218,11 +240,9 @@ export class AgentClient {
   async list(filter: ListRunsFilter = {}): Promise<RunSummary[]> {
     const f = parseArg(listFilterSchema, filter, 'list filter');
     // Values are validated above to a safe character set, so quoting cannot be broken.
-    const clauses = [`WorkflowType = 'agentRunWorkflow'`];
+    const clauses = [runWorkflowTypeClause];
     if (f.user) clauses.push(`${agentUserKey.name} = '${f.user}'`);
-    // Runs held by Temporal's own workflow pause are paused too, though their attribute still says running.
-    if (f.status === 'paused') clauses.push(`(${agentStatusKey.name} = 'paused' OR ExecutionStatus = 'Paused')`);
-    else if (f.status) clauses.push(`${agentStatusKey.name} = '${f.status}'`);
+    if (f.status) clauses.push(statusClause(f.status));
     if (f.template) clauses.push(`${agentTemplateKey.name} = '${f.template}'`);
     if (f.parent) clauses.push(`${agentParentKey.name} = '${f.parent}'`);
     const runs: RunSummary[] = [];
@@ -232,8 +252,13 @@ export class AgentClient {
         runId: execution.workflowId,
         template: sa.get(agentTemplateKey),
         user: sa.get(agentUserKey),
-        // A run terminated, timed out or paused by Temporal never updated its own status attribute.
-        status: statusByTemporal[execution.status.name] ?? sa.get(agentStatusKey),
+        // A run terminated, timed out or paused by Temporal never updated its own status attribute; an `agentRun`
+        // that runs or completed has none.
+        status:
+          statusByTemporal[execution.status.name] ??
+          sa.get(agentStatusKey) ??
+          statusOfExecution[execution.status.name] ??
+          'running',
         model: sa.get(agentModelKey),
         ...(sa.get(agentParentKey) ? { parent: sa.get(agentParentKey) } : {}),
         startTime: execution.startTime,

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/client';
 import { z } from 'zod';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
+import { runWorkflowType } from '../agents/run-workflow-type';
 import { userIdSchema } from '../agents/run';
 import { agentKindKey, agentModelKey, agentTemplateKey, agentUserKey } from '../agents/search-attributes';
 import type { AgentClient, StartRunOptions } from './agent-client';
@@ -130,7 +131,7 @@ export class AgentSchedules {
         spec: { cronExpressions: o.cron },
         action: {
           type: 'startWorkflow',
-          workflowType: 'agentRunWorkflow',
+          workflowType: runWorkflowType,
           workflowId: scheduleId,
           ...prepared.workflowOptions,
         },

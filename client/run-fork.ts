@@ -11,6 +11,7 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowClient } from '@temp
 import { z } from 'zod';
 import { emptyUsage } from '../agents/conversation';
 import { AgentError, describeZodError, ErrorType } from '../agents/errors';
+import { runWorkflowType } from '../agents/run-workflow-type';
 import { stateQuery } from '../agents/messages';
 import { modelSpecSchema } from '../agents/model-spec-schema';
 import { runIdSchema, runOptionsSchema, userIdSchema, type RunInput } from '../agents/run';
@@ -94,7 +95,7 @@ export async function forkRun(
   const runId = args.id ?? `run-${randomUUID()}`;
   const template = resolution.spec.template;
   try {
-    await workflows.start<typeof agentRunWorkflow>('agentRunWorkflow', {
+    await workflows.start<typeof agentRunWorkflow>(runWorkflowType, {
       taskQueue,
       workflowId: runId,
       args: [input],

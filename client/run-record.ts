@@ -13,6 +13,7 @@ import type { ChatMessage } from '../agents/conversation';
 import { conversationQuery } from '../agents/messages';
 import type { RunInput } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
+import { isRunWorkflowType } from '../agents/run-workflow-type';
 import { resolveRunInput } from '../workflows/run-input';
 import { toAgentError } from './errors';
 
@@ -28,7 +29,7 @@ export async function recordedRunInput(handle: WorkflowHandle): Promise<Recorded
     .getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: 1 })
     .catch((err: unknown) => Promise.reject(toAgentError(err, workflowId)));
   const started = response.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (started?.workflowType?.name !== 'agentRunWorkflow')
+  if (!started || !isRunWorkflowType(started.workflowType?.name ?? undefined))
     throw new AgentError(ErrorType.NotFound, `${workflowId} is not an agent run`);
   const [input] = await decodePayloads(handle, (started.input?.payloads ?? []) as Payload[]);
   const resolution = resolveRunInput(input as RunInput);

@@ -14,6 +14,7 @@ import { sendMessageUpdate } from '../agents/session';
 import { AgentError, SessionManager, type AgentClient } from '../client';
 import { runCli } from '../client/cli';
 import { agentTestbed } from './helpers/testbed';
+import { runWorkflowType } from '../agents/run-workflow-type';
 
 const testbed = agentTestbed({ name: 'bad-input-matrix' });
 let env: TestWorkflowEnvironment;
@@ -78,7 +79,7 @@ test('client: a 3 MB prompt, wrong-typed options and oversized ids → InvalidIn
 });
 
 test('raw start past the payload limit is refused by Temporal; nothing starts', async () => {
-  const started = env.client.workflow.start('agentRunWorkflow', {
+  const started = env.client.workflow.start(runWorkflowType, {
     taskQueue,
     workflowId: 'bim-raw-3mb',
     args: [{ template: 'chat', input: { message: threeMb }, model: 'scripted:auto', user: 'u' }],

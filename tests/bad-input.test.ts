@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AgentClient, AgentError, SessionManager } from '../client';
 import { projectRoot } from '../testing/paths';
 import { agentTestbed } from './helpers/testbed';
+import { legacyRunWorkflowType, runWorkflowType } from '../agents/run-workflow-type';
 
 const testbed = agentTestbed({ name: 'bad-input' });
 let env: TestWorkflowEnvironment;
@@ -102,13 +103,18 @@ test('no model and no default: InvalidInput saying what to set, nothing started;
   ]);
 });
 
-test('a workflow started around our client with bad input fails at once with InvalidInput', async () => {
-  const handle = await env.client.workflow.start('agentRunWorkflow', {
-    taskQueue,
-    workflowId: 'raw-bad-input',
-    args: [{ template: 'chat', input: { message: 7 }, model: 'scripted:auto', user: 'u' }],
-  });
-  await assert.rejects(client.getHandle(handle.workflowId).result(), (err: AgentError) => err.type === 'InvalidInput');
+test('a workflow started around our client with bad input fails at once with InvalidInput (either run type)', async () => {
+  for (const workflowType of [runWorkflowType, legacyRunWorkflowType]) {
+    const handle = await env.client.workflow.start(workflowType, {
+      taskQueue,
+      workflowId: `raw-bad-input-${workflowType}`,
+      args: [{ template: 'chat', input: { message: 7 }, model: 'scripted:auto', user: 'u' }],
+    });
+    await assert.rejects(
+      client.getHandle(handle.workflowId).result(),
+      (err: AgentError) => err.type === 'InvalidInput',
+    );
+  }
 });
 
 test('signals with unexpected input are ignored, never fail the run', async () => {

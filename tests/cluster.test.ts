@@ -240,7 +240,8 @@ test('runs complete while history, matching, frontend, PostgreSQL and an agent w
       60_000,
     );
     // STARTS_WITH: on PostgreSQL visibility (1.31.0) `=` never matches a value with a `?` (the dev server's SQLite does).
-    const query = `AgentUser = '${user}' AND AgentTemplate = 'react' AND AgentStatus = 'completed' AND AgentKind = 'run' AND AgentModel STARTS_WITH 'openai:stub-model'`;
+    // An `agentRun` that completed has no `AgentStatus`: Temporal's execution status says it.
+    const query = `AgentUser = '${user}' AND AgentTemplate = 'react' AND WorkflowType = 'agentRun' AND ExecutionStatus = 'Completed' AND AgentStatus IS NULL AND AgentKind = 'run' AND AgentModel STARTS_WITH 'openai:stub-model'`;
     const { count: matched } = await client.workflow.count(query);
     assert.equal(matched, ids.length, query);
   }

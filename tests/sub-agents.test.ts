@@ -20,6 +20,7 @@ import type { AgentClient } from '../client';
 import { runCli } from '../client/cli';
 import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { createAgentWorker } from '../worker/create-worker';
+import { runWorkflowType } from '../agents/run-workflow-type';
 
 const templates = [
   { name: 'researcher', description: 'Finds facts.', systemPrompt: 'You research.', tools: ['calculator'] },
@@ -265,7 +266,7 @@ describe('trees that may not start', () => {
     assert.ok(resolution.ok);
     const start = async (id: string, lineage: string[]) => {
       const input = { ...resolution.run.input, parent: { workflowId: 'made-up', lineage } };
-      await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: id, args: [input] });
+      await env.client.workflow.start(runWorkflowType, { taskQueue, workflowId: id, args: [input] });
       return agents.getHandle(id);
     };
     const deep = await start(`deep-${taskQueue}`, ['x', 'y', 'z']);

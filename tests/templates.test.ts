@@ -7,6 +7,7 @@ import type { AgentClient } from '../client';
 import { agentTestbed } from './helpers/testbed';
 import { builtinCatalog, type Catalog } from '../agents/catalog';
 import { resolveRun } from '../agents/resolve-run';
+import { runWorkflowType } from '../agents/run-workflow-type';
 
 const personSchema = {
   type: 'object',
@@ -136,7 +137,7 @@ test('a run binds the tool definitions recorded in its spec, not the worker regi
   );
   assert.ok(resolution.ok);
   const runId = 'templates-recorded-tools';
-  await env.client.workflow.start('agentRunWorkflow', { taskQueue, workflowId: runId, args: [resolution.run.input] });
+  await env.client.workflow.start(runWorkflowType, { taskQueue, workflowId: runId, args: [resolution.run.input] });
   const result = await client.getHandle(runId).result();
   assert.equal(result.status, 'completed');
   assert.match(result.answer, /42/);

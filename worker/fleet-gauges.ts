@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
 import { agentPausedAtKey } from '../agents/search-attributes';
+import { runWorkflowTypeClause } from '../agents/run-workflow-type';
 
 const cacheMs = 10_000;
 const maxPausedScanned = 1000;
@@ -50,9 +51,10 @@ interface FleetValues {
 
 async function readFleet(client: Client): Promise<FleetValues> {
   try {
-    const open = `WorkflowType = 'agentRunWorkflow' AND ExecutionStatus = 'Running'`;
+    const open = `${runWorkflowTypeClause} AND ExecutionStatus = 'Running'`;
     const [active, paused] = await Promise.all([
-      client.workflow.count(`${open} AND AgentStatus = 'running'`),
+      // An `agentRun` that runs has no `AgentStatus`; an `agentRunWorkflow` one says `running`.
+      client.workflow.count(`${open} AND (AgentStatus IS NULL OR AgentStatus = 'running')`),
       client.workflow.count(`${open} AND AgentStatus = 'paused'`),
     ]);
     let oldest = 0;

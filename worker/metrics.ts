@@ -4,6 +4,7 @@
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventBus } from './events/event-bus';
+import { isRunWorkflowType } from '../agents/run-workflow-type';
 
 /** Model labels drop `?options` so a spec cannot create unbounded series. */
 export function modelLabel(spec: string): string {
@@ -129,7 +130,7 @@ export function registerAgentMetrics(registry: Registry, bus: EventBus): AgentMe
   });
 
   bus.subscribe({ name: 'metrics', types: ['workflow.finished'] }, ({ data }) => {
-    if (data.workflowType !== 'agentRunWorkflow' || data.outcome === 'continued') return;
+    if (!isRunWorkflowType(data.workflowType) || data.outcome === 'continued') return;
     runs.inc({ template: data.template, outcome: data.outcome });
     runDuration.observe({ template: data.template }, data.durationSeconds);
   });

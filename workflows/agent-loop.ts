@@ -68,6 +68,12 @@ export interface LoopConfig {
    * call sends them all in one ledger message, or `commitCarried` does before the run parks or ends. Runs only.
    */
   carryCommits?: boolean;
+  /**
+   * Changes made after runs of this workflow type were recorded sit behind `patched()` (default; sessions and
+   * `agentRunWorkflow` runs). `agentRun` runs started with every change, so they take them unpatched: no marker and
+   * no `TemporalChangeVersion` upsert (agents/run-workflow-type.ts).
+   */
+  patchedChanges?: boolean;
 }
 
 /** Everything that must survive continue-as-new; plain JSON. */
@@ -167,7 +173,7 @@ export class AgentLoop {
     const previous = this.status;
     this.status = status;
     this.onStatus(status);
-    emitStatusChange(this.events, previous, status, this.state.step, this.error?.type);
+    emitStatusChange(this.events, previous, status, this.state.step, this.error?.type, this.config.patchedChanges);
     if (this.isFinished()) {
       this.events.done = true;
       this.tokens.finish();
@@ -422,7 +428,7 @@ export class AgentLoop {
     const definition = this.config.toolDefinitions?.find((tool) => tool.name === name);
     if (definition?.taskQueue)
       return (input) => callToolOn(definition.taskQueue).executeWithOptions({ summary }, [input]);
-    if (definition?.local && patched('local-tool-calls'))
+    if (definition?.local && (this.config.patchedChanges === false || patched('local-tool-calls')))
       return (input) => callToolLocally().executeWithOptions({ summary }, [input]);
     return (input) => this.activities.callTool.executeWithOptions({ summary }, [input]);
   }

@@ -1,5 +1,6 @@
 /**
- * `agentRunWorkflow`: one agent run as a durable workflow, driving an `AgentLoop` to an answer.
+ * `agentRun` (and `agentRunWorkflow` before it): one agent run as a durable workflow, driving an `AgentLoop` to an
+ * answer.
  *
  * Deterministic code only. The conversation lives in workflow state; activities read it by query, so
  * each message enters history once. Long runs continue-as-new carrying one plain state object.
@@ -18,8 +19,9 @@ import {
   stateQuery,
   stopSignal,
 } from '../agents/messages';
-import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
+import type { FinishReason, RunInput, RunResult, RunState, RunStatus } from '../agents/run';
 import { specToolNames, type RunSpec } from '../agents/run-spec';
+import { legacyRunWorkflowType, runStatusAttribute } from '../agents/run-workflow-type';
 import { agentStatusKey } from '../agents/search-attributes';
 import { AgentLoop } from './agent-loop';
 import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
@@ -30,6 +32,7 @@ import { resolveRunInput } from './run-input';
 import type * as SubAgentsModule from './sub-agents';
 import type { SubAgents } from './sub-agents';
 
+/** Both run types (`agentRun`, `agentRunWorkflow`): see agents/run-workflow-type.ts for what differs. */
 export async function agentRunWorkflow(input: RunInput): Promise<RunResult> {
   const resolution = resolveRunInput(input);
   if (!resolution.ok) {
@@ -50,6 +53,7 @@ class AgentRun {
   constructor(private readonly run: { input: RunInput; spec: RunSpec }) {
     const { input } = run;
     const carried = input.carried;
+    const legacy = workflowInfo().workflowType === legacyRunWorkflowType;
     this.continuations = carried?.continuations ?? 0;
     this.loop = new AgentLoop(
       {
@@ -65,6 +69,7 @@ class AgentRun {
         approval: input.options?.approval,
         appendOnly: true,
         carryCommits: true,
+        patchedChanges: legacy,
       },
       {
         // A copy: the loop appends to it, and the recorded spec (carried on continue-as-new) must stay as started.
@@ -75,7 +80,7 @@ class AgentRun {
         pauseRequested: carried?.pauseRequested ?? false,
         ...(carried?.handoff ? { handoff: carried.handoff } : {}),
       },
-      (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]),
+      legacy ? (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]) : upsertStatusAttribute,
       new RunEventLog(carried?.events),
     );
     // Modules of features most runs never use are required only by the runs that do (see workflows/index.ts).
@@ -230,4 +235,11 @@ class AgentRun {
       ...(loop.handoffs ? { handoffs: loop.state.handoff?.chain ?? [] } : {}),
     };
   }
+}
+
+/** `AgentStatus` of an `agentRun`: upserted only when the attribute changes (none while it runs or as it completes). */
+function upsertStatusAttribute(status: RunStatus): void {
+  const value = runStatusAttribute(status);
+  if ((workflowInfo().typedSearchAttributes.get(agentStatusKey) ?? null) !== value)
+    upsertSearchAttributes([{ key: agentStatusKey, value }]);
 }

@@ -15,6 +15,14 @@ import type * as AgentCatalog from './agent-catalog';
 import type * as Session from './session';
 import type * as UserLedger from './user-ledger';
 
+/** An agent run: the type clients start (agents/run-workflow-type.ts). */
+export function agentRun(
+  ...args: Parameters<typeof AgentRun.agentRunWorkflow>
+): ReturnType<typeof AgentRun.agentRunWorkflow> {
+  return (require('./agent-run') as typeof AgentRun).agentRunWorkflow(...args);
+}
+
+/** An agent run of the type used before `agentRun`: its runs, and runs started by name, replay as recorded. */
 export function agentRunWorkflow(
   ...args: Parameters<typeof AgentRun.agentRunWorkflow>
 ): ReturnType<typeof AgentRun.agentRunWorkflow> {

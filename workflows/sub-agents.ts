@@ -23,6 +23,7 @@ import { ErrorType } from '../agents/errors';
 import { pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
 import type { RunInput, RunResult } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
+import { legacyRunWorkflowType, runWorkflowType } from '../agents/run-workflow-type';
 import {
   agentKindKey,
   agentModelKey,
@@ -161,7 +162,9 @@ export class SubAgents {
     if (this.children.length > maxChildrenKept) this.children.splice(0, this.children.length - maxChildrenKept);
     let handle: ChildHandle;
     try {
-      handle = await startChild<typeof agentRunWorkflow>('agentRunWorkflow', {
+      // A child is of its parent's type: an `agentRunWorkflow` parent replays the child start it recorded.
+      const legacy = workflowInfo().workflowType === legacyRunWorkflowType;
+      handle = await startChild<typeof agentRunWorkflow>(legacy ? legacyRunWorkflowType : runWorkflowType, {
         workflowId: child.runId,
         args: [childInput],
         // Cancel or terminate of the parent reaches its children.
@@ -170,7 +173,7 @@ export class SubAgents {
           { key: agentKindKey, value: 'run' },
           { key: agentUserKey, value: childInput.user },
           { key: agentTemplateKey, value: child.template },
-          { key: agentStatusKey, value: 'running' },
+          ...(legacy ? [{ key: agentStatusKey, value: 'running' }] : []),
           { key: agentModelKey, value: childInput.model },
           { key: agentParentKey, value: childInput.parent!.workflowId },
         ],

@@ -205,3 +205,30 @@ test('model calls that leave their usage commit to the run, and the commits sent
     .map((e) => decode(e.markerRecordedEventAttributes.details.data.payloads[0]).activity_type);
   assert.deepEqual(localTypes, ['callTool', 'callTool', 'commitUsage', 'callTool']);
 });
+
+test('agentRun histories take the changes unpatched: local tools without a patch marker, children of its own type', () => {
+  const read = (file: string) =>
+    (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, any>[] }).events;
+  const local = read('v8-local-tools.json');
+  assert.equal(local[0].workflowExecutionStartedEventAttributes.workflowType.name, 'agentRun');
+  const markers = local.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : []));
+  assert.deepEqual(
+    [...new Set(markers.map((m) => m.markerName))],
+    ['core_local_activity'],
+    'local activities, no core_patch',
+  );
+  assert.ok(markers.length >= 3, 'three local tool calls');
+  // Paused (AgentStatus, AgentPausedAt), then resumed (AgentStatus removed); nothing as it completes.
+  const upserts = local.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+  assert.equal(upserts.length, 3);
+  const lastUpsert = local.lastIndexOf(upserts[2]);
+  const lastModelCall = local.map((e) => Boolean(e.activityTaskScheduledEventAttributes)).lastIndexOf(true);
+  assert.ok(lastUpsert < lastModelCall, 'no upsert after the last model call');
+  const team = read('v8-sub-agents.json');
+  const children = team.flatMap((e) =>
+    e.startChildWorkflowExecutionInitiatedEventAttributes
+      ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowType.name]
+      : [],
+  );
+  assert.deepEqual(children, ['agentRun', 'agentRun']);
+});
