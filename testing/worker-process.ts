@@ -47,6 +47,9 @@ export async function startWorkerProcess(
     });
   });
   child.removeAllListeners('exit');
+  // Started: stop scanning the whole output on every chunk (a busy worker's log lines made that quadratic).
+  child.stdout!.removeAllListeners('data').on('data', (d) => (output += d));
+  child.stderr!.removeAllListeners('data').on('data', (d) => (output += d));
   return {
     child,
     output: () => output,
