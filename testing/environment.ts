@@ -85,3 +85,8 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Waits until the task queue's workers published their catalog: runs resolved before that record the built-ins. */
+export function untilCatalogPublished(agents: AgentClient): Promise<boolean> {
+  return eventually(async () => (await agents.catalog()).origin === 'published', 'the catalog published');
+}

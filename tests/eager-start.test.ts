@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { AgentError } from '../agents/errors';
 import { AgentClient } from '../client';
-import { eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { inProcessWorker, startDevEnvironment, uniqueTaskQueue, untilCatalogPublished } from '../testing/environment';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -40,8 +40,7 @@ function clientOnWorkerConnection(eagerly: boolean[]): Client {
 }
 
 async function runOne(agents: AgentClient, runId: string) {
-  // Runs resolved before the worker publishes its catalog would record the built-in fallback; wait for it.
-  await eventually(async () => (await agents.catalog()).origin === 'published', 'the catalog published');
+  await untilCatalogPublished(agents);
   const run = await agents.start({
     runId,
     template: 'react',

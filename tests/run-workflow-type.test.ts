@@ -13,7 +13,7 @@ import { legacyRunWorkflowType, runWorkflowType } from '../agents/run-workflow-t
 import { agentPausedAtKey, agentStatusKey } from '../agents/search-attributes';
 import type { AgentClient, AgentRunHandle, RunState } from '../client';
 import { runSearchAttributes } from '../client/run-attributes';
-import { eventually } from '../testing/environment';
+import { eventually, untilCatalogPublished } from '../testing/environment';
 import { registerFleetGauges } from '../worker/fleet-gauges';
 import { agentTestbed } from './helpers/testbed';
 
@@ -28,8 +28,7 @@ let client: AgentClient;
 let taskQueue: string;
 before(async () => {
   ({ env, client, taskQueue } = await testbed.start());
-  // Runs resolved before the worker publishes its catalog record built-ins that are not local.
-  await eventually(async () => (await client.catalog()).origin === 'published', 'the catalog published');
+  await untilCatalogPublished(client);
 });
 after(() => testbed.stop());
 

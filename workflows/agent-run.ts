@@ -19,7 +19,7 @@ import {
   stateQuery,
   stopSignal,
 } from '../agents/messages';
-import type { FinishReason, RunInput, RunResult, RunState, RunStatus } from '../agents/run';
+import type { FinishReason, RunInput, RunResult, RunState } from '../agents/run';
 import { specToolNames, type RunSpec } from '../agents/run-spec';
 import { legacyRunWorkflowType, runStatusAttribute } from '../agents/run-workflow-type';
 import { agentStatusKey } from '../agents/search-attributes';
@@ -28,6 +28,7 @@ import { continueAsNewCarrying, historyIsLong } from './continue-as-new';
 import type * as Handoff from './handoff';
 import { registerObservationHandlers } from './observation-handlers';
 import { RunEventLog } from './run-events';
+import { setStatusAttribute } from './status-attribute';
 import { resolveRunInput } from './run-input';
 import type * as SubAgentsModule from './sub-agents';
 import type { SubAgents } from './sub-agents';
@@ -80,7 +81,10 @@ class AgentRun {
         pauseRequested: carried?.pauseRequested ?? false,
         ...(carried?.handoff ? { handoff: carried.handoff } : {}),
       },
-      legacy ? (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }]) : upsertStatusAttribute,
+      // An `agentRun` upserts only when the attribute changes: none while it runs or as it completes.
+      legacy
+        ? (status) => upsertSearchAttributes([{ key: agentStatusKey, value: status }])
+        : (status) => setStatusAttribute(runStatusAttribute(status)),
       new RunEventLog(carried?.events),
     );
     // Modules of features most runs never use are required only by the runs that do (see workflows/index.ts).
@@ -235,11 +239,4 @@ class AgentRun {
       ...(loop.handoffs ? { handoffs: loop.state.handoff?.chain ?? [] } : {}),
     };
   }
-}
-
-/** `AgentStatus` of an `agentRun`: upserted only when the attribute changes (none while it runs or as it completes). */
-function upsertStatusAttribute(status: RunStatus): void {
-  const value = runStatusAttribute(status);
-  if ((workflowInfo().typedSearchAttributes.get(agentStatusKey) ?? null) !== value)
-    upsertSearchAttributes([{ key: agentStatusKey, value }]);
 }

@@ -13,6 +13,7 @@ import {
   agentUserKey,
 } from '../agents/search-attributes';
 import type { ResolvedSession, SessionListStatus } from '../agents/session';
+import { setStatusAttribute } from './status-attribute';
 
 /** Sets every attribute; a session started without them (CLI, UI) gets them here. Unchanged values cost no event. */
 export function upsertSessionSearchAttributes(session: ResolvedSession, paused: boolean): void {
@@ -30,6 +31,5 @@ export function upsertSessionSearchAttributes(session: ResolvedSession, paused: 
 }
 
 export function setSessionListStatus(status: SessionListStatus): void {
-  if (workflowInfo().typedSearchAttributes.get(agentStatusKey) !== status)
-    upsertSearchAttributes([{ key: agentStatusKey, value: status }]);
+  setStatusAttribute(status);
 }

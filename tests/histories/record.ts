@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../../testing/paths';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../../testing/environment';
+import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue, untilCatalogPublished } from '../../testing/environment';
 import { SessionManager, type AgentClient, type AgentRunHandle, type SessionHandle } from '../../client';
 import { policySchema, type Policy } from '../../activities/middleware/policy';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -162,8 +162,7 @@ async function recordFork(client: AgentClient, save: (name: string, handle: Agen
  * later model calls carry the conversation's tail.
  */
 async function recordLocalTools(client: AgentClient, save: (name: string, handle: AgentRunHandle) => Promise<void>) {
-  // Runs resolved before the worker publishes its catalog record built-ins that are not local.
-  await eventually(async () => (await client.catalog()).origin === 'published', 'the catalog published');
+  await untilCatalogPublished(client);
   const task = 'call calculator {"expression":"6*7"}\ncall word_count {"text":"a b c"}\ncall calculator {"expression":"1+1"}';
   const run = await client.start({ template: 'react', input: { task }, user: 'rec', model: 'scripted:auto?delayMs=300' });
   await eventually(async () => (await run.state()).step >= 1, 'one step');
