@@ -134,6 +134,12 @@ describe('a coordinator with two specialists', () => {
     assert.ok(r.startTime < w.closeTime! && w.startTime < r.closeTime!, 'children ran one after the other');
     assert.equal(r.typedSearchAttributes.get(agentParentKey), parent.runId);
     assert.equal(w.typedSearchAttributes.get(agentTemplateKey), 'writer');
+    // The UI labels each child with its call, as it labels a tool's activity.
+    assert.equal(
+      await r.staticSummary(),
+      `researcher(What is 6 * 7?) · researcher sub-agent of ${parent.runId} for ${user}`,
+    );
+    assert.equal(await w.staticSummary(), `writer(Write a line.) · writer sub-agent of ${parent.runId} for ${user}`);
 
     // Usage: own (2 model calls, 2 sub-agent calls) plus each child's, exactly.
     assert.equal(result.ownUsage?.modelCalls, 2);

@@ -95,7 +95,8 @@ export type StepOutcome = 'continue' | 'answer' | 'stopped';
 /** Runs the tool calls it handles in the workflow instead of the tool activity (sub-agents: workflows/sub-agents.ts). */
 export interface ToolRunner {
   handles(name: string): boolean;
-  call: (input: CallToolInput) => Promise<CallToolResult>;
+  /** `summary` is the call's one-line label for the Temporal UI, as a tool activity's. */
+  call: (input: CallToolInput, summary: string) => Promise<CallToolResult>;
 }
 /** Tails larger than this are read by query instead: history stays small when tools return large results. */
 const maxTailChars = 8_000;
@@ -424,7 +425,7 @@ export class AgentLoop {
    */
   private callTool(name: string, summary: string): (input: CallToolInput) => Promise<CallToolResult> {
     const runner = this.toolRunner;
-    if (runner?.handles(name)) return (input) => runner.call(input);
+    if (runner?.handles(name)) return (input) => runner.call(input, summary);
     const definition = this.config.toolDefinitions?.find((tool) => tool.name === name);
     if (definition?.taskQueue)
       return (input) => callToolOn(definition.taskQueue).executeWithOptions({ summary }, [input]);

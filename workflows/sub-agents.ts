@@ -81,9 +81,12 @@ export class SubAgents {
     return this.run.spec.tools.some((tool) => tool.name === name && tool.agent !== undefined);
   }
 
-  /** Runs the sub-agent `call.name` names as a child workflow; its answer, or its typed failure, is the tool result. */
-  call(call: CallToolInput): Promise<CallToolResult> {
-    const done = this.callChild(call);
+  /**
+   * Runs the sub-agent `call.name` names as a child workflow; its answer, or its typed failure, is the tool result.
+   * `summary` (`<tool>(<args>)`) opens the child's summary in the Temporal UI, as it labels a tool's activity.
+   */
+  call(call: CallToolInput, summary: string): Promise<CallToolResult> {
+    const done = this.callChild(call, summary);
     this.inFlight.add(done);
     const forget = () => void this.inFlight.delete(done);
     void done.then(forget, forget);
@@ -109,7 +112,7 @@ export class SubAgents {
     return { children: this.children, usage: this.usage };
   }
 
-  private async callChild(call: CallToolInput): Promise<CallToolResult> {
+  private async callChild(call: CallToolInput, summary: string): Promise<CallToolResult> {
     const { input, spec } = this.run;
     const target = spec.tools.find((tool) => tool.name === call.name)!.agent!;
     const template = spec.agents?.[target];
@@ -146,13 +149,14 @@ export class SubAgents {
     // with its partial answer); only a cancellation of the parent cancels the child.
     return CancellationScope.nonCancellable(() => {
       const scope = new CancellationScope();
-      return scope.run(() => this.runChild(child, childInput, step, scope));
+      return scope.run(() => this.runChild(child, childInput, summary, step, scope));
     });
   }
 
   private async runChild(
     child: ChildRun,
     childInput: RunInput,
+    callSummary: string,
     step: CancellationScope,
     scope: CancellationScope,
   ): Promise<CallToolResult> {
@@ -177,7 +181,8 @@ export class SubAgents {
           { key: agentModelKey, value: childInput.model },
           { key: agentParentKey, value: childInput.parent!.workflowId },
         ],
-        staticSummary: `${child.template} sub-agent of ${childInput.parent!.workflowId} for ${childInput.user}`,
+        // User metadata, not checked on replay: children recorded with the older summary replay unchanged.
+        staticSummary: `${callSummary} · ${child.template} sub-agent of ${childInput.parent!.workflowId} for ${childInput.user}`,
       });
     } catch (err) {
       child.status = 'failed';
