@@ -8,7 +8,8 @@
  * Run: `npm run bench:compare`. Settings (env): BENCH_ROUNDS (3), BENCH_SEQ_RUNS (sequential runs for latency, 10),
  * BENCH_RUNS (runs per throughput phase, at least the concurrency; 200), BENCH_CONCURRENCY ("100,500"),
  * BENCH_PARKED (parked runs, 300; 10000 for the big phase), BENCH_PARKED_ROUNDS (tool calls a parked run makes
- * after resume, 0), BENCH_USERS (users runs are spread over, 100), BENCH_HOT_RUNS (100; 0 skips), BENCH_HOT_QUOTA
+ * after resume, 0), BENCH_USERS (users runs are spread over, 100), BENCH_WARMUP (runs a fresh worker makes before a
+ * phase measures, over the phase's users; 3), BENCH_HOT_RUNS (100; 0 skips), BENCH_HOT_QUOTA
  * (1: the hot-user phase's worker has a quota policy, so every model call also reserves in the ledger; 0: none),
  * BENCH_PHASES (comma list of latency,throughput,parked,hot,langgraph,survival; default all),
  * BENCH_PROFILE_DIR (instead of measuring: one parked phase per side with a CPU profile of the worker and heap
@@ -50,6 +51,7 @@ const settingsSchema = z.object({
   BENCH_PARKED: count(300),
   BENCH_PARKED_ROUNDS: count(0, 0),
   BENCH_USERS: count(100),
+  BENCH_WARMUP: count(3, 0),
   BENCH_HOT_RUNS: count(100, 0),
   BENCH_HOT_QUOTA: z.enum(['0', '1']).default('1'),
   BENCH_PHASES: z
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   try {
     const ctx = { client: env.client, temporalAddress: env.address, stubUrl: stub.url };
     const sides: Side[] = [bareSide(ctx), oursSide(ctx)];
-    const deps: PhaseDeps = { client: env.client, stub, rounds, users: s.BENCH_USERS };
+    const deps: PhaseDeps = { client: env.client, stub, rounds, users: s.BENCH_USERS, warmUpRuns: s.BENCH_WARMUP };
     if (s.BENCH_PROFILE_DIR) {
       for (const side of sides)
         if (s.BENCH_PROFILE_PHASE === 'throughput')

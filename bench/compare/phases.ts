@@ -20,6 +20,8 @@ export interface PhaseDeps {
   rounds: number;
   /** Users runs are spread over (ours keeps a ledger per user). */
   users: number;
+  /** Runs each fresh worker makes before a phase measures (spread over the phase's users, at most 100 at once). */
+  warmUpRuns: number;
 }
 
 /** Sends any failure of a phase to the report instead of the whole bench. */
@@ -46,9 +48,15 @@ export async function withWorker<T>(
   }
 }
 
-/** A few runs before measuring: the first runs of a fresh worker pay for JIT and the sandbox's setup. */
+/**
+ * Runs before measuring: the first runs of a fresh worker pay for JIT and the sandbox's setup. They go to the
+ * phase's users, so with as many warm-up runs as users every user's ledger exists when the phase starts.
+ */
 async function warmUp(side: Side, deps: PhaseDeps, taskQueue: string): Promise<void> {
-  await pool(ids(`${taskQueue}-warm`, 3), 3, (id) => side.run(taskQueue, id, `${taskQueue}-warm`, deps.rounds));
+  const user = userOf(taskQueue, deps.users);
+  await pool(ids(`${taskQueue}-warm`, deps.warmUpRuns), Math.min(deps.warmUpRuns, 100), (id, i) =>
+    side.run(taskQueue, id, user(i), deps.rounds),
+  );
 }
 
 export interface LatencyResult extends Failures {
