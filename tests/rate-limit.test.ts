@@ -2,6 +2,10 @@
  * One user's rate limit across two worker processes on one dev server: the provider (our stub) never sees
  * more calls in any window than the limit allows. `wait` runs sleep (a durable timer) and complete;
  * `fail` runs fail with RateLimited.
+ *
+ * Each process polls its own task queue, so both are sure to make calls: on one shared queue Temporal may
+ * hand every task to one of them (a worker that completes a workflow task takes its activities eagerly).
+ * The user's ledger is one workflow whichever queue starts it, so the limit is shared all the same.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -28,21 +32,24 @@ const policy: PolicyInput = {
 let env: TestWorkflowEnvironment;
 let stub: LlmStub;
 let client: AgentClient;
+/** The same service, starting runs on the second worker's queue. */
+let secondQueueClient: AgentClient;
 let workers: WorkerProcess[] = [];
 
 before(async () => {
   env = await startDevEnvironment();
   stub = await startLlmStub({ port: 0 });
-  const taskQueue = uniqueTaskQueue('rate');
-  const workerEnv = {
+  const [taskQueue, secondQueue] = [uniqueTaskQueue('rate'), uniqueTaskQueue('rate-2')];
+  const workerEnv = (queue: string) => ({
     TEMPORAL_ADDRESS: env.address,
-    AGENT_TASK_QUEUE: taskQueue,
+    AGENT_TASK_QUEUE: queue,
     OPENAI_BASE_URL: stub.url,
     OPENAI_API_KEY: 'sk-test',
     AGENT_POLICY: JSON.stringify(policy),
-  };
-  workers = await Promise.all([startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)]);
+  });
+  workers = await Promise.all([startWorkerProcess(workerEnv(taskQueue)), startWorkerProcess(workerEnv(secondQueue))]);
   client = new AgentClient(env.client, { taskQueue });
+  secondQueueClient = new AgentClient(env.client, { taskQueue: secondQueue });
 });
 
 after(async () => {
@@ -74,7 +81,7 @@ test('wait: 5 runs of one user on two workers complete, and no window sees more 
   const started = Date.now();
   const handles = await Promise.all(
     Array.from({ length: 5 }, (_, i) =>
-      client.start({
+      (i % 2 ? secondQueueClient : client).start({
         runId: `rlw-${i}`,
         template: 'react',
         input: { task: 'count', maxSteps: 5 },
