@@ -1,5 +1,5 @@
 /** Search attributes of agent runs and sessions: list runs by user, template, status. */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 export const agentUserKey = defineSearchAttributeKey('AgentUser', SearchAttributeType.KEYWORD);
 export const agentTemplateKey = defineSearchAttributeKey('AgentTemplate', SearchAttributeType.KEYWORD);
@@ -21,3 +21,17 @@ export const agentSearchAttributeKeys = [
   agentPausedAtKey,
   agentParentKey,
 ];
+
+/**
+ * The search attributes a run starts with, whoever starts it (`start`, schedules, `fork`, a parent run), so every
+ * run is found alike. No `AgentStatus`: an `agentRun` sets it only for what Temporal's execution status does not
+ * say (`runStatusAttribute`).
+ */
+export function runSearchAttributes(run: { user: string; template: string; model: string }): SearchAttributePair[] {
+  return [
+    { key: agentKindKey, value: 'run' },
+    { key: agentUserKey, value: run.user },
+    { key: agentTemplateKey, value: run.template },
+    { key: agentModelKey, value: run.model },
+  ];
+}

@@ -34,6 +34,7 @@ import {
   agentStatusKey,
   agentTemplateKey,
   agentUserKey,
+  runSearchAttributes,
 } from '../agents/search-attributes';
 import type { agentRunWorkflow } from '../workflows';
 import { CatalogCache, type OfferedCatalog } from './catalog';
@@ -42,7 +43,6 @@ import { taskQueueFrom } from './connection';
 import { ControlSignals } from './control-signals';
 import { defaultModelFrom, modelOrDefault } from './default-model';
 import { reachedClosedWorkflow, toAgentError } from './errors';
-import { runSearchAttributes } from './run-attributes';
 import { forkRun, type ForkRunOptions } from './run-fork';
 import { runHistory, type RunHistory } from './run-history';
 import { userUsage, type UserUsage } from './usage';

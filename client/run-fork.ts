@@ -19,7 +19,7 @@ import { conversationSteps, conversationThrough, repairsThrough } from '../agent
 import type { agentRunWorkflow } from '../workflows';
 import { resolveRunInput } from '../workflows/run-input';
 import { toAgentError } from './errors';
-import { runSearchAttributes } from './run-attributes';
+import { runSearchAttributes } from '../agents/search-attributes';
 import { readConversation, recordedRunInput } from './run-record';
 
 export interface ForkRunOptions {

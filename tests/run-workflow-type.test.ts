@@ -12,7 +12,7 @@ import { resolveRun } from '../agents/resolve-run';
 import { legacyRunWorkflowType, runWorkflowType } from '../agents/run-workflow-type';
 import { agentPausedAtKey, agentStatusKey } from '../agents/search-attributes';
 import type { AgentClient, AgentRunHandle, RunState } from '../client';
-import { runSearchAttributes } from '../client/run-attributes';
+import { runSearchAttributes } from '../agents/search-attributes';
 import { eventually, untilCatalogPublished } from '../testing/environment';
 import { registerFleetGauges } from '../worker/fleet-gauges';
 import { agentTestbed } from './helpers/testbed';

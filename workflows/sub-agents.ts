@@ -24,14 +24,7 @@ import { pauseSignal, resumeSignal, stopSignal } from '../agents/messages';
 import type { RunInput, RunResult } from '../agents/run';
 import type { RunSpec } from '../agents/run-spec';
 import { legacyRunWorkflowType, runWorkflowType } from '../agents/run-workflow-type';
-import {
-  agentKindKey,
-  agentModelKey,
-  agentParentKey,
-  agentStatusKey,
-  agentTemplateKey,
-  agentUserKey,
-} from '../agents/search-attributes';
+import { agentParentKey, agentStatusKey, runSearchAttributes } from '../agents/search-attributes';
 import {
   agentCallRefusal,
   childRunSpec,
@@ -173,12 +166,10 @@ export class SubAgents {
         args: [childInput],
         // Cancel or terminate of the parent reaches its children.
         parentClosePolicy: 'REQUEST_CANCEL',
+        // Search attributes are not checked on replay; their order is free.
         typedSearchAttributes: [
-          { key: agentKindKey, value: 'run' },
-          { key: agentUserKey, value: childInput.user },
-          { key: agentTemplateKey, value: child.template },
+          ...runSearchAttributes({ user: childInput.user, template: child.template, model: childInput.model }),
           ...(legacy ? [{ key: agentStatusKey, value: 'running' }] : []),
-          { key: agentModelKey, value: childInput.model },
           { key: agentParentKey, value: childInput.parent!.workflowId },
         ],
         // User metadata, not checked on replay: children recorded with the older summary replay unchanged.
