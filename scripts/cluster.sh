@@ -4,6 +4,7 @@
 # our alert rules. Idempotent; data under .data/cluster/ (CLUSTER_DATA_DIR), ports from CLUSTER_PORT_BASE.
 #
 #   bash scripts/cluster.sh up                 install what is missing, start what is not running, wait until ready
+#   bash scripts/cluster.sh install            only install what is missing (the first build takes minutes)
 #   bash scripts/cluster.sh down               stop everything it started (SIGTERM, SIGKILL after a grace time)
 #   bash scripts/cluster.sh status             each service with its pid and health
 #   bash scripts/cluster.sh kill SERVICE       SIGKILL one service (its whole process group)
@@ -94,6 +95,7 @@ known() { [[ " $(all_services) " == *" $1 "* ]] || die "unknown service '$1' (on
 
 case "${1:-}" in
   up) cmd_up ;;
+  install) install_all; say "installed: ${TEMPORAL_BIN_DIR}, ${UI_BIN_DIR}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   kill) known "${2:-}"; kill_service "$2"; say "$2 killed" ;;
@@ -107,5 +109,5 @@ case "${1:-}" in
   env) known "${2:-}"; service_env "$2" | tr ' ' '\n' | sed '/^$/d' ;;
   versions) printf 'TEMPORAL_VERSION=%s\nUI_SERVER_VERSION=%s\nPOSTGRES_MAJOR=%s\nPROMETHEUS_VERSION=%s\n' \
     "${TEMPORAL_VERSION}" "${UI_SERVER_VERSION}" "${POSTGRES_MAJOR}" "$(prometheus_version)" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
