@@ -1,7 +1,7 @@
 /**
  * After the provider answered, the quota middleware's commit is tried again while it fails (Temporal briefly
  * unreachable) instead of failing the attempt, whose retry would make the paid call again
- * (tests/cluster.test.ts shows it on the real stack). It gives up only when the call is aborted.
+ * (tests/whole-stack.test.ts shows it on the real stack). It gives up only when the call is aborted.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

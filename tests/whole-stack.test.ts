@@ -7,7 +7,8 @@
  * AgentWorkerDown alert fires on the killed worker and clears when it is back.
  *
  * The first run on a machine builds the Temporal server and UI server with `go install` (minutes); later runs
- * reuse them. Prometheus uses a copy of our rules with `for: 5s` and a 2 s scrape interval.
+ * reuse them. scripts/test.sh starts that build in the background before the suite, and this file's name sorts
+ * last so the build is done by the time it runs. Prometheus uses a copy of our rules with `for: 5s` and a 2 s scrape interval.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
