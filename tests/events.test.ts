@@ -13,7 +13,7 @@ import type { AgentEvent, RunEvent } from '../agents/events';
 import { followEvents, type AgentClient } from '../client';
 import { EventBus } from '../worker/events/event-bus';
 import { createAgentWorker } from '../worker/create-worker';
-import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
@@ -88,6 +88,13 @@ test('a react run records its events in order, with payloads, once each on the b
   assert.deepEqual(finished2.data, { step: 2, toolCalls: 0, answered: true });
   assert.deepEqual(completed.data, { step: 2, finishReason: 'answer' });
 
+  // With no workflow cache the worker runs no local activities (Temporal would drop or retry them): the calculator
+  // call is an activity task, and history holds no local-activity marker.
+  const history = await handle.workflow.fetchHistory();
+  const scheduled = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  assert.ok(scheduled.includes('callTool'), `activity tasks: ${scheduled.join(', ')}`);
+  assert.equal(history.events!.filter((e) => e.markerRecordedEventAttributes).length, 0);
+
   const onBus = bus.history().filter((e: AgentEvent) => e.runId === handle.runId);
   const durableOnBus = onBus.filter((e) => e.seq !== undefined);
   assert.deepEqual(
@@ -103,24 +110,30 @@ test('a react run records its events in order, with payloads, once each on the b
 });
 
 test('pause, resume and stop appear as events', async () => {
-  const handle = await client.start({
-    template: 'react',
-    input: { task: 'count', maxSteps: 20 },
-    user: 'obs',
-    model: 'scripted:auto?rounds=10&delayMs=200',
+  // On a worker with a workflow cache: a run that parks sends the usage it carries with a local activity, and a
+  // worker without a cache drops that and tries again only after the workflow task times out (10 s).
+  const pauseQueue = uniqueTaskQueue('events-pause');
+  const cached = await inProcessWorker(env, pauseQueue);
+  await cached.runUntil(async () => {
+    const handle = await agentClient(env, pauseQueue).start({
+      template: 'react',
+      input: { task: 'count', maxSteps: 20 },
+      user: 'obs',
+      model: 'scripted:auto?rounds=10&delayMs=200',
+    });
+    await handle.pause();
+    await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
+    await handle.resume();
+    await handle.stop();
+    await handle.result();
+    const types = (await allEvents(handle.runId)).map((e) => e.type);
+    for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const)
+      assert.ok(types.includes(type), `${type} missing from ${types}`);
+    assert.ok(
+      types.indexOf('run.paused') < types.indexOf('run.resumed') &&
+        types.indexOf('run.resumed') < types.indexOf('run.stopped'),
+    );
   });
-  await handle.pause();
-  await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
-  await handle.resume();
-  await handle.stop();
-  await handle.result();
-  const types = (await allEvents(handle.runId)).map((e) => e.type);
-  for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const)
-    assert.ok(types.includes(type), `${type} missing from ${types}`);
-  assert.ok(
-    types.indexOf('run.paused') < types.indexOf('run.resumed') &&
-      types.indexOf('run.resumed') < types.indexOf('run.stopped'),
-  );
 });
 
 /** Runs agentctl and collects its stdout lines with the time each arrived. */

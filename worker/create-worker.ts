@@ -33,7 +33,10 @@ export interface AgentWorkerOptions {
   /** Time in-flight activities get to finish on shutdown. Default 10 s. */
   shutdownGraceTimeMs?: number;
   identity?: string;
-  /** Workflows kept in memory; 0 replays history on every task (tests use it). Default: {@link defaultMaxCachedWorkflows}, sized from available memory. */
+  /**
+   * Workflows kept in memory; 0 replays history on every task (tests use it) and runs every tool call as an activity
+   * task. Default: {@link defaultMaxCachedWorkflows}, sized from available memory.
+   */
   maxCachedWorkflows?: number;
   /** Where run, model-call and tool-call events go; a private bus when omitted. */
   bus?: EventBus;
@@ -44,7 +47,13 @@ export interface AgentWorkerOptions {
 export async function createAgentWorker(options: AgentWorkerOptions): Promise<Worker> {
   const bus = options.bus ?? new EventBus();
   const log = options.agents?.log ?? quietLog;
-  const agents = await WorkerAgents.create({ ...options.agents, log });
+  const maxCachedWorkflows = options.maxCachedWorkflows ?? defaultMaxCachedWorkflows();
+  // Temporal drops or retries the local activities of a workflow it does not keep in its cache (the SDK warns and
+  // can lose the run's task): with no cache, every tool call is an activity task.
+  const localTools = maxCachedWorkflows === 0 ? false : options.agents?.localTools;
+  if (maxCachedWorkflows === 0 && options.agents?.localTools !== false)
+    log('warn', 'maxCachedWorkflows is 0: tools run as activity tasks, not local activities');
+  const agents = await WorkerAgents.create({ ...options.agents, localTools, log });
   const publisher = new CatalogPublisherPlugin(agents, {
     client: new Client({
       connection: options.connection,
@@ -57,7 +66,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
     log,
   });
   try {
-    return await createWorker(options, bus, agents, publisher);
+    return await createWorker({ ...options, maxCachedWorkflows }, bus, agents, publisher);
   } catch (err) {
     await agents.close();
     throw err;
@@ -89,7 +98,7 @@ async function createWorker(
         }),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
-    maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
+    maxCachedWorkflows: options.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     // Cancellation reaches an activity only with a heartbeat response: send them at least every second.
     maxHeartbeatThrottleInterval: '1s',

@@ -42,11 +42,12 @@ export class ToolRegistry {
 
   /**
    * @param builtins include `calculator`, `current_time` and `word_count`. Default true.
-   * @param localBuiltins the built-ins run as local activities (see `ToolDefinition.local`). Default true.
+   * @param localTools tools may run as local activities (see `ToolDefinition.local`): the built-ins, and your tools
+   * marked `local`. Default true; false: every tool call is an activity task.
    * @param tools your LangChain tools (`tool()` from `@langchain/core/tools`, any `StructuredTool`).
    */
-  constructor(options: { builtins?: boolean; localBuiltins?: boolean; tools?: AgentToolInput[] } = {}) {
-    const local = options.localBuiltins ?? true;
+  constructor(options: { builtins?: boolean; localTools?: boolean; tools?: AgentToolInput[] } = {}) {
+    const local = options.localTools ?? true;
     if (options.builtins ?? true)
       for (const tool of Object.values(builtinTools))
         this.addFixed({ tool, source: 'builtin', ...(local ? { local } : {}) });
@@ -57,7 +58,7 @@ export class ToolRegistry {
           : {
               tool: input.tool,
               source: 'code',
-              ...(input.taskQueue ? { taskQueue: input.taskQueue } : input.local ? { local: true } : {}),
+              ...(input.taskQueue ? { taskQueue: input.taskQueue } : input.local && local ? { local: true } : {}),
             };
       this.addFixed(entry);
     }

@@ -16,8 +16,9 @@ export interface AgentsOptions {
   /** Include the built-in templates (`chat`, `react`, `structured`) and tools (`calculator`, ...). Default true. */
   builtins?: boolean;
   /**
-   * Built-in tools run as local activities, recorded in each run's spec at start (default true). False: their calls
-   * are activity tasks like any other tool's (a round trip more each, a labelled row each in the UI timeline).
+   * Built-in tools, and your tools marked `local`, run as local activities, recorded in each run's spec at start
+   * (default true). False: their calls are activity tasks like any other tool's (a round trip more each, a labelled
+   * row each in the UI timeline). A worker with no workflow cache (`maxCachedWorkflows: 0`) always uses false.
    */
   localTools?: boolean;
   /** LangChain tools (`tool()` from `@langchain/core/tools`, any `StructuredTool`), optionally with the task queue whose workers run them. */
@@ -50,7 +51,7 @@ export class WorkerAgents {
     this.log = options.log ?? consoleLog;
     this.tools = new ToolRegistry({
       builtins: options.builtins,
-      localBuiltins: options.localTools,
+      localTools: options.localTools,
       tools: options.tools,
     });
     this.templates = new TemplateRegistry({ builtins: options.builtins, templates: options.templates });
