@@ -13,7 +13,14 @@ import type { AgentEvent, RunEvent } from '../agents/events';
 import { followEvents, type AgentClient } from '../client';
 import { EventBus } from '../worker/events/event-bus';
 import { createAgentWorker } from '../worker/create-worker';
-import { agentClient, eventually, inProcessWorker, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
+import {
+  agentClient,
+  eventually,
+  inProcessWorker,
+  startDevEnvironment,
+  uniqueTaskQueue,
+  untilCatalogPublished,
+} from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 
 let env: TestWorkflowEnvironment;
@@ -37,6 +44,8 @@ before(async () => {
   });
   running = worker.run();
   client = agentClient(env, taskQueue);
+  // Runs record what the published catalog offers (built-ins local or not): wait for it.
+  await untilCatalogPublished(client);
 });
 
 after(async () => {
