@@ -6,12 +6,9 @@
  *
  * Run: `npm run bench:requests`. Settings (env): BENCH_RUNS (60), BENCH_CONCURRENCY (20), BENCH_USERS (20).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
-import { agentSearchAttributeKeys } from '../agents/search-attributes';
 import { freePort } from '../testing/dev-server';
-import { uniqueTaskQueue } from '../testing/environment';
-import { temporalCli } from '../testing/paths';
+import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { pool, sleep } from './compare/pool';
 import { bareSide, oursSide, type SideName } from './compare/sides';
 import { startStubProcess } from './compare/stub';
@@ -40,13 +37,7 @@ async function main(): Promise<void> {
   const { BENCH_RUNS: runs, BENCH_CONCURRENCY: concurrency, BENCH_USERS: users } = settings;
   console.log(`bench:requests: ${runs} runs at ${concurrency} concurrent over ${users} warm users, per side`);
   const metricsPort = await freePort();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli },
-      searchAttributes: agentSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error', '--metrics-port', String(metricsPort)],
-    },
-  });
+  const env = await startDevEnvironment(['--metrics-port', String(metricsPort)]);
   const stub = await startStubProcess();
   const perRun = new Map<SideName, Map<string, number>>();
   try {

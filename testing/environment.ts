@@ -17,12 +17,13 @@ import { temporalCli, temporalTestServer } from './paths';
 // Keep test output readable: the SDK logs every worker state change at INFO.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-export async function startDevEnvironment(): Promise<TestWorkflowEnvironment> {
+/** @param extraArgs more `temporal server start-dev` flags (bench:requests adds `--metrics-port`). */
+export async function startDevEnvironment(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       searchAttributes: agentSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...extraArgs],
     },
   });
 }
