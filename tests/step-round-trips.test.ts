@@ -10,7 +10,7 @@ import { tool } from '@langchain/core/tools';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import type { InvokeModelInput } from '../activities';
 import type { ChatMessage } from '../agents/conversation';
@@ -18,6 +18,9 @@ import { conversationQuery } from '../agents/messages';
 import type { AgentClient, AgentRunHandle } from '../client';
 import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { createAgentWorker } from '../worker/create-worker';
+import { EventBus } from '../worker/events/event-bus';
+import { agentSinks } from '../worker/sinks';
+import { loadWorkflowBundle } from '../worker/workflow-bundle';
 
 const EventType = temporal.api.enums.v1.EventType;
 type History = temporal.api.history.v1.IHistory;
@@ -46,13 +49,22 @@ const shout = tool(({ text }) => text.toUpperCase(), {
   schema: z.object({ text: z.string() }),
 });
 
+/** A local tool that takes as long as it is told: parallel calls of it finish in the order of their naps. */
+const nap = tool(
+  async ({ ms }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return `napped ${ms} ms`;
+  },
+  { name: 'nap', description: 'Waits ms milliseconds', schema: z.object({ ms: z.number() }) },
+);
+
 async function startWorker(taskQueue: string): Promise<{ worker: Worker; running: Promise<void> }> {
   const worker = await createAgentWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     activities: { providerEnv: {} },
-    agents: { tools: [lookupCity, { tool: shout, local: true }] },
+    agents: { tools: [lookupCity, { tool: shout, local: true }, { tool: nap, local: true }] },
   });
   const running = worker.run();
   // Runs resolve their tools against the catalog the worker publishes.
@@ -88,6 +100,16 @@ function activityKinds(history: History): { remote: string[]; local: string[] } 
     }
   }
   return { remote, local };
+}
+
+/** The results of the local activities' markers, in history order (the order they finished in). */
+function localResults(history: History): string[] {
+  return (history.events ?? [])
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => {
+      const result = e.markerRecordedEventAttributes!.details!.result?.payloads?.[0];
+      return result ? defaultPayloadConverter.fromPayload<{ content: string }>(result).content : '?';
+    });
 }
 
 /** The inputs of the run's model calls, in order. */
@@ -214,6 +236,40 @@ test('a model call on a worker that did not make the previous one reads the conv
       ['9', '16'],
     );
     assert.equal(result.usage.modelCalls, 3);
+  } finally {
+    await stopWorker(w);
+  }
+});
+
+test('parallel local tools that finish out of order replay as recorded, results in the order of the calls', async () => {
+  const taskQueue = uniqueTaskQueue('round-trips-order');
+  const w = await startWorker(taskQueue);
+  try {
+    const handle = await agentClient(env, taskQueue).start({
+      template: 'react',
+      input: { task: 'call nap {"ms":600}\ncall nap {"ms":5}\ncall nap {"ms":200}', tools: ['nap'] },
+      model: 'scripted:auto?parallel=1',
+      user: 'round-trips',
+    });
+    const result = await handle.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.usage.toolCalls, 3);
+    const history = await env.client.workflow.getHandle(handle.runId).fetchHistory();
+    // Live, the three local activities resolved in the order they finished, not the order they were scheduled in.
+    assert.deepEqual(localResults(history), ['napped 5 ms', 'napped 200 ms', 'napped 600 ms']);
+    // The conversation, and so the next model call, has them in the order the model asked for them.
+    const toolMessages = (await conversationOf(handle)).filter((m) => m.role === 'tool');
+    assert.deepEqual(
+      toolMessages.map((m) => m.content),
+      ['napped 600 ms', 'napped 5 ms', 'napped 200 ms'],
+    );
+    // A replay (another worker, or this one after evicting the run) resolves them from the markers: the same
+    // commands in the same order, or it fails with a nondeterminism error.
+    await Worker.runReplayHistory(
+      { workflowBundle: await loadWorkflowBundle(), sinks: agentSinks(new EventBus()) },
+      history,
+      handle.runId,
+    );
   } finally {
     await stopWorker(w);
   }
