@@ -20,6 +20,7 @@ import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 import { sigkillWorker } from '../testing/processes';
 import { startWorkerProcess } from '../testing/worker-process';
+import { percentile, pool } from './compare/pool';
 
 const runs = Number(process.env.BENCH_RUNS ?? 200);
 const steps = Number(process.env.BENCH_STEPS ?? 3);
@@ -34,23 +35,6 @@ interface JobReport {
   completed: number;
   seconds: number;
   latencyMs: number[];
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 /** The job: `runs` react runs started at once (50 starts in parallel), each awaited to its result. */

@@ -21,6 +21,7 @@ import { freePort } from '../testing/dev-server';
 import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { scrapeMetric, sigkillWorker } from '../testing/processes';
 import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
+import { percentile, pool } from './compare/pool';
 
 const runs = Number(process.env.BENCH_RUNS ?? 1000);
 const steps = Number(process.env.BENCH_STEPS ?? 3);
@@ -47,23 +48,6 @@ interface PhaseReport {
   ledgerMismatches: string[];
   workerErrors: Record<string, { count: number; first: string }>;
 }
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Worker log lines that name a problem, counted by kind, with the first of each kind. */
 function workerErrors(workers: WorkerProcess[]): Record<string, { count: number; first: string }> {

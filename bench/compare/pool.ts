@@ -1,4 +1,4 @@
-/** Small helpers for bench:compare: a concurrency-limited map, medians, formatting. */
+/** Small helpers for the benches: a concurrency-limited map, medians and percentiles, formatting. */
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in item order. */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -32,6 +32,10 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** The `p`th percentile of values sorted ascending (nearest rank); NaN when empty. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
