@@ -1,6 +1,7 @@
 /**
  * The `commitUsage` activity: sends the usage commits an agent run carries to its user's ledger, in one message.
- * The run calls it (as a local activity) before it parks or ends with commits its model calls left to it.
+ * The run calls it (an activity task; runs recorded before patch `usage-commit-activity`, a local one) before it
+ * parks or ends with commits its model calls left to it.
  */
 import { z } from 'zod';
 import { commitInputSchema } from '../agents/ledger-schema';

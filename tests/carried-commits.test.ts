@@ -1,7 +1,7 @@
 /**
  * Carried usage commits, through the real stack (dev server, worker, the OpenAI-compatible stub behind
  * `@langchain/openai`): with no quota to hold, a run's model calls reach the user's ledger in one signal, sent by
- * the call that answers; a run that parks, fails or stops first sends what it carries (a local activity), so the
+ * the call that answers; a run that parks, fails or stops first sends what it carries (an activity), so the
  * ledger's totals are the runs' own, each call once.
  */
 import assert from 'node:assert/strict';
@@ -109,7 +109,12 @@ describe('carried usage commits', () => {
       { name: 'commit', keys: [`${runId}#3`] },
     ]);
     const activities = await recordedActivities(await env.client.workflow.getHandle(runId).fetchHistory());
-    assert.equal(activities.filter((a) => a.type === 'commitUsage' && a.local).length, 1, JSON.stringify(activities));
+    const commits = activities.filter((a) => a.type === 'commitUsage');
+    assert.deepEqual(
+      commits.map((a) => a.local),
+      [false],
+      'one commit, an activity task',
+    );
   });
 
   test('a run that fails sends what it carries before it fails', async () => {

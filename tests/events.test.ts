@@ -16,7 +16,6 @@ import { createAgentWorker } from '../worker/create-worker';
 import {
   agentClient,
   eventually,
-  inProcessWorker,
   startDevEnvironment,
   uniqueTaskQueue,
   untilCatalogPublished,
@@ -118,31 +117,32 @@ test('a react run records its events in order, with payloads, once each on the b
   assert.equal((finished[0].data as { outcome: string }).outcome, 'completed');
 });
 
-test('pause, resume and stop appear as events', async () => {
-  // On a worker with a workflow cache: a run that parks sends the usage it carries with a local activity, and a
-  // worker without a cache drops that and tries again only after the workflow task times out (10 s).
-  const pauseQueue = uniqueTaskQueue('events-pause');
-  const cached = await inProcessWorker(env, pauseQueue);
-  await cached.runUntil(async () => {
-    const handle = await agentClient(env, pauseQueue).start({
-      template: 'react',
-      input: { task: 'count', maxSteps: 20 },
-      user: 'obs',
-      model: 'scripted:auto?rounds=10&delayMs=200',
-    });
-    await handle.pause();
-    await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
-    await handle.resume();
-    await handle.stop();
-    await handle.result();
-    const types = (await allEvents(handle.runId)).map((e) => e.type);
-    for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const)
-      assert.ok(types.includes(type), `${type} missing from ${types}`);
-    assert.ok(
-      types.indexOf('run.paused') < types.indexOf('run.resumed') &&
-        types.indexOf('run.resumed') < types.indexOf('run.stopped'),
-    );
+test('pause, resume and stop appear as events; a park sends its carried usage with an activity, no cache needed', async () => {
+  // On this worker without a workflow cache: the usage the run carries when it parks goes with an activity task
+  // (a local activity would be dropped, and tried again only after the workflow task timed out).
+  const handle = await client.start({
+    template: 'react',
+    input: { task: 'count', maxSteps: 20 },
+    user: 'obs',
+    model: 'scripted:auto?rounds=10&delayMs=200',
   });
+  await eventually(async () => (await handle.state()).step >= 1, 'a model call made, its usage carried');
+  await handle.pause();
+  await eventually(async () => (await handle.state()).status === 'paused', 'parked at a step boundary');
+  await handle.resume();
+  await handle.stop();
+  await handle.result();
+  const types = (await allEvents(handle.runId)).map((e) => e.type);
+  for (const type of ['run.paused', 'run.resumed', 'run.stopped'] as const)
+    assert.ok(types.includes(type), `${type} missing from ${types}`);
+  assert.ok(
+    types.indexOf('run.paused') < types.indexOf('run.resumed') &&
+      types.indexOf('run.resumed') < types.indexOf('run.stopped'),
+  );
+  const history = await handle.workflow.fetchHistory();
+  const scheduled = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  assert.ok(scheduled.includes('commitUsage'), `activity tasks: ${scheduled.join(', ')}`);
+  assert.equal(history.events!.filter((e) => e.workflowTaskTimedOutEventAttributes).length, 0, 'no task timed out');
 });
 
 /** Runs agentctl and collects its stdout lines with the time each arrived. */

@@ -49,7 +49,7 @@ export async function createAgentWorker(options: AgentWorkerOptions): Promise<Wo
   const log = options.agents?.log ?? quietLog;
   const maxCachedWorkflows = options.maxCachedWorkflows ?? defaultMaxCachedWorkflows();
   // Temporal drops or retries the local activities of a workflow it does not keep in its cache (the SDK warns and
-  // can lose the run's task): with no cache, every tool call is an activity task.
+  // can lose the run's task): with no cache, every tool call is an activity task (usage commits always are).
   const localTools = maxCachedWorkflows === 0 ? false : options.agents?.localTools;
   if (maxCachedWorkflows === 0 && options.agents?.localTools !== false)
     log('warn', 'maxCachedWorkflows is 0: tools run as activity tasks, not local activities');

@@ -35,9 +35,20 @@ export function callToolLocally(): LocalActivityInterfaceFor<AgentActivities>['c
 }
 
 /**
- * Sends the usage commits a run carries to its user's ledger before it parks or ends: local, so it costs no
- * activity task; retried for minutes (the ledger may be briefly unreachable), then the run keeps carrying them.
+ * Sends the usage commits a run carries to its user's ledger before it parks or ends: an activity task (it runs
+ * only when a run parks or ends otherwise than by answering, so its round trip is rare, and it works on a worker
+ * without a workflow cache, which Temporal's local activities do not); retried for minutes (the ledger may be
+ * briefly unreachable), then the run keeps carrying them.
  */
+export function commitUsageActivity(): AgentActivityCalls['commitUsage'] {
+  return proxyActivities<AgentActivities>({
+    startToCloseTimeout: '30s',
+    retry: retryPolicy(10),
+    summary: 'usage to the ledger',
+  }).commitUsage;
+}
+
+/** The same as a local activity: what runs recorded before patch `usage-commit-activity` replay. */
 export function commitUsageLocally(): LocalActivityInterfaceFor<AgentActivities>['commitUsage'] {
   return proxyLocalActivities<AgentActivities>({
     startToCloseTimeout: '30s',

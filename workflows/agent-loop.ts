@@ -28,6 +28,7 @@ import {
   agentActivities,
   callToolLocally,
   callToolOn,
+  commitUsageActivity,
   commitUsageLocally,
   type AgentActivityCalls,
 } from './agent-activities';
@@ -362,16 +363,16 @@ export class AgentLoop {
   }
 
   /**
-   * Sends the commits the run carries to the ledger (a local activity), before it parks or ends. If the ledger
-   * stays unreachable through the retries the run keeps them, and a later call or park sends them.
+   * Sends the commits the run carries to the ledger (an activity), before it parks or ends. If the ledger stays
+   * unreachable through the retries the run keeps them, and a later call or park sends them.
    */
   async commitCarried(): Promise<void> {
     const carried = this.state.commits;
     if (!carried?.pending.length) return;
+    // Runs recorded before the patch sent them with a local activity, which a worker without a cache drops.
+    const commitUsage = patched('usage-commit-activity') ? commitUsageActivity() : commitUsageLocally();
     try {
-      await CancellationScope.nonCancellable(() =>
-        commitUsageLocally()({ user: this.config.user, commits: carried.pending }),
-      );
+      await CancellationScope.nonCancellable(() => commitUsage({ user: this.config.user, commits: carried.pending }));
       if (this.state.commits === carried) delete this.state.commits;
     } catch (err) {
       log.warn('Usage commits not delivered to the ledger; the run keeps them', { error: String(err) });

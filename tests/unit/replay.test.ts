@@ -39,6 +39,7 @@ test('recorded histories exist for every scenario', () => {
     'ledger',
     'role-approval',
     'local-tools',
+    'carried-commits',
   ]) {
     assert.ok(
       files.some((f) => f.endsWith(`-${scenario}.json`)),
