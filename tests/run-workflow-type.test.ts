@@ -1,6 +1,6 @@
 /**
  * The two workflow types of a run (agents/run-workflow-type.ts): `agentRun`, what clients start, takes the changes
- * made since `agentRunWorkflow` without patches and sets `AgentStatus` only for what Temporal's execution status does
+ * made before it without patches (later ones are patched in both types) and sets `AgentStatus` only for what Temporal's execution status does
  * not say; `agentRunWorkflow` runs (in flight, or started by name) keep their recorded behaviour. Both list alike.
  */
 import assert from 'node:assert/strict';
@@ -51,6 +51,16 @@ async function markerNames(runId: string): Promise<string[]> {
   return (await historyOf(runId))
     .filter((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED)
     .map((e) => e.markerRecordedEventAttributes?.markerName ?? '');
+}
+
+/** The ids of the patches the run recorded (the SDK's `core_patch` markers), in order. */
+async function patchIds(runId: string): Promise<string[]> {
+  return (await historyOf(runId)).flatMap((e) => {
+    const attrs = e.markerRecordedEventAttributes;
+    if (attrs?.markerName !== 'core_patch') return [];
+    const data = attrs.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+  });
 }
 
 async function upsertCount(runId: string): Promise<number> {
@@ -105,7 +115,9 @@ test('a paused agentRun says so in AgentStatus and AgentPausedAt, and the status
   await eventually(async () => (await statusAttribute(run.runId)) === undefined, 'AgentStatus removed on resume');
   await untilListed(run.runId, 'running');
   assert.equal((await run.result()).status, 'completed');
-  assert.ok(!(await markerNames(run.runId)).includes('core_patch'));
+  // No `paused-at-search-attribute` patch: an agentRun sets AgentPausedAt unpatched. The one patch is the carried
+  // usage's commit at the park, an activity task since `usage-commit-activity` (runs before it sent a local one).
+  assert.deepEqual(await patchIds(run.runId), ['usage-commit-activity']);
   await untilListed(run.runId, 'completed');
 });
 

@@ -41,20 +41,16 @@ export function callToolLocally(): LocalActivityInterfaceFor<AgentActivities>['c
  * briefly unreachable), then the run keeps carrying them.
  */
 export function commitUsageActivity(): AgentActivityCalls['commitUsage'] {
-  return proxyActivities<AgentActivities>({
-    startToCloseTimeout: '30s',
-    retry: retryPolicy(10),
-    summary: 'usage to the ledger',
-  }).commitUsage;
+  return proxyActivities<AgentActivities>(usageCommitOptions()).commitUsage;
 }
 
 /** The same as a local activity: what runs recorded before patch `usage-commit-activity` replay. */
 export function commitUsageLocally(): LocalActivityInterfaceFor<AgentActivities>['commitUsage'] {
-  return proxyLocalActivities<AgentActivities>({
-    startToCloseTimeout: '30s',
-    retry: retryPolicy(10),
-    summary: 'usage to the ledger',
-  }).commitUsage;
+  return proxyLocalActivities<AgentActivities>(usageCommitOptions()).commitUsage;
+}
+
+function usageCommitOptions() {
+  return { startToCloseTimeout: '30s', retry: retryPolicy(10), summary: 'usage to the ledger' } as const;
 }
 
 /** The tool-call activity, on `taskQueue` (a tool's own worker pool) or the run's own queue when absent. */

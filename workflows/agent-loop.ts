@@ -71,8 +71,9 @@ export interface LoopConfig {
   carryCommits?: boolean;
   /**
    * Changes made after runs of this workflow type were recorded sit behind `patched()` (default; sessions and
-   * `agentRunWorkflow` runs). `agentRun` runs started with every change, so they take them unpatched: no marker and
-   * no `TemporalChangeVersion` upsert (agents/run-workflow-type.ts).
+   * `agentRunWorkflow` runs). `agentRun` runs started with the changes made before that type, so they take those
+   * unpatched: no marker and no `TemporalChangeVersion` upsert (agents/run-workflow-type.ts). Later changes are
+   * patched in both types (`usage-commit-activity`).
    */
   patchedChanges?: boolean;
 }
