@@ -21,6 +21,7 @@ import { createAgentWorker } from '../worker/create-worker';
 import { EventBus } from '../worker/events/event-bus';
 import { agentSinks } from '../worker/sinks';
 import { loadWorkflowBundle } from '../worker/workflow-bundle';
+import { recordedActivities } from './helpers/history-activities';
 
 const EventType = temporal.api.enums.v1.EventType;
 type History = temporal.api.history.v1.IHistory;
@@ -104,10 +105,10 @@ function activityKinds(history: History): { remote: string[]; local: string[] } 
 
 /** The results of the local activities' markers, in history order (the order they finished in). */
 function localResults(history: History): string[] {
-  return (history.events ?? [])
-    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-    .map((e) => {
-      const result = e.markerRecordedEventAttributes!.details!.result?.payloads?.[0];
+  return recordedActivities(history)
+    .filter((a) => a.local)
+    .map(({ event }) => {
+      const result = event.markerRecordedEventAttributes!.details!.result?.payloads?.[0];
       return result ? defaultPayloadConverter.fromPayload<{ content: string }>(result).content : '?';
     });
 }
