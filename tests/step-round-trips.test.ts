@@ -88,19 +88,9 @@ async function conversationOf(handle: AgentRunHandle): Promise<ChatMessage[]> {
 
 /** Activity type names scheduled as (remote) activities, and those run as local activities, in order. */
 function activityKinds(history: History): { remote: string[]; local: string[] } {
-  const remote: string[] = [];
-  const local: string[] = [];
-  for (const event of history.events ?? []) {
-    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-      remote.push(event.activityTaskScheduledEventAttributes!.activityType!.name!);
-    if (event.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) {
-      const attrs = event.markerRecordedEventAttributes!;
-      if (attrs.markerName !== 'core_local_activity') continue;
-      const data = defaultPayloadConverter.fromPayload<{ activity_type?: string }>(attrs.details!.data!.payloads![0]);
-      local.push(data.activity_type ?? '?');
-    }
-  }
-  return { remote, local };
+  const activities = recordedActivities(history);
+  const names = (local: boolean) => activities.filter((a) => a.local === local).map((a) => a.type);
+  return { remote: names(false), local: names(true) };
 }
 
 /** The results of the local activities' markers, in history order (the order they finished in). */
