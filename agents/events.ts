@@ -2,6 +2,7 @@
  * Typed events of agent runs, shared by workflows (durable per-run events), activities and the worker's
  * event bus. Plain JSON, safe to import from workflow code.
  */
+import type { Usage } from './conversation';
 
 /** Events a run records durably in its own state, readable by any client from a sequence number. */
 export interface RunEventData {
@@ -51,14 +52,7 @@ export interface RunEventData {
     template: string;
     status: string;
     errorType?: string;
-    usage?: {
-      inputTokens: number;
-      outputTokens: number;
-      cachedTokens: number;
-      modelCalls: number;
-      toolCalls: number;
-      costUsd: number;
-    };
+    usage?: Usage;
   };
   /** A model-call attempt failed and is retried after `waitMs`; `attempt` is the one that failed. */
   retry: { step: number; waitMs: number; reason: string; attempt?: number; errorType?: string };

@@ -42,18 +42,12 @@ export interface ListSessionsFilter {
   limit?: number;
 }
 
-export interface SessionTotals {
+export interface SessionTotals extends Usage {
   sessions: number;
   open: number;
   paused: number;
   closed: number;
   turns: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  modelCalls: number;
-  toolCalls: number;
-  costUsd: number;
 }
 
 export interface SessionStats {

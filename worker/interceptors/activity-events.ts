@@ -23,10 +23,10 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
     if (attempt > 1)
       this.bus.publish({ type: 'activity.retry', at: at(), runId, data: { activity: activityType, attempt } });
     const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
     const args = (input.args[0] ?? {}) as Record<string, unknown>;
-    try {
-      const result = (await next(input)) as Record<string, any>;
+    // One event per model or tool call attempt, whatever its outcome; a failed model call counts no tokens.
+    const publishCall = (outcome: 'ok' | 'error', result?: Record<string, any>, errorType?: string) => {
+      const durationSeconds = (performance.now() - started) / 1000;
       if (activityType === 'invokeModel') {
         const usage = result?.usage ?? {};
         this.bus.publish({
@@ -36,9 +36,10 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
           data: {
             model: String(args.model),
             template: String(args.template),
-            outcome: 'ok',
+            outcome,
+            ...(errorType ? { errorType } : {}),
             attempt,
-            durationSeconds: seconds(),
+            durationSeconds,
             inputTokens: usage.inputTokens ?? 0,
             outputTokens: usage.outputTokens ?? 0,
             cachedTokens: usage.cachedTokens ?? 0,
@@ -46,42 +47,22 @@ export class ActivityEventsInterceptor implements ActivityInboundCallsIntercepto
           },
         });
       } else if (activityType === 'callTool') {
+        const failed = outcome === 'error' || result?.isError;
         this.bus.publish({
           type: 'activity.tool_call',
           at: at(),
           runId,
-          data: { tool: String(args.name), outcome: result?.isError ? 'error' : 'ok', durationSeconds: seconds() },
+          data: { tool: String(args.name), outcome: failed ? 'error' : 'ok', durationSeconds },
         });
       }
+    };
+    try {
+      const result = (await next(input)) as Record<string, any>;
+      publishCall('ok', result);
       return result;
     } catch (err) {
       const type = err instanceof ApplicationFailure ? (err.type ?? 'Error') : 'Error';
-      if (activityType === 'invokeModel') {
-        this.bus.publish({
-          type: 'activity.model_call',
-          at: at(),
-          runId,
-          data: {
-            model: String(args.model),
-            template: String(args.template),
-            outcome: 'error',
-            errorType: type,
-            attempt,
-            durationSeconds: seconds(),
-            inputTokens: 0,
-            outputTokens: 0,
-            cachedTokens: 0,
-            costUsd: 0,
-          },
-        });
-      } else if (activityType === 'callTool') {
-        this.bus.publish({
-          type: 'activity.tool_call',
-          at: at(),
-          runId,
-          data: { tool: String(args.name), outcome: 'error', durationSeconds: seconds() },
-        });
-      }
+      publishCall('error', undefined, type);
       if (rejectionTypes.has(type))
         this.bus.publish({ type: 'activity.rejected', at: at(), runId, data: { activity: activityType, kind: type } });
       throw err;
