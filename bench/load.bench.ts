@@ -17,7 +17,7 @@ import type { RunEvent } from '../agents/events';
 import { eventsQuery } from '../agents/messages';
 import { AgentClient, type AgentRunHandle, type RunResult } from '../client';
 import { freshWorkflowBundle } from '../testing/bundle';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { scrapeMetric, sigkillWorker } from '../testing/processes';
 import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
@@ -93,7 +93,7 @@ async function runPhase(
   userOf: (i: number) => string,
 ): Promise<PhaseReport> {
   const taskQueue = uniqueTaskQueue('load');
-  const ports = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: workerCount }, () => portForAnotherProcess()));
   const bundle = await freshWorkflowBundle();
   const workers = await Promise.all(
     ports.map((port) =>

@@ -7,7 +7,7 @@
  * Run: `npm run bench:requests`. Settings (env): BENCH_RUNS (60), BENCH_CONCURRENCY (20), BENCH_USERS (20).
  */
 import { z } from 'zod';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { pool, sleep } from './compare/pool';
 import { bareSide, oursSide, type SideName } from './compare/sides';
@@ -36,7 +36,7 @@ async function serverCounters(metricsPort: number): Promise<Map<string, number>>
 async function main(): Promise<void> {
   const { BENCH_RUNS: runs, BENCH_CONCURRENCY: concurrency, BENCH_USERS: users } = settings;
   console.log(`bench:requests: ${runs} runs at ${concurrency} concurrent over ${users} warm users, per side`);
-  const metricsPort = await freePort();
+  const metricsPort = await portForAnotherProcess();
   const env = await startDevEnvironment(['--metrics-port', String(metricsPort)]);
   const stub = await startStubProcess();
   const perRun = new Map<SideName, Map<string, number>>();

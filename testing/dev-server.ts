@@ -4,11 +4,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { freePort } from '../worker/free-port';
+import { portForAnotherProcess } from '../worker/free-port';
 import { temporalCli } from './paths';
 import { spawnGroup, stopGroup } from './process-group';
 
-export { freePort };
+export { portForAnotherProcess };
 
 export interface DevServer {
   address: string;
@@ -30,9 +30,9 @@ export interface DevServerOptions {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await portForAnotherProcess());
   const address = `127.0.0.1:${port}`;
-  const uiPort = options.ui ? await freePort() : undefined;
+  const uiPort = options.ui ? await portForAnotherProcess() : undefined;
   const uiArgs = uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)];
   let child: ChildProcess | undefined;
 

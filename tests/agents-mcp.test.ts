@@ -12,7 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
 import { runCli } from '../client/cli';
 import { createAgentWorker } from '../worker/create-worker';
-import { freePort } from '../worker/free-port';
+import { portForAnotherProcess } from '../worker/free-port';
 import { agentClient, eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 
@@ -86,7 +86,7 @@ async function fileWorker(taskQueue: string, catalogFile: string) {
 describe('MCP servers from the catalog file', () => {
   test('tools of a stdio and a streamable HTTP server are listed with their source and called by a run', async () => {
     const taskQueue = uniqueTaskQueue('byo-mcp');
-    const port = await freePort();
+    const port = await portForAnotherProcess();
     const web = await startHttpFixture(port);
     const file = join(dir, 'both.yaml');
     writeFileSync(
@@ -140,7 +140,7 @@ describe('MCP servers from the catalog file', () => {
 
   test('servers killed mid-call: the stdio one is started again, the HTTP one reached once back, and the run completes', async () => {
     const taskQueue = uniqueTaskQueue('byo-mcp-kill');
-    const port = await freePort();
+    const port = await portForAnotherProcess();
     let web = await startHttpFixture(port);
     const file = join(dir, 'kill.json');
     writeFileSync(

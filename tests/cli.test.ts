@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AgentClient } from '../client';
 import { runCli } from '../client/cli';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { eventually } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 import { agentTestbed } from './helpers/testbed';
@@ -25,7 +25,7 @@ let client: AgentClient;
 let taskQueue: string;
 before(async () => {
   // Nothing listens on this port; the connect attempt times out after ~10 s, so it runs while the server starts.
-  unreachable = freePort().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
+  unreachable = portForAnotherProcess().then((port) => inProcess(['ls'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` }));
   ({ env, client, taskQueue } = await testbed.start());
 });
 after(() => testbed.stop());
@@ -387,7 +387,7 @@ describe('in-process runCli', () => {
       model: 'scripted:auto',
     });
     await handle.result();
-    const port = await freePort();
+    const port = await portForAnotherProcess();
     const run = await inProcess(
       ['--address', env.address, '--json', 'state', '--task-queue', taskQueue, handle.runId],
       { TEMPORAL_ADDRESS: `127.0.0.1:${port}` },

@@ -12,7 +12,7 @@ import type { RunOptions } from '../agents/run';
 import { AgentClient, followEvents, followTokens, type AgentRunHandle, type TokenChunk } from '../client';
 import { startLlmStub, type Fault, type LlmStub } from '../llm-stub';
 import { freshWorkflowBundle } from '../testing/bundle';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { metricSum, sigkillWorker } from '../testing/processes';
 import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
@@ -26,7 +26,7 @@ let client: AgentClient;
 before(async () => {
   env = await startDevEnvironment();
   stub = await startLlmStub({ port: 0 });
-  metricsPort = await freePort();
+  metricsPort = await portForAnotherProcess();
   const taskQueue = uniqueTaskQueue('fault-matrix');
   worker = await startWorkerProcess(
     {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { AgentClient, type RunResult } from '../client';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
 
@@ -16,7 +16,7 @@ let base: string;
 before(async () => {
   env = await startDevEnvironment();
   const taskQueue = uniqueTaskQueue('metrics');
-  const port = await freePort();
+  const port = await portForAnotherProcess();
   base = `http://127.0.0.1:${port}`;
   worker = await startWorkerProcess({
     TEMPORAL_ADDRESS: env.address,

@@ -15,7 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse, stringify } from 'yaml';
 import { AgentClient } from '../client';
 import { startLlmStub, type LlmStub } from '../llm-stub';
-import { freePort } from '../testing/dev-server';
+import { portForAnotherProcess } from '../testing/dev-server';
 import { eventually, startDevEnvironment, uniqueTaskQueue } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
 import { startWorkerProcess, type WorkerProcess } from '../testing/worker-process';
@@ -43,7 +43,7 @@ before(async () => {
   env = await startDevEnvironment();
   stub = await startLlmStub();
   const taskQueue = uniqueTaskQueue('prom');
-  const metricsPort = await freePort();
+  const metricsPort = await portForAnotherProcess();
   worker = await startWorkerProcess({
     TEMPORAL_ADDRESS: env.address,
     AGENT_TASK_QUEUE: taskQueue,
@@ -65,7 +65,7 @@ before(async () => {
     ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
-  const port = await freePort();
+  const port = await portForAnotherProcess();
   api = `http://127.0.0.1:${port}`;
   prometheus = spawn(
     prometheusBin,

@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../../client';
 import { freshWorkflowBundle } from '../../testing/bundle';
-import { freePort } from '../../testing/dev-server';
+import { portForAnotherProcess } from '../../testing/dev-server';
 import { projectRoot } from '../../testing/paths';
 import { startWorkerProcess, type WorkerProcess } from '../../testing/worker-process';
 
@@ -122,7 +122,7 @@ export function oursSide(ctx: SideContext): Side {
         TEMPORAL_ADDRESS: ctx.temporalAddress,
         AGENT_TASK_QUEUE: taskQueue,
         // Observability on, as shipped: /metrics served (on a free loopback port), events on the in-process bus.
-        METRICS_PORT: String(await freePort()),
+        METRICS_PORT: String(await portForAnotherProcess()),
         METRICS_HOST: '127.0.0.1',
         WORKFLOW_BUNDLE: await freshWorkflowBundle(),
         OPENAI_BASE_URL: ctx.stubUrl,

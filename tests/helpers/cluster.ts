@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { projectRoot } from '../../testing/paths';
+import { portIsFree } from '../../worker/free-port';
 
 export interface CommandResult {
   code: number | null;
@@ -55,20 +55,12 @@ export function run(
   });
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** A base port with `count` free ports from it (the cluster uses base .. base + 17). */
 export async function freePortBase(count = 18): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
     // Temporal stores membership ports as a PostgreSQL smallint: every port must stay below 32768.
     const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
   throw new Error(`no ${count} consecutive free ports found`);

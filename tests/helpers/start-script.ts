@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../worker/free-port';
+import { portForAnotherProcess } from '../../worker/free-port';
 import { projectRoot } from '../../testing/paths';
 import { spawnGroup } from '../../testing/process-group';
 import { survivors, watchDescendants, type ProcessRecord } from '../../testing/process-tree';
@@ -32,7 +32,11 @@ export interface ScriptEnd {
 }
 
 export async function runStartScript(env: Record<string, string> = {}): Promise<StartScriptRun> {
-  const [temporalPort, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const [temporalPort, uiPort, metricsPort] = [
+    await portForAnotherProcess(),
+    await portForAnotherProcess(),
+    await portForAnotherProcess(),
+  ];
   const dataDir = mkdtempSync(join(tmpdir(), 'agents-main-'));
   // Its own process group, as a terminal would give it: a Ctrl-C there reaches this group and nothing else.
   const child = spawnGroup('bash', ['scripts/start.sh'], {
