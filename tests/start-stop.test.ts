@@ -63,6 +63,8 @@ test(
   { timeout: 240_000 },
   async () => {
     const run = await runStartScript({ EXIT_AFTER_DEMO: '1', AGENT_MAX_CONCURRENT_ACTIVITIES: 'lots' });
+    // A wait for what never comes says why: the worker log's last lines are in the error.
+    await assert.rejects(run.waitFor('== chat'), /worker\.log, last lines:\n[\s\S]*Invalid worker settings/);
     const { code, seen, left, workerLog } = await run.exited;
     killLeftovers(left);
     const output = run.output();

@@ -85,7 +85,14 @@ export async function runStartScript(env: Record<string, string> = {}): Promise<
           resolve();
         } else if (ended()) {
           listeners.delete(check);
-          reject(new Error(`start.sh ended before printing ${text}:\n${output}`));
+          // The worker's log goes with the data directory: its last lines say why a step failed.
+          void exited.then(({ workerLog }) =>
+            reject(
+              new Error(
+                `start.sh ended before printing ${text}:\n${output}\nworker.log, last lines:\n${workerLog.split('\n').slice(-20).join('\n')}`,
+              ),
+            ),
+          );
         }
       };
       listeners.add(check);
