@@ -21,7 +21,7 @@ import {
   untilCatalogPublished,
 } from '../testing/environment';
 import { projectRoot } from '../testing/paths';
-import { recordedActivities } from './helpers/history-activities';
+import { activityTypes } from './helpers/history-activities';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -53,13 +53,6 @@ after(async () => {
   await running;
   await env.teardown();
 });
-
-/** Types of the activity tasks (not local activities) a run's history scheduled, in order. */
-function activityTasks(history: Parameters<typeof recordedActivities>[0]): string[] {
-  return recordedActivities(history)
-    .filter((a) => !a.local)
-    .map((a) => a.type);
-}
 
 async function allEvents(runId: string): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
@@ -107,7 +100,7 @@ test('a react run records its events in order, with payloads, once each on the b
   // With no workflow cache the worker runs no local activities (Temporal would drop or retry them): the calculator
   // call is an activity task, and history holds no local-activity marker.
   const history = await handle.workflow.fetchHistory();
-  const scheduled = activityTasks(history);
+  const scheduled = activityTypes(history, false);
   assert.ok(scheduled.includes('callTool'), `activity tasks: ${scheduled.join(', ')}`);
   assert.equal(history.events!.filter((e) => e.markerRecordedEventAttributes).length, 0);
 
@@ -148,7 +141,7 @@ test('pause, resume and stop appear as events; a park sends its carried usage wi
       types.indexOf('run.resumed') < types.indexOf('run.stopped'),
   );
   const history = await handle.workflow.fetchHistory();
-  const scheduled = activityTasks(history);
+  const scheduled = activityTypes(history, false);
   assert.ok(scheduled.includes('commitUsage'), `activity tasks: ${scheduled.join(', ')}`);
   assert.equal(history.events!.filter((e) => e.workflowTaskTimedOutEventAttributes).length, 0, 'no task timed out');
 });

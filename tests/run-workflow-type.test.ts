@@ -1,7 +1,8 @@
 /**
  * The two workflow types of a run (agents/run-workflow-type.ts): `agentRun`, what clients start, takes the changes
- * made before it without patches (later ones are patched in both types) and sets `AgentStatus` only for what Temporal's execution status does
- * not say; `agentRunWorkflow` runs (in flight, or started by name) keep their recorded behaviour. Both list alike.
+ * made before it without patches (later ones are patched in both types) and sets `AgentStatus` only for what
+ * Temporal's execution status does not say; `agentRunWorkflow` runs (in flight, or started by name) keep their
+ * recorded behaviour. Both list alike.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

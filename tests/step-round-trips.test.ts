@@ -21,7 +21,7 @@ import { createAgentWorker } from '../worker/create-worker';
 import { EventBus } from '../worker/events/event-bus';
 import { agentSinks } from '../worker/sinks';
 import { loadWorkflowBundle } from '../worker/workflow-bundle';
-import { recordedActivities } from './helpers/history-activities';
+import { activityTypes, recordedActivities } from './helpers/history-activities';
 
 const EventType = temporal.api.enums.v1.EventType;
 type History = temporal.api.history.v1.IHistory;
@@ -88,9 +88,7 @@ async function conversationOf(handle: AgentRunHandle): Promise<ChatMessage[]> {
 
 /** Activity type names scheduled as (remote) activities, and those run as local activities, in order. */
 function activityKinds(history: History): { remote: string[]; local: string[] } {
-  const activities = recordedActivities(history);
-  const names = (local: boolean) => activities.filter((a) => a.local === local).map((a) => a.type);
-  return { remote: names(false), local: names(true) };
+  return { remote: activityTypes(history, false), local: activityTypes(history, true) };
 }
 
 /** The results of the local activities' markers, in history order (the order they finished in). */

@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 
 const handedOut = new Set<number>();
 const attempts = 50;
+/** Below this the ports are privileged or well known. */
+const lowestPort = 10_000;
+let ephemeralStart: number | undefined;
 
 /** A port the OS picks, for this process to bind right away. */
 export async function freePort(): Promise<number> {
@@ -28,10 +31,6 @@ export async function portForAnotherProcess(): Promise<number> {
 export async function portIsFree(port: number): Promise<boolean> {
   return (await listenOnce(port)) !== undefined;
 }
-
-/** Below this the ports are privileged or well known. */
-const lowestPort = 10_000;
-let ephemeralStart: number | undefined;
 
 async function pick(candidate: () => number): Promise<number> {
   for (let i = 0; i < attempts; i++) {

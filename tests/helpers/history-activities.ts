@@ -29,3 +29,10 @@ export function recordedActivities(history: temporal.api.history.v1.IHistory): R
   }
   return activities;
 }
+
+/** The types of the remote (`local: false`) or the local activities a history records, in order. */
+export function activityTypes(history: temporal.api.history.v1.IHistory, local: boolean): string[] {
+  return recordedActivities(history)
+    .filter((a) => a.local === local)
+    .map((a) => a.type);
+}
